@@ -1,0 +1,130 @@
+"""Turn raw input files into validated, typed tables that remember where each row came from.
+
+Each ``read_*`` function returns ``(accepted_rows, problems)``: rows that break a rule are
+left out of the first and described in the second, so rows read = accepted + rejected.
+What happens to a run with errors (stop or quarantine) is the caller's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from trialflow import schemas
+from trialflow.problems import Problem
+from trialflow.readers import LINE, parse_number, read_table
+
+
+def _require_columns(frame: pd.DataFrame, required: Iterable[str], name: str) -> list[Problem]:
+    missing = [c for c in required if c not in frame.columns]
+    if not missing:
+        return []
+    found = ", ".join(c for c in frame.columns if c != LINE) or "none"
+    return [Problem(name, "1", c, "", "column_present", "error",
+                    f"required column {c!r} is missing (columns found: {found})") for c in missing]
+
+
+def _numbers(frame: pd.DataFrame, columns: Iterable[str], name: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Convert text columns to floats; a cell that is empty or not a number is a problem."""
+    problems, bad = [], set()
+    out = frame.copy()
+    for column in columns:
+        values = []
+        for idx, text, line in zip(frame.index, frame[column], frame[LINE], strict=True):
+            number = parse_number(text)
+            if number is None:
+                bad.add(idx)
+                what = "is empty" if text == "" else "is not a number"
+                problems.append(Problem(name, str(line), column, text, "number", "error",
+                                        f"{column} {what}; write a plain number such as 57.3"))
+            values.append(number)
+        out[column] = pd.Series(values, index=frame.index, dtype="float64")
+    return out.drop(index=sorted(bad)), problems
+
+
+def _with_source(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    out = frame.rename(columns={LINE: "source_line"})
+    out["source_file"] = name
+    return out
+
+
+def _not_in(frame: pd.DataFrame, column: str, allowed: list[str], name: str, what: str) -> tuple[pd.DataFrame, list[Problem]]:
+    bad = ~frame[column].isin(allowed)
+    problems = [Problem(name, str(r.source_line), column, str(getattr(r, column)), f"{column}_known", "error",
+                        f"{what} {getattr(r, column)!r} is not one of {', '.join(allowed)} (as configured)")
+                for r in frame[bad].itertuples()]
+    return frame[~bad], problems
+
+
+PARTICIPANT_COLUMNS = ["participant_id", "arm", "age_years", "height_cm", "weight_kg"]
+
+
+def read_participants(path: str | Path, name: str, arms: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read the participants file; derive BMI; check arms against config.
+
+    Returns
+    -------
+    participants : :class:`trialflow.schemas.Participants` rows (with ``bmi_kg_m2`` derived).
+    problems : every rejected row or column, with file, line, column, value and rule.
+    """
+    raw, problems = read_table(path, name)
+    problems += _require_columns(raw, PARTICIPANT_COLUMNS, name)
+    if any(p.rule == "column_present" for p in problems):
+        return pd.DataFrame(columns=list(schemas.Participants.to_schema().columns)), problems
+    typed, more = _numbers(raw[PARTICIPANT_COLUMNS + [LINE]], ["age_years", "height_cm", "weight_kg"], name)
+    problems += more
+    typed = _with_source(typed, name)
+    typed, more = _not_in(typed, "arm", arms, name, "arm")
+    problems += more
+    typed["bmi_kg_m2"] = typed["weight_kg"] / (typed["height_cm"] / 100) ** 2
+    typed = typed[list(schemas.Participants.to_schema().columns)]
+    accepted, more = schemas.validate_model(schemas.Participants, typed)
+    return accepted.reset_index(drop=True), problems + more
+
+
+CONCENTRATION_COLUMNS = ["participant_id", "time", "analyte", "concentration", "unit"]
+
+
+def read_concentrations(path: str | Path, name: str, participants: pd.DataFrame,
+                        time_points: list[str], units: dict[str, str]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a long concentrations file (one row per participant × time × analyte).
+
+    ``units`` maps each configured analyte to its unit; rows for other analytes, time points
+    or unknown participants are rejected with the reason.
+    """
+    raw, problems = read_table(path, name)
+    problems += _require_columns(raw, CONCENTRATION_COLUMNS, name)
+    if any(p.rule == "column_present" for p in problems):
+        return pd.DataFrame(columns=list(schemas.Concentrations.to_schema().columns)), problems
+    typed, more = _numbers(raw[CONCENTRATION_COLUMNS + [LINE]], ["concentration"], name)
+    problems += more
+    typed = _with_source(typed, name)
+    for column, allowed, what in [("time", time_points, "time point"), ("analyte", list(units), "analyte")]:
+        typed, more = _not_in(typed, column, allowed, name, what)
+        problems += more
+    known = set(participants["participant_id"])
+    unknown = ~typed["participant_id"].isin(known)
+    problems += [Problem(name, str(r.source_line), "participant_id", r.participant_id, "participant_known", "error",
+                         f"participant {r.participant_id!r} is not in the participants file")
+                 for r in typed[unknown].itertuples()]
+    typed = typed[~unknown]
+    wrong_unit = typed["unit"] != typed["analyte"].map(units)
+    problems += [Problem(name, str(r.source_line), "unit", r.unit, "unit_configured", "error",
+                         f"{r.analyte} must be in {units[r.analyte]}, as configured")
+                 for r in typed[wrong_unit].itertuples()]
+    typed = typed[~wrong_unit]
+    typed = typed[list(schemas.Concentrations.to_schema().columns)]
+    accepted, more = schemas.validate_model(schemas.Concentrations, typed)
+    return accepted.reset_index(drop=True), problems + more
+
+
+def build_analysis_data(participants: pd.DataFrame, concentrations: pd.DataFrame) -> pd.DataFrame:
+    """Join values to arms: the long analysis data set, one row per participant × time × outcome."""
+    data = concentrations.merge(participants[["participant_id", "arm"]], on="participant_id", how="inner",
+                                validate="many_to_one")
+    data = data.rename(columns={"analyte": "outcome", "concentration": "value"})
+    data = data[list(schemas.AnalysisData.to_schema().columns)]
+    data = data.sort_values(["outcome", "participant_id", "time"], kind="stable").reset_index(drop=True)
+    return schemas.AnalysisData.validate(data)

@@ -1,0 +1,51 @@
+"""Write result tables safely: atomically, deterministically, and harmless in a spreadsheet."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
+
+    Only text columns are touched; numbers (including negative ones) stay numbers.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+    return out
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path``, then rename: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be read by others
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """CSV with full float precision (round-trips exactly), LF line ends, formulas neutralised."""
+    text = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
+    write_atomic(path, text.encode("utf-8"))
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    """Read a results CSV written by :func:`write_csv`, keeping IDs and empty text as strings."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""],
+                       dtype={"participant_id": str, "arm": str, "time": str, "outcome": str})

@@ -1,0 +1,77 @@
+"""Render the report: results CSVs → Jinja HTML → WeasyPrint PDF.
+
+One Jinja environment with autoescape on for every template (whatever its name) and
+``StrictUndefined``, so text from data is always escaped and a missing value is an error,
+not a blank cell. WeasyPrint may load only this package's templates, styles and fonts and
+the figures passed in; anything else (other files, http, data from elsewhere) fails the render.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import jinja2
+import weasyprint
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from trialflow.outputs import write_atomic
+from trialflow.report import formatting
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES = PACKAGE_DIR / "templates"
+
+
+class FetchRefused(FatalURLFetchingError):
+    """A resource outside the package and the figures was requested; the render stops."""
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(fixed=formatting.fixed, mean_sd=formatting.mean_sd, pvalue=formatting.p_value,
+                       stat=formatting.statistic, dfv=formatting.df_value)
+    return env
+
+
+def render_html(context: dict, template: str = "report.html.j2") -> str:
+    return environment().get_template(template).render(**context)
+
+
+class RestrictedFetcher(URLFetcher):
+    """Serve only files inside ``allowed_dirs``; anything else stops the render.
+
+    WeasyPrint's default fetcher reads any file and any URL; a report built from data must
+    not embed ``file:///etc/passwd`` or call out to the network because a cell said so.
+    """
+
+    def __init__(self, allowed_dirs: list[Path]):
+        super().__init__(allowed_protocols=["file"], fail_on_errors=True)
+        self.roots = [Path(d).resolve() for d in allowed_dirs]
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
+        if path is None or not any(path.is_relative_to(r) for r in self.roots) or not path.is_file():
+            raise FetchRefused(f"refused to load {url!r}: the report may only use the package's own "
+                               "templates, styles and fonts and the pipeline's figures")
+        mime = {".svg": "image/svg+xml", ".ttf": "font/ttf", ".css": "text/css", ".png": "image/png"}
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                  {"Content-Type": mime.get(path.suffix, "application/octet-stream")})
+
+
+def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path]) -> bytes:
+    """Render ``html`` to PDF bytes (and write them atomically to ``out_pdf``).
+
+    Only :class:`RestrictedFetcher` loads resources; a refused fetch raises FetchRefused.
+    """
+    doc = weasyprint.HTML(string=html, base_url=PACKAGE_DIR.as_uri() + "/",
+                          url_fetcher=RestrictedFetcher([PACKAGE_DIR, *allowed_dirs]))
+    pdf = doc.write_pdf()
+    write_atomic(out_pdf, pdf)
+    return pdf

@@ -1,0 +1,112 @@
+"""Assemble what the report prints from the unrounded results tables and the config.
+
+Nothing here rounds: cells carry the numbers and the template formats them with the
+registered filters, so every printed value traces to a row of a results CSV.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from trialflow.outputs import read_csv
+from trialflow.report.formatting import p_value
+
+EFFECT_WORDS = {"time": "the main effect of time", "group": "the main effect of group",
+                "interaction": "the group × time interaction effect"}
+
+
+def _by(frame: pd.DataFrame, *keys):
+    return {tuple(k) if len(keys) > 1 else k[0]: row for k, row in
+            zip(frame[list(keys)].itertuples(index=False), frame.to_dict("records"), strict=True)}
+
+
+def build_context(config: dict, results: dict[str, str], figures: dict[str, str]) -> dict:
+    """Everything the template needs. ``results`` maps table names to CSV paths; ``figures``
+    maps outcome ids to SVG paths."""
+    arms, times, outcomes = config["arms"], config["time_points"], config["outcomes"]
+    style = config.get("report", {}).get("p_value_style", "published")
+    alpha = config.get("analysis", {}).get("alpha", 0.05)
+    desc = read_csv(results["descriptives"])
+    anova = read_csv(results["anova"])
+    assumptions = read_csv(results["assumptions"])
+    excluded = read_csv(results["excluded"])
+    baseline = read_csv(results["baseline"])
+    baseline_tests = read_csv(results["baseline_tests"])
+    participants = read_csv(results["participants"])
+    arm_label = {a["id"]: a["label"] for a in arms}
+    time_label = {t["id"]: t["label"] for t in times}
+
+    d, a = _by(desc, "outcome", "arm", "time"), _by(anova, "outcome", "effect")
+    outcome_rows = []
+    for i, o in enumerate(outcomes, start=1):
+        oid = o["id"]
+        ex = excluded[excluded["outcome"] == oid]
+        outcome_rows.append({
+            **o, "number": i, "figure": Path(figures[oid]).resolve().as_uri(),
+            "cells": {(arm["id"], t["id"]): d[(oid, arm["id"], t["id"])] for arm in arms for t in times},
+            "effects": {e: a[(oid, e)] for e in ("time", "group", "interaction")},
+            "excluded": [{"id": r.participant_id, "arm": arm_label.get(r.arm, r.arm), "reason": r.reason}
+                         for r in ex.itertuples()],
+            "sentence": results_sentence(o, a, style, alpha, i),
+            "assumption_text": assumption_sentence(o, assumptions, times, style, alpha),
+        })
+
+    b = _by(baseline, "variable", "arm")
+    baseline_rows = [{"label": arm["label"], "n": int(b[(config["baseline"][0]["id"], arm["id"])]["n"]),
+                      "cells": [b[(v["id"], arm["id"])] | {"decimals": v.get("decimals", 1)} for v in config["baseline"]]}
+                     for arm in arms] if config.get("baseline") else []
+    student = baseline_tests[baseline_tests["test"] == "student"].set_index("variable")["p"].to_dict()
+
+    return {
+        "trial": config["trial"], "arms": arms, "times": times, "outcomes": outcome_rows,
+        "baseline_variables": config.get("baseline", []), "baseline_rows": baseline_rows,
+        "baseline_p": student, "show_baseline_tests": config.get("analysis", {}).get("baseline_tests", True),
+        "style": style, "alpha": alpha, "n_randomised": len(participants),
+        "n_per_arm": {arm["id"]: int((participants["arm"] == arm["id"]).sum()) for arm in arms},
+        "arm_label": arm_label, "time_label": time_label,
+        "anova_table": anova.to_dict("records"), "assumption_table": assumptions.to_dict("records"),
+        "any_excluded": len(excluded) > 0, "several_times": len(times) > 2,
+        "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
+    }
+
+
+def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figure: int) -> str:
+    """The paper's results sentence, written from the numbers."""
+    parts, significant = [], []
+    for effect in ("time", "group", "interaction"):
+        row = anova[(outcome["id"], effect)]
+        from trialflow.report.formatting import df_value, fixed
+        p = p_value(row["p"], style, capital=False)
+        parts.append(f"{EFFECT_WORDS[effect]} (F({df_value(row['df1'])},{df_value(row['df2'])})="
+                     f"{fixed(row['F'], 2)}, {p}, partial η²={fixed(row['pes'], 2)})")
+        significant.append(row["p"] < alpha)
+    listing = ", ".join(parts[:-1]) + ", and " + parts[-1]
+    if all(significant):
+        verdict = f"were all statistically significant at the {alpha:g} level"
+    elif not any(significant):
+        verdict = f"were none statistically significant at the {alpha:g} level"
+    else:
+        names = [w for w, s in zip(("time", "group", "interaction"), significant, strict=True) if s]
+        verdict = f"were significant at the {alpha:g} level for {' and '.join(names)} only"
+    return (f"Regarding {outcome['label']}, the repeated-measures ANOVA presented in Table 3 indicated that "
+            f"{listing} {verdict} (Figure {figure}).")
+
+
+def assumption_sentence(outcome: dict, assumptions: pd.DataFrame, times: list[dict], style: str, alpha: float) -> str:
+    """Shapiro–Wilk (residuals) and Levene (mean-centred) per time point, stated as the paper does."""
+    rows = assumptions[assumptions["outcome"] == outcome["id"]]
+
+    def clause(test: str, data: str) -> tuple[str, bool]:
+        picked = rows[(rows["test"] == test) & (rows["data"] == data) & (rows["arm"].fillna("") == "")]
+        ps = {r.time: r.p for r in picked.itertuples()}
+        text = " and ".join(f"{t['label']} ({p_value(ps[t['id']], style, capital=False)})" for t in times)
+        return text, all(ps[t["id"]] >= alpha for t in times)
+
+    normal, normal_ok = clause("shapiro", "residuals")
+    equal, equal_ok = clause("levene", "values")
+    return (f"For {outcome['label']}, the Shapiro–Wilk test of the residuals "
+            f"{'did not indicate' if normal_ok else 'indicated'} a departure from normality at {normal}; "
+            f"Levene's test (mean-centred) {'did not indicate' if equal_ok else 'indicated'} unequal "
+            f"variances between the arms at {equal}.")

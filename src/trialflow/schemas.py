@@ -1,0 +1,165 @@
+"""Data contracts: one pandera model per table the pipeline reads or writes.
+
+Input models check the typed tables built from raw files (their ``source_file`` and
+``source_line`` say where each row came from); output models pin the columns of the
+results CSVs an auditor's scripts read. Rules that depend on the configuration (which arms
+and time points exist) are checked in :mod:`trialflow.ingest`, where the config is known.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from trialflow.problems import Problem
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+def _source_fields():
+    return (
+        pa.Field(title="Source file", description="Input file the row was read from, relative to the raw folder."),
+        pa.Field(ge=1, title="Source line", description="Line number of the row in that file, header = 1."),
+    )
+
+
+class Participants(pa.DataFrameModel):
+    """One row per randomised participant: arm and baseline characteristics."""
+
+    participant_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, title="Participant ID",
+        description="Pseudonymous ID as used in every other file; letters, digits, '_', '.', '-'. Leading zeros are kept.")
+    arm: Series[str] = pa.Field(title="Arm", description="Randomised arm; one of the arm ids in config.")
+    age_years: Series[float] = pa.Field(ge=18, le=100, title="Age (years)", description="Age at baseline in years.")
+    height_cm: Series[float] = pa.Field(ge=100, le=230, title="Height (cm)", description="Standing height in centimetres.")
+    weight_kg: Series[float] = pa.Field(ge=25, le=300, title="Weight (kg)", description="Body mass in kilograms at baseline.")
+    bmi_kg_m2: Series[float] = pa.Field(gt=0, title="BMI (kg/m²)", description="Derived: weight_kg / (height_cm / 100)². Never typed.")
+    source_file: Series[str] = _source_fields()[0]
+    source_line: Series[int] = _source_fields()[1]
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["participant_id"]
+
+
+class Concentrations(pa.DataFrameModel):
+    """One row per participant × time point × analyte: a quantified concentration."""
+
+    participant_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Participant ID", description="As in the participants file.")
+    time: Series[str] = pa.Field(title="Time point", description="One of the time point ids in config.")
+    analyte: Series[str] = pa.Field(title="Analyte", description="Outcome id in config, e.g. BDNF.")
+    concentration: Series[float] = pa.Field(gt=0, title="Concentration", description="Concentration in the outcome's configured unit.")
+    unit: Series[str] = pa.Field(title="Unit", description="Unit as written, must equal the outcome's configured unit (e.g. pg/mL).")
+    source_file: Series[str] = _source_fields()[0]
+    source_line: Series[int] = _source_fields()[1]
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["participant_id", "time", "analyte"]
+
+
+class AnalysisData(pa.DataFrameModel):
+    """The analysis data set: one value per participant × time × outcome, traced to its source."""
+
+    participant_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Participant ID", description="As in the participants file.")
+    arm: Series[str] = pa.Field(title="Arm", description="Randomised arm, from the participants file.")
+    time: Series[str] = pa.Field(title="Time point", description="Configured time point id.")
+    outcome: Series[str] = pa.Field(title="Outcome", description="Configured outcome id.")
+    value: Series[float] = pa.Field(title="Value", description="Analysed value in `unit`, unrounded.")
+    unit: Series[str] = pa.Field(title="Unit", description="Unit of `value`.")
+    source_file: Series[str] = _source_fields()[0]
+    source_line: Series[int] = _source_fields()[1]
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["participant_id", "time", "outcome"]
+
+
+class Descriptives(pa.DataFrameModel):
+    """``results/stats/descriptives.csv``: n, mean and SD per outcome × arm × time."""
+
+    outcome: Series[str] = pa.Field(title="Outcome", description="Outcome id.")
+    arm: Series[str] = pa.Field(title="Arm", description="Arm id.")
+    time: Series[str] = pa.Field(title="Time point", description="Time point id.")
+    n: Series[int] = pa.Field(ge=0, title="N", description="Participants with a value.")
+    mean: Series[float] = pa.Field(nullable=True, title="Mean", description="Arithmetic mean, unrounded.")
+    sd: Series[float] = pa.Field(nullable=True, title="SD", description="Sample standard deviation (n − 1), unrounded.")
+
+    class Config:
+        strict = True
+        unique = ["outcome", "arm", "time"]
+
+
+class Anova(pa.DataFrameModel):
+    """``results/stats/anova.csv``: mixed ANOVA (time within, arm between), Type III SS."""
+
+    outcome: Series[str] = pa.Field(title="Outcome", description="Outcome id.")
+    effect: Series[str] = pa.Field(isin=["time", "group", "interaction"], title="Effect", description="time, group (arm) or interaction (group × time).")
+    df1: Series[float] = pa.Field(gt=0, title="df1", description="Numerator degrees of freedom (sphericity assumed).")
+    df2: Series[float] = pa.Field(gt=0, title="df2", description="Denominator (error) degrees of freedom.")
+    F: Series[float] = pa.Field(ge=0, title="F", description="F statistic.")
+    p: Series[float] = pa.Field(ge=0, le=1, title="p", description="p value, sphericity assumed.")
+    pes: Series[float] = pa.Field(ge=0, le=1, title="Partial η²", description="SS_effect / (SS_effect + SS_error); partial, not classical, η².")
+
+    class Config:
+        strict = "filter"  # extra columns (SS, ε, corrected p) are allowed beyond the contract
+        unique = ["outcome", "effect"]
+
+
+_CHECK_WORDS = [
+    (r"greater_than_or_equal_to\((.*)\)", "must be at least {0}"),
+    (r"greater_than\((.*)\)", "must be greater than {0}"),
+    (r"less_than_or_equal_to\((.*)\)", "must be at most {0}"),
+    (r"less_than\((.*)\)", "must be less than {0}"),
+    (r"isin\((.*)\)", "must be one of {0}"),
+    (r"str_matches\((.*)\)", "must start with a letter or digit and contain only letters, digits, '_', '.', '-'"),
+    (r"not_nullable", "is missing"),
+    (r"(field_uniqueness|multiple_fields_uniqueness)", "appears more than once for the same key"),
+]
+
+
+def _plain(check: str) -> str:
+    for pattern, words in _CHECK_WORDS:
+        m = re.fullmatch(pattern, check)
+        if m:
+            return words.format(*m.groups())
+    return f"breaks the rule {check}"
+
+
+def validate_model(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Validate ``frame`` lazily against ``model``; return the rows that passed and the problems.
+
+    ``frame`` must carry ``source_file`` and ``source_line`` so each failure names its place.
+    """
+    try:
+        return model.validate(frame, lazy=True), []
+    except pa.errors.SchemaErrors as err:
+        problems, bad_rows = [], set()
+        titles = {name: (field.title or name) for name, field in model.to_schema().columns.items()}
+        cases = err.failure_cases
+        # A composite key fails once per key column; report each duplicated row once.
+        unique_key = model.to_schema().unique or []
+        is_unique_check = cases["check"].astype(str).str.contains("uniqueness")
+        cases = pd.concat([cases[~is_unique_check],
+                           cases[is_unique_check].drop_duplicates("index").assign(column=", ".join(unique_key))])
+        for case in cases.itertuples(index=False):
+            idx = case.index
+            if idx is None or pd.isna(idx) or idx not in frame.index:
+                problems.append(Problem("", "", str(case.column), str(case.failure_case), str(case.check),
+                                        "error", f"table does not satisfy {case.check}"))
+                continue
+            row = frame.loc[idx]
+            bad_rows.add(idx)
+            column = str(case.column)
+            value = " / ".join(str(row[c]) for c in unique_key) if "uniqueness" in str(case.check) else str(case.failure_case)
+            problems.append(Problem(
+                str(row["source_file"]), str(row["source_line"]), column, value,
+                str(case.check), "error", f"{titles.get(column, column)} {_plain(str(case.check))}"))
+        kept = frame.drop(index=sorted(bad_rows))
+        return model.validate(kept, lazy=True) if len(kept) else kept, problems

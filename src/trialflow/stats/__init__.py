@@ -1,0 +1,1 @@
+"""Statistics: flat functions that take a tidy frame and return a tidy, unrounded frame."""

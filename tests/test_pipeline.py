@@ -1,0 +1,96 @@
+"""The whole pipeline through Snakemake on the demo trial, in a scratch working directory."""
+
+import hashlib
+import re
+import shutil
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.pipeline
+
+
+def snakemake(workdir, *args):
+    cmd = ["snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def _tree_hashes(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("trial")
+    shutil.copytree(ROOT / "raw" / "demo", workdir / "raw" / "demo")
+    shutil.copy(ROOT / "config.yaml", workdir / "config.yaml")
+    raw_before = _tree_hashes(workdir / "raw")
+    result = snakemake(workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {"dir": workdir, "result": result, "raw_before": raw_before}
+
+
+def test_run_ends_with_the_report_path(run):
+    assert "report written to reports/demo-ms-combined-training/report.pdf" in run["result"].stdout
+    assert (run["dir"] / "reports/demo-ms-combined-training/report.pdf").stat().st_size > 10_000
+
+
+def test_results_tables_have_the_promised_columns(run):
+    expected = {
+        "descriptives.csv": ["outcome", "arm", "time", "n", "mean", "sd"],
+        "anova.csv": ["outcome", "effect", "df1", "df2", "F", "p", "pes"],
+        "assumptions.csv": ["outcome", "test", "time", "arm", "statistic", "p"],
+        "baseline.csv": ["variable", "arm", "n", "mean", "sd"],
+        "baseline_tests.csv": ["variable", "test", "statistic", "df", "p"],
+    }
+    for name, columns in expected.items():
+        frame = pd.read_csv(run["dir"] / "results" / "stats" / name)
+        assert [c for c in frame.columns if c in columns] == columns, name
+    anova = pd.read_csv(run["dir"] / "results/stats/anova.csv")
+    assert set(anova["effect"]) == {"time", "group", "interaction"}
+
+
+def test_raw_folder_is_untouched(run):
+    assert _tree_hashes(run["dir"] / "raw") == run["raw_before"]
+
+
+def test_pdf_prints_tables_2_and_3_as_the_paper(run):
+    text = "\n".join(page.extract_text() for page in PdfReader(run["dir"] / "reports/demo-ms-combined-training/report.pdf").pages)
+    text = re.sub(r"[ \t]+", " ", text)
+    for cell in ["227.77 ± 26.30", "228.78 ± 60.46", "223.07 ± 10.85", "450.43 ± 24.31",
+                 "103.51 ± 19.07", "101.78 ± 17.01", "94.60 ± 11.50", "188.05 ± 9.32",
+                 "37.1 ± 5.5", "36.2 ± 5.8", "160.0 ± 5.2", "161.5 ± 6.1", "58.2 ± 9.7", "57.3 ± 10.8"]:
+        assert cell in text, cell
+    assert "Table 2." in text and "Table 3." in text
+    assert "P<0.0001" in text
+    assert re.search(r"=0\.79\)", text)  # BDNF time partial eta squared, printed as in the paper
+    assert "Page 1 of" in text
+
+
+def test_second_run_runs_no_job(run):
+    dry = snakemake(run["dir"], "-n")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_changing_concentrations_reruns_only_what_depends_on_them(run):
+    path = run["dir"] / "raw/demo/concentrations.csv"
+    time.sleep(1.1)  # a newer modification time than every output
+    path.write_text(path.read_text().replace("MS001,pre,BDNF,225.25", "MS001,pre,BDNF,225.30"))
+    dry = snakemake(run["dir"], "-n")
+    jobs = set(re.findall(r"^rule (\w+):", dry.stdout, flags=re.M))
+    assert jobs == {"build_analysis_data", "collect_validation", "analyse_outcomes", "plot_outcome",
+                    "render_report", "all"}
+
+
+def test_snakemake_lint_reports_only_the_conda_environment_lint():
+    out = subprocess.run(["snakemake", "--lint", "-s", str(ROOT / "Snakefile"), "-d", str(ROOT)],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    lints = re.findall(r"^\s+\* (.+?):?$", out.stdout + out.stderr, flags=re.M)
+    assert lints, "expected snakemake --lint to report the conda-environment lint at least"
+    assert set(lints) == {"Specify a conda environment or container for each rule."}

@@ -1,0 +1,52 @@
+# Statistics: baseline table, then every outcome through the same analysis plan.
+
+
+rule compare_baseline:
+    input:
+        participants=rules.read_participants.output.table,
+    output:
+        table="results/stats/baseline.csv",
+        tests="results/stats/baseline_tests.csv",
+    log:
+        f"{LOGS}/compare_baseline.log",
+    params:
+        variables=BASELINE_IDS,
+        arms=ARM_IDS,
+    script:
+        "../scripts/compare_baseline.py"
+
+
+rule analyse_outcomes:
+    input:
+        data=rules.build_analysis_data.output.data,
+    output:
+        descriptives="results/stats/descriptives.csv",
+        anova="results/stats/anova.csv",
+        assumptions="results/stats/assumptions.csv",
+        simple_effects="results/stats/simple_effects.csv",
+        excluded="results/stats/excluded.csv",
+    log:
+        f"{LOGS}/analyse_outcomes.log",
+    params:
+        outcomes=OUTCOME_IDS,
+        arms=ARM_IDS,
+        times=TIME_IDS,
+    script:
+        "../scripts/analyse_outcomes.py"
+
+
+rule plot_outcome:
+    input:
+        descriptives=rules.analyse_outcomes.output.descriptives,
+        simple_effects=rules.analyse_outcomes.output.simple_effects,
+    output:
+        figure="results/figures/{outcome}.svg",
+    log:
+        f"{LOGS}/plot_outcome_{{outcome}}.log",
+    params:
+        outcome=outcome_spec,
+        arms=config["arms"],
+        times=config["time_points"],
+        alpha=ALPHA,
+    script:
+        "../scripts/plot_outcome.py"
