@@ -94,3 +94,33 @@ def test_snakemake_lint_reports_only_the_conda_environment_lint():
     lints = re.findall(r"^\s+\* (.+?):?$", out.stdout + out.stderr, flags=re.M)
     assert lints, "expected snakemake --lint to report the conda-environment lint at least"
     assert set(lints) == {"Specify a conda environment or container for each rule."}
+
+
+def test_apa_style_switch_changes_the_printed_p_values(run):
+    import yaml
+
+    from trialflow.report import render_html
+    from trialflow.report.context import build_context
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    d = run["dir"]
+    names = ["baseline", "baseline_tests", "descriptives", "anova", "assumptions", "excluded"]
+    results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
+    results["participants"] = str(d / "results/data/participants.csv")
+    figures = {o: str(d / f"results/figures/{o}.svg") for o in ["BDNF", "GDNF"]}
+    published = render_html(build_context(config, results, figures))
+    config["report"]["p_value_style"] = "apa"
+    apa = render_html(build_context(config, results, figures))
+    assert "P&lt;0.0001" in published and "p &lt; .001" not in published
+    assert "p &lt; .001" in apa and "P&lt;0.0001" not in apa
+
+
+def test_same_inputs_in_another_directory_give_identical_outputs(run, tmp_path):
+    shutil.copytree(ROOT / "raw" / "demo", tmp_path / "raw" / "demo")
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    assert snakemake(tmp_path).returncode == 0
+    first = {k: v for k, v in _tree_hashes(run["dir"] / "reports").items()}
+    second = _tree_hashes(tmp_path / "reports")
+    assert first == second
+    for sub in ["stats", "figures", "data"]:
+        assert _tree_hashes(tmp_path / "results" / sub) == _tree_hashes(run["dir"] / "results" / sub), sub

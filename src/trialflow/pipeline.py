@@ -103,5 +103,5 @@ def render_report(config: dict, results: dict[str, str], figures: dict[str, str]
 
     page = render_html(build_context(config, results, figures))
     write_atomic(html, page.encode("utf-8"))
-    write_pdf(page, pdf, allowed_dirs=[Path(f).parent for f in figures.values()])
+    write_pdf(page, pdf)
     log.info("report written: %s", pdf)

@@ -51,11 +51,13 @@ class RestrictedFetcher(URLFetcher):
     """
 
     def __init__(self, allowed_dirs: list[Path]):
-        super().__init__(allowed_protocols=["file"], fail_on_errors=True)
+        super().__init__(allowed_protocols=["file", "data"], fail_on_errors=True)
         self.roots = [Path(d).resolve() for d in allowed_dirs]
 
     def fetch(self, url, headers=None):
         parsed = urlparse(url)
+        if parsed.scheme == "data":  # embedded figures carry their bytes; nothing is loaded
+            return super().fetch(url, headers)
         path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
         if path is None or not any(path.is_relative_to(r) for r in self.roots) or not path.is_file():
             raise FetchRefused(f"refused to load {url!r}: the report may only use the package's own "
@@ -65,7 +67,7 @@ class RestrictedFetcher(URLFetcher):
                                   {"Content-Type": mime.get(path.suffix, "application/octet-stream")})
 
 
-def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path]) -> bytes:
+def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path] = ()) -> bytes:
     """Render ``html`` to PDF bytes (and write them atomically to ``out_pdf``).
 
     Only :class:`RestrictedFetcher` loads resources; a refused fetch raises FetchRefused.

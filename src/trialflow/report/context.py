@@ -6,6 +6,7 @@ registered filters, so every printed value traces to a row of a results CSV.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pandas as pd
@@ -44,7 +45,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         oid = o["id"]
         ex = excluded[excluded["outcome"] == oid]
         outcome_rows.append({
-            **o, "number": i, "figure": Path(figures[oid]).resolve().as_uri(),
+            **o, "number": i, "figure": svg_data_uri(figures[oid]),
             "cells": {(arm["id"], t["id"]): d[(oid, arm["id"], t["id"])] for arm in arms for t in times},
             "effects": {e: a[(oid, e)] for e in ("time", "group", "interaction")},
             "excluded": [{"id": r.participant_id, "arm": arm_label.get(r.arm, r.arm), "reason": r.reason}
@@ -70,6 +71,11 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "any_excluded": len(excluded) > 0, "several_times": len(times) > 2,
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
+
+
+def svg_data_uri(path: str) -> str:
+    """The figure embedded in the page, so HTML and PDF are self-contained and path-independent."""
+    return "data:image/svg+xml;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
 def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figure: int) -> str:
