@@ -22,11 +22,13 @@ def demo_analysis():
 
     raw = ROOT / "raw" / "demo"
     people, p1 = ingest.read_participants(raw / "participants.csv", "participants.csv", ["control", "training"])
-    conc, p2 = ingest.read_concentrations(raw / "concentrations.csv", "concentrations.csv", people,
-                                          ["pre", "post"], {"BDNF": "pg/mL", "GDNF": "pg/mL"})
+    conc, p2 = ingest.read_concentrations(
+        raw / "concentrations.csv", "concentrations.csv", people, ["pre", "post"], {"BDNF": "pg/mL", "GDNF": "pg/mL"}
+    )
     assert p1 == [] and p2 == []
     data = ingest.build_analysis_data(people, conc)
     results = analyse_outcomes(data, ["BDNF", "GDNF"], ["control", "training"], ["pre", "post"])
-    baseline, tests = describe_baseline(people, ["age_years", "height_cm", "weight_kg", "bmi_kg_m2"],
-                                        ["control", "training"])
+    baseline, tests = describe_baseline(
+        people, ["age_years", "height_cm", "weight_kg", "bmi_kg_m2"], ["control", "training"]
+    )
     return {"participants": people, "data": data, "baseline": baseline, "baseline_tests": tests, **results}

@@ -42,7 +42,8 @@ def test_table2_mean_sd_as_printed(demo_analysis, published):
 def test_bmi_is_derived_and_as_close_as_the_printed_heights_and_weights_allow(demo_analysis, published):
     people = demo_analysis["participants"]
     assert people["bmi_kg_m2"].tolist() == pytest.approx(
-        (people["weight_kg"] / (people["height_cm"] / 100) ** 2).tolist(), rel=1e-12)
+        (people["weight_kg"] / (people["height_cm"] / 100) ** 2).tolist(), rel=1e-12
+    )
     base = demo_analysis["baseline"].set_index(["variable", "arm"])
     for arm in ["control", "training"]:
         mean, sd = published["table2_baseline"][arm]["bmi_kg_m2"]

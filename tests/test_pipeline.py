@@ -21,8 +21,11 @@ def snakemake(workdir, *args):
 
 
 def _tree_hashes(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +64,26 @@ def test_raw_folder_is_untouched(run):
 
 
 def test_pdf_prints_tables_2_and_3_as_the_paper(run):
-    text = "\n".join(page.extract_text() for page in PdfReader(run["dir"] / "reports/demo-ms-combined-training/report.pdf").pages)
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(run["dir"] / "reports/demo-ms-combined-training/report.pdf").pages
+    )
     text = re.sub(r"[ \t]+", " ", text)
-    for cell in ["227.77 ± 26.30", "228.78 ± 60.46", "223.07 ± 10.85", "450.43 ± 24.31",
-                 "103.51 ± 19.07", "101.78 ± 17.01", "94.60 ± 11.50", "188.05 ± 9.32",
-                 "37.1 ± 5.5", "36.2 ± 5.8", "160.0 ± 5.2", "161.5 ± 6.1", "58.2 ± 9.7", "57.3 ± 10.8"]:
+    for cell in [
+        "227.77 ± 26.30",
+        "228.78 ± 60.46",
+        "223.07 ± 10.85",
+        "450.43 ± 24.31",
+        "103.51 ± 19.07",
+        "101.78 ± 17.01",
+        "94.60 ± 11.50",
+        "188.05 ± 9.32",
+        "37.1 ± 5.5",
+        "36.2 ± 5.8",
+        "160.0 ± 5.2",
+        "161.5 ± 6.1",
+        "58.2 ± 9.7",
+        "57.3 ± 10.8",
+    ]:
         assert cell in text, cell
     assert "Table 2." in text and "Table 3." in text
     assert "P<0.0001" in text
@@ -84,13 +102,24 @@ def test_changing_concentrations_reruns_only_what_depends_on_them(run):
     path.write_text(path.read_text().replace("MS001,pre,BDNF,225.25", "MS001,pre,BDNF,225.30"))
     dry = snakemake(run["dir"], "-n")
     jobs = set(re.findall(r"^rule (\w+):", dry.stdout, flags=re.M))
-    assert jobs == {"build_analysis_data", "collect_validation", "analyse_outcomes", "plot_outcome",
-                    "render_report", "all"}
+    assert jobs == {
+        "build_analysis_data",
+        "collect_validation",
+        "analyse_outcomes",
+        "plot_outcome",
+        "render_report",
+        "all",
+    }
 
 
 def test_snakemake_lint_reports_only_the_conda_environment_lint():
-    out = subprocess.run(["snakemake", "--lint", "-s", str(ROOT / "Snakefile"), "-d", str(ROOT)],
-                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    out = subprocess.run(
+        ["snakemake", "--lint", "-s", str(ROOT / "Snakefile"), "-d", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     lints = re.findall(r"^\s+\* (.+?):?$", out.stdout + out.stderr, flags=re.M)
     assert lints, "expected snakemake --lint to report the conda-environment lint at least"
     assert set(lints) == {"Specify a conda environment or container for each rule."}

@@ -6,19 +6,33 @@ from trialflow.report import environment
 from trialflow.report.formatting import df_value, fixed, mean_sd, p_value
 
 
-@pytest.mark.parametrize("value,decimals,expected", [
-    (0.125, 2, "0.13"), (0.135, 2, "0.14"), (-1.005, 2, "-1.01"), (160.0, 1, "160.0"), (-0.0001, 2, "0.00"),
-    (227.765, 2, "227.77"),
-])
+@pytest.mark.parametrize(
+    "value,decimals,expected",
+    [
+        (0.125, 2, "0.13"),
+        (0.135, 2, "0.14"),
+        (-1.005, 2, "-1.01"),
+        (160.0, 1, "160.0"),
+        (-0.0001, 2, "0.00"),
+        (227.765, 2, "227.77"),
+    ],
+)
 def test_fixed_rounds_half_away_from_zero(value, decimals, expected):
     assert fixed(value, decimals) == expected
 
 
-@pytest.mark.parametrize("p,style,expected", [
-    (0.04123, "published", "P=0.041"), (0.00041, "published", "P=0.0004"), (0.00004, "published", "P<0.0001"),
-    (0.81, "published", "P=0.810"), (0.04123, "apa", "p = .041"), (0.0004, "apa", "p < .001"),
-    (0.5, "apa", "p = .500"),
-])
+@pytest.mark.parametrize(
+    "p,style,expected",
+    [
+        (0.04123, "published", "P=0.041"),
+        (0.00041, "published", "P=0.0004"),
+        (0.00004, "published", "P<0.0001"),
+        (0.81, "published", "P=0.810"),
+        (0.04123, "apa", "p = .041"),
+        (0.0004, "apa", "p < .001"),
+        (0.5, "apa", "p = .500"),
+    ],
+)
 def test_p_value_styles(p, style, expected):
     assert p_value(p, style) == expected
 

@@ -28,8 +28,10 @@ def _two_by_two(n_a: int, n_b: int, seed: int) -> pd.DataFrame:
         post = pre * 0.5 + rng.normal(5 + shift, 1.5, n)
         for i in range(n):
             pid = f"{arm[0]}{i:02d}"
-            rows += [{"participant_id": pid, "arm": arm, "time": "pre", "value": pre[i]},
-                     {"participant_id": pid, "arm": arm, "time": "post", "value": post[i]}]
+            rows += [
+                {"participant_id": pid, "arm": arm, "time": "pre", "value": pre[i]},
+                {"participant_id": pid, "arm": arm, "time": "post", "value": post[i]},
+            ]
     return pd.DataFrame(rows)
 
 
@@ -41,7 +43,9 @@ def _closed_form(data):
     t_inter = stats.ttest_ind(change[b], change[a]).statistic
     t_group = stats.ttest_ind(mean[b], mean[a]).statistic
     n_a, n_b = a.sum(), b.sum()
-    pooled = (((change[a] - change[a].mean()) ** 2).sum() + ((change[b] - change[b].mean()) ** 2).sum()) / (n_a + n_b - 2)
+    pooled = (((change[a] - change[a].mean()) ** 2).sum() + ((change[b] - change[b].mean()) ** 2).sum()) / (
+        n_a + n_b - 2
+    )
     t_time = ((change[a].mean() + change[b].mean()) / 2) / np.sqrt(pooled / 4 * (1 / n_a + 1 / n_b))
     return {"interaction": t_inter**2, "group": t_group**2, "time": t_time**2}
 
@@ -126,7 +130,8 @@ def test_participant_missing_a_visit_is_excluded_and_named():
     data = data[~((data["participant_id"] == "t03") & (data["time"] == "post"))]
     res = analyse_outcome(data, "X", ["control", "training"], ["pre", "post"])
     assert res["excluded"].to_dict("records") == [
-        {"outcome": "X", "participant_id": "t03", "arm": "training", "missing": "post", "reason": "no value at post"}]
+        {"outcome": "X", "participant_id": "t03", "arm": "training", "missing": "post", "reason": "no value at post"}
+    ]
     assert res["anova"]["df2"].iloc[0] == 12 - 1 - 2
     desc = res["descriptives"].set_index(["arm", "time"])
     assert desc.loc[("training", "pre"), "n"] == 6 and desc.loc[("training", "post"), "n"] == 5

@@ -36,15 +36,34 @@ def analyse_outcome(data: pd.DataFrame, outcome: str, arms: list[str], times: li
         at = complete[complete[TIME] == time]
         residuals = at[VALUE] - at.groupby(ARM)[VALUE].transform("mean")
         checks.append({"test": "shapiro", "data": "values", "time": time, "arm": "", **_only(shapiro(at[VALUE]))})
-        checks.append({"test": "shapiro", "data": "residuals", "time": time, "arm": "",
-                       **_only(shapiro(residuals))})
+        checks.append({"test": "shapiro", "data": "residuals", "time": time, "arm": "", **_only(shapiro(residuals))})
         for arm in arms:
-            checks.append({"test": "shapiro", "data": "values", "time": time, "arm": arm,
-                           **_only(shapiro(at.loc[at[ARM] == arm, VALUE]))})
+            checks.append(
+                {
+                    "test": "shapiro",
+                    "data": "values",
+                    "time": time,
+                    "arm": arm,
+                    **_only(shapiro(at.loc[at[ARM] == arm, VALUE])),
+                }
+            )
         lev = levene(at, VALUE, ARM, center="mean")
-        checks.append({"test": "levene", "data": "values", "time": time, "arm": "", "statistic": lev["statistic"],
-                       "p": lev["p"], "df1": lev["df1"], "df2": lev["df2"], "center": "mean"})
-    assumptions = pd.DataFrame(checks, columns=["test", "time", "arm", "statistic", "p", "data", "df1", "df2", "center"])
+        checks.append(
+            {
+                "test": "levene",
+                "data": "values",
+                "time": time,
+                "arm": "",
+                "statistic": lev["statistic"],
+                "p": lev["p"],
+                "df1": lev["df1"],
+                "df2": lev["df2"],
+                "center": "mean",
+            }
+        )
+    assumptions = pd.DataFrame(
+        checks, columns=["test", "time", "arm", "statistic", "p", "data", "df1", "df2", "center"]
+    )
     assumptions.insert(0, "outcome", outcome)
 
     anova = mixed_anova(complete, VALUE, TIME, ARM, SUBJECT, levels=times)
@@ -56,21 +75,30 @@ def analyse_outcome(data: pd.DataFrame, outcome: str, arms: list[str], times: li
 
     excluded = excluded.merge(data.drop_duplicates(SUBJECT)[[SUBJECT, ARM]], on=SUBJECT, how="left")
     excluded.insert(0, "outcome", outcome)
-    return {"descriptives": descriptives, "assumptions": assumptions, "anova": anova,
-            "simple_effects": effects, "excluded": excluded[["outcome", SUBJECT, ARM, "missing", "reason"]]}
+    return {
+        "descriptives": descriptives,
+        "assumptions": assumptions,
+        "anova": anova,
+        "simple_effects": effects,
+        "excluded": excluded[["outcome", SUBJECT, ARM, "missing", "reason"]],
+    }
 
 
 def _only(result: dict) -> dict:
     return {"statistic": result["statistic"], "p": result["p"]}
 
 
-def analyse_outcomes(data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str]) -> dict[str, pd.DataFrame]:
+def analyse_outcomes(
+    data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str]
+) -> dict[str, pd.DataFrame]:
     """:func:`analyse_outcome` for every configured outcome, tables stacked in config order."""
     parts = [analyse_outcome(data, o, arms, times) for o in outcomes]
     return {key: pd.concat([p[key] for p in parts], ignore_index=True) for key in parts[0]}
 
 
-def describe_baseline(participants: pd.DataFrame, variables: list[str], arms: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def describe_baseline(
+    participants: pd.DataFrame, variables: list[str], arms: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Baseline characteristics per arm, and Student and Welch t-tests between the first two arms.
 
     Returns
@@ -90,5 +118,9 @@ def describe_baseline(participants: pd.DataFrame, variables: list[str], arms: li
             res = compare_two_arms(a, b)
             res.insert(0, "variable", variable)
             tests.append(res)
-    tests = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame(columns=["variable", "test", "statistic", "df", "p"])
+    tests = (
+        pd.concat(tests, ignore_index=True)
+        if tests
+        else pd.DataFrame(columns=["variable", "test", "statistic", "df", "p"])
+    )
     return table.reset_index(drop=True), tests

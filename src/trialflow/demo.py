@@ -37,12 +37,18 @@ BASELINE = {
 }
 # Table 3 (pg/mL, Mean ± SD) and the F values printed in the text, F(1, 28).
 OUTCOMES = {
-    "BDNF": {"control": {"pre": (227.77, 26.30), "post": (223.07, 10.85)},
-             "training": {"pre": (228.78, 60.46), "post": (450.43, 24.31)},
-             "F_time": 107.861, "F_interaction": 117.42},
-    "GDNF": {"control": {"pre": (103.51, 19.07), "post": (94.60, 11.50)},
-             "training": {"pre": (101.78, 17.01), "post": (188.05, 9.32)},
-             "F_time": 146.07, "F_interaction": 221.14},
+    "BDNF": {
+        "control": {"pre": (227.77, 26.30), "post": (223.07, 10.85)},
+        "training": {"pre": (228.78, 60.46), "post": (450.43, 24.31)},
+        "F_time": 107.861,
+        "F_interaction": 117.42,
+    },
+    "GDNF": {
+        "control": {"pre": (103.51, 19.07), "post": (94.60, 11.50)},
+        "training": {"pre": (101.78, 17.01), "post": (188.05, 9.32)},
+        "F_time": 146.07,
+        "F_interaction": 221.14,
+    },
 }
 
 
@@ -59,8 +65,9 @@ def _matches(x: np.ndarray, mean: float, sd: float, decimals: int) -> bool:
     return round(x.mean(), decimals) == round(mean, decimals) and round(x.std(ddof=1), decimals) == round(sd, decimals)
 
 
-def round_to_print(x: np.ndarray, mean: float, sd: float, decimals: int, resolution: float,
-                   lo: float = -np.inf, hi: float = np.inf) -> np.ndarray:
+def round_to_print(
+    x: np.ndarray, mean: float, sd: float, decimals: int, resolution: float, lo: float = -np.inf, hi: float = np.inf
+) -> np.ndarray:
     """Round ``x`` to ``resolution``, then move single values by one step until the rounded
     values' mean and SD print as ``mean`` ± ``sd`` at ``decimals``. Deterministic."""
     y = np.clip(np.round(x / resolution) * resolution, lo, hi)
@@ -83,6 +90,7 @@ def round_to_print(x: np.ndarray, mean: float, sd: float, decimals: int, resolut
 
 def solve_correlation(spec: dict) -> float:
     """The common pre/post correlation that reproduces both printed F values (equal arms)."""
+
     def f_values(r):
         var_change, mean_change = [], []
         for arm in ARMS:
@@ -113,8 +121,9 @@ def make_participants(rng: np.random.Generator) -> list[dict]:
     rows = {}
     for arm in ARMS:
         spec = BASELINE[arm]
-        age = round_to_print(_draw(rng, *spec["age_years"]), *spec["age_years"], decimals=1,
-                             resolution=1, lo=30, hi=50)  # whole years, inclusion 30-50
+        age = round_to_print(
+            _draw(rng, *spec["age_years"]), *spec["age_years"], decimals=1, resolution=1, lo=30, hi=50
+        )  # whole years, inclusion 30-50
         height = round_to_print(_draw(rng, *spec["height_cm"]), *spec["height_cm"], decimals=1, resolution=0.1)
         weight = round_to_print(_draw(rng, *spec["weight_kg"]), *spec["weight_kg"], decimals=1, resolution=0.1)
         weight = pair_for_bmi(height, weight, *spec["bmi"])

@@ -14,16 +14,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-
-plt.rcParams.update({
-    "svg.hashsalt": "trialflow", "svg.fonttype": "path", "font.family": "STIXGeneral",
-    "font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
-})
+plt.rcParams.update(
+    {
+        "svg.hashsalt": "trialflow",
+        "svg.fonttype": "path",
+        "font.family": "STIXGeneral",
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
 GREYS = ["#d9d9d9", "#525252", "#969696", "#252525", "#bdbdbd", "#737373"]
 
 
-def plot_outcome(descriptives: pd.DataFrame, effects: pd.DataFrame, outcome: dict, arms: list[dict],
-                 times: list[dict], alpha: float) -> bytes:
+def plot_outcome(
+    descriptives: pd.DataFrame, effects: pd.DataFrame, outcome: dict, arms: list[dict], times: list[dict], alpha: float
+) -> bytes:
     """SVG bytes of one outcome's Mean ± SD bar chart.
 
     ``*`` marks a significant change from baseline within the arm and ``†`` a significant
@@ -37,8 +43,18 @@ def plot_outcome(descriptives: pd.DataFrame, effects: pd.DataFrame, outcome: dic
         xs = [i + (j - (len(times) - 1) / 2) * width for i in range(len(arms))]
         means = [d.loc[(a["id"], time["id"]), "mean"] for a in arms]
         sds = [d.loc[(a["id"], time["id"]), "sd"] for a in arms]
-        ax.bar(xs, means, width * 0.92, yerr=sds, capsize=3, color=GREYS[j % len(GREYS)],
-               edgecolor="black", linewidth=0.6, error_kw={"elinewidth": 0.8}, label=time["label"])
+        ax.bar(
+            xs,
+            means,
+            width * 0.92,
+            yerr=sds,
+            capsize=3,
+            color=GREYS[j % len(GREYS)],
+            edgecolor="black",
+            linewidth=0.6,
+            error_kw={"elinewidth": 0.8},
+            label=time["label"],
+        )
         for x, m, s, arm in zip(xs, means, sds, arms, strict=True):
             marks = _marks(effects, arm["id"], arms[0]["id"], times[0]["id"], time["id"], alpha)
             if marks:
@@ -57,12 +73,18 @@ def plot_outcome(descriptives: pd.DataFrame, effects: pd.DataFrame, outcome: dic
 
 def _marks(effects: pd.DataFrame, arm: str, reference: str, baseline: str, time: str, alpha: float) -> str:
     marks = ""
-    within = effects[(effects["family"] == "time within arm") & (effects["level"] == arm)
-                     & (effects["contrast"] == f"{time} - {baseline}")]
+    within = effects[
+        (effects["family"] == "time within arm")
+        & (effects["level"] == arm)
+        & (effects["contrast"] == f"{time} - {baseline}")
+    ]
     if time != baseline and len(within) and within["p_adj"].iloc[0] < alpha:
         marks += "*"
-    between = effects[(effects["family"] == "arm at time") & (effects["level"] == time)
-                      & (effects["contrast"] == f"{arm} - {reference}")]
+    between = effects[
+        (effects["family"] == "arm at time")
+        & (effects["level"] == time)
+        & (effects["contrast"] == f"{arm} - {reference}")
+    ]
     if arm != reference and len(between) and between["p_adj"].iloc[0] < alpha:
         marks += "†"
     return marks

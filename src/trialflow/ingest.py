@@ -22,8 +22,12 @@ def _require_columns(frame: pd.DataFrame, required: Iterable[str], name: str) ->
     if not missing:
         return []
     found = ", ".join(c for c in frame.columns if c != LINE) or "none"
-    return [Problem(name, "1", c, "", "column_present", "error",
-                    f"required column {c!r} is missing (columns found: {found})") for c in missing]
+    return [
+        Problem(
+            name, "1", c, "", "column_present", "error", f"required column {c!r} is missing (columns found: {found})"
+        )
+        for c in missing
+    ]
 
 
 def _numbers(frame: pd.DataFrame, columns: Iterable[str], name: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -37,8 +41,17 @@ def _numbers(frame: pd.DataFrame, columns: Iterable[str], name: str) -> tuple[pd
             if number is None:
                 bad.add(idx)
                 what = "is empty" if text == "" else "is not a number"
-                problems.append(Problem(name, str(line), column, text, "number", "error",
-                                        f"{column} {what}; write a plain number such as 57.3"))
+                problems.append(
+                    Problem(
+                        name,
+                        str(line),
+                        column,
+                        text,
+                        "number",
+                        "error",
+                        f"{column} {what}; write a plain number such as 57.3",
+                    )
+                )
             values.append(number)
         out[column] = pd.Series(values, index=frame.index, dtype="float64")
     return out.drop(index=sorted(bad)), problems
@@ -50,11 +63,22 @@ def _with_source(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
-def _not_in(frame: pd.DataFrame, column: str, allowed: list[str], name: str, what: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _not_in(
+    frame: pd.DataFrame, column: str, allowed: list[str], name: str, what: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     bad = ~frame[column].isin(allowed)
-    problems = [Problem(name, str(r.source_line), column, str(getattr(r, column)), f"{column}_known", "error",
-                        f"{what} {getattr(r, column)!r} is not one of {', '.join(allowed)} (as configured)")
-                for r in frame[bad].itertuples()]
+    problems = [
+        Problem(
+            name,
+            str(r.source_line),
+            column,
+            str(getattr(r, column)),
+            f"{column}_known",
+            "error",
+            f"{what} {getattr(r, column)!r} is not one of {', '.join(allowed)} (as configured)",
+        )
+        for r in frame[bad].itertuples()
+    ]
     return frame[~bad], problems
 
 
@@ -87,8 +111,9 @@ def read_participants(path: str | Path, name: str, arms: list[str]) -> tuple[pd.
 CONCENTRATION_COLUMNS = ["participant_id", "time", "analyte", "concentration", "unit"]
 
 
-def read_concentrations(path: str | Path, name: str, participants: pd.DataFrame,
-                        time_points: list[str], units: dict[str, str]) -> tuple[pd.DataFrame, list[Problem]]:
+def read_concentrations(
+    path: str | Path, name: str, participants: pd.DataFrame, time_points: list[str], units: dict[str, str]
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a long concentrations file (one row per participant × time × analyte).
 
     ``units`` maps each configured analyte to its unit; rows for other analytes, time points
@@ -106,14 +131,32 @@ def read_concentrations(path: str | Path, name: str, participants: pd.DataFrame,
         problems += more
     known = set(participants["participant_id"])
     unknown = ~typed["participant_id"].isin(known)
-    problems += [Problem(name, str(r.source_line), "participant_id", r.participant_id, "participant_known", "error",
-                         f"participant {r.participant_id!r} is not in the participants file")
-                 for r in typed[unknown].itertuples()]
+    problems += [
+        Problem(
+            name,
+            str(r.source_line),
+            "participant_id",
+            r.participant_id,
+            "participant_known",
+            "error",
+            f"participant {r.participant_id!r} is not in the participants file",
+        )
+        for r in typed[unknown].itertuples()
+    ]
     typed = typed[~unknown]
     wrong_unit = typed["unit"] != typed["analyte"].map(units)
-    problems += [Problem(name, str(r.source_line), "unit", r.unit, "unit_configured", "error",
-                         f"{r.analyte} must be in {units[r.analyte]}, as configured")
-                 for r in typed[wrong_unit].itertuples()]
+    problems += [
+        Problem(
+            name,
+            str(r.source_line),
+            "unit",
+            r.unit,
+            "unit_configured",
+            "error",
+            f"{r.analyte} must be in {units[r.analyte]}, as configured",
+        )
+        for r in typed[wrong_unit].itertuples()
+    ]
     typed = typed[~wrong_unit]
     typed = typed[list(schemas.Concentrations.to_schema().columns)]
     accepted, more = schemas.validate_model(schemas.Concentrations, typed)
@@ -122,8 +165,9 @@ def read_concentrations(path: str | Path, name: str, participants: pd.DataFrame,
 
 def build_analysis_data(participants: pd.DataFrame, concentrations: pd.DataFrame) -> pd.DataFrame:
     """Join values to arms: the long analysis data set, one row per participant × time × outcome."""
-    data = concentrations.merge(participants[["participant_id", "arm"]], on="participant_id", how="inner",
-                                validate="many_to_one")
+    data = concentrations.merge(
+        participants[["participant_id", "arm"]], on="participant_id", how="inner", validate="many_to_one"
+    )
     data = data.rename(columns={"analyte": "outcome", "concentration": "value"})
     data = data[list(schemas.AnalysisData.to_schema().columns)]
     data = data.sort_values(["outcome", "participant_id", "time"], kind="stable").reset_index(drop=True)

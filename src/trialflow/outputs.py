@@ -20,7 +20,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+            )
     return out
 
 
@@ -47,5 +48,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 def read_csv(path: str | Path) -> pd.DataFrame:
     """Read a results CSV written by :func:`write_csv`, keeping IDs and empty text as strings."""
-    return pd.read_csv(path, keep_default_na=False, na_values=[""],
-                       dtype={"participant_id": str, "arm": str, "time": str, "outcome": str})
+    return pd.read_csv(
+        path,
+        keep_default_na=False,
+        na_values=[""],
+        dtype={"participant_id": str, "arm": str, "time": str, "outcome": str},
+    )

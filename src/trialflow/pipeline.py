@@ -50,8 +50,9 @@ def read_participants(raw: str, name: str, arms: list[str], table: str, problems
     log.info("%s: %d participants accepted", name, len(accepted))
 
 
-def build_analysis_data(raw: str, name: str, participants: str, time_points: list[str],
-                        units: dict[str, str], data: str, problems: str) -> None:
+def build_analysis_data(
+    raw: str, name: str, participants: str, time_points: list[str], units: dict[str, str], data: str, problems: str
+) -> None:
     """Validate the concentrations file against the participants; write the long analysis data set."""
     people = read_csv(participants)
     accepted, found = ingest.read_concentrations(raw, name, people, time_points, units)
@@ -83,15 +84,17 @@ def collect_validation(problem_files: list[str], out: str) -> None:
     write_csv(pd.concat(frames, ignore_index=True), out)
 
 
-def plot_outcome(descriptives: str, effects: str, outcome: dict, arms: list[dict], times: list[dict],
-                 alpha: float, figure: str) -> None:
+def plot_outcome(
+    descriptives: str, effects: str, outcome: dict, arms: list[dict], times: list[dict], alpha: float, figure: str
+) -> None:
     """One outcome's Mean ± SD figure as SVG."""
     from trialflow.figures import plot_outcome as plot
     from trialflow.outputs import write_atomic
 
     desc, eff = read_csv(descriptives), read_csv(effects)
-    svg = plot(desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]],
-               outcome, arms, times, alpha)
+    svg = plot(
+        desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]], outcome, arms, times, alpha
+    )
     write_atomic(figure, svg)
 
 

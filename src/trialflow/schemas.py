@@ -30,13 +30,21 @@ class Participants(pa.DataFrameModel):
     """One row per randomised participant: arm and baseline characteristics."""
 
     participant_id: Series[str] = pa.Field(
-        str_matches=ID_PATTERN, title="Participant ID",
-        description="Pseudonymous ID as used in every other file; letters, digits, '_', '.', '-'. Leading zeros are kept.")
+        str_matches=ID_PATTERN,
+        title="Participant ID",
+        description="Pseudonymous ID used in every file; letters, digits, '_', '.', '-'; leading zeros kept.",
+    )
     arm: Series[str] = pa.Field(title="Arm", description="Randomised arm; one of the arm ids in config.")
     age_years: Series[float] = pa.Field(ge=18, le=100, title="Age (years)", description="Age at baseline in years.")
-    height_cm: Series[float] = pa.Field(ge=100, le=230, title="Height (cm)", description="Standing height in centimetres.")
-    weight_kg: Series[float] = pa.Field(ge=25, le=300, title="Weight (kg)", description="Body mass in kilograms at baseline.")
-    bmi_kg_m2: Series[float] = pa.Field(gt=0, title="BMI (kg/m²)", description="Derived: weight_kg / (height_cm / 100)². Never typed.")
+    height_cm: Series[float] = pa.Field(
+        ge=100, le=230, title="Height (cm)", description="Standing height in centimetres."
+    )
+    weight_kg: Series[float] = pa.Field(
+        ge=25, le=300, title="Weight (kg)", description="Body mass in kilograms at baseline."
+    )
+    bmi_kg_m2: Series[float] = pa.Field(
+        gt=0, title="BMI (kg/m²)", description="Derived: weight_kg / (height_cm / 100)². Never typed."
+    )
     source_file: Series[str] = _source_fields()[0]
     source_line: Series[int] = _source_fields()[1]
 
@@ -49,11 +57,17 @@ class Participants(pa.DataFrameModel):
 class Concentrations(pa.DataFrameModel):
     """One row per participant × time point × analyte: a quantified concentration."""
 
-    participant_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Participant ID", description="As in the participants file.")
+    participant_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, title="Participant ID", description="As in the participants file."
+    )
     time: Series[str] = pa.Field(title="Time point", description="One of the time point ids in config.")
     analyte: Series[str] = pa.Field(title="Analyte", description="Outcome id in config, e.g. BDNF.")
-    concentration: Series[float] = pa.Field(gt=0, title="Concentration", description="Concentration in the outcome's configured unit.")
-    unit: Series[str] = pa.Field(title="Unit", description="Unit as written, must equal the outcome's configured unit (e.g. pg/mL).")
+    concentration: Series[float] = pa.Field(
+        gt=0, title="Concentration", description="Concentration in the outcome's configured unit."
+    )
+    unit: Series[str] = pa.Field(
+        title="Unit", description="Unit as written, must equal the outcome's configured unit (e.g. pg/mL)."
+    )
     source_file: Series[str] = _source_fields()[0]
     source_line: Series[int] = _source_fields()[1]
 
@@ -66,7 +80,9 @@ class Concentrations(pa.DataFrameModel):
 class AnalysisData(pa.DataFrameModel):
     """The analysis data set: one value per participant × time × outcome, traced to its source."""
 
-    participant_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Participant ID", description="As in the participants file.")
+    participant_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, title="Participant ID", description="As in the participants file."
+    )
     arm: Series[str] = pa.Field(title="Arm", description="Randomised arm, from the participants file.")
     time: Series[str] = pa.Field(title="Time point", description="Configured time point id.")
     outcome: Series[str] = pa.Field(title="Outcome", description="Configured outcome id.")
@@ -100,12 +116,18 @@ class Anova(pa.DataFrameModel):
     """``results/stats/anova.csv``: mixed ANOVA (time within, arm between), Type III SS."""
 
     outcome: Series[str] = pa.Field(title="Outcome", description="Outcome id.")
-    effect: Series[str] = pa.Field(isin=["time", "group", "interaction"], title="Effect", description="time, group (arm) or interaction (group × time).")
+    effect: Series[str] = pa.Field(
+        isin=["time", "group", "interaction"],
+        title="Effect",
+        description="time, group (arm) or interaction (group × time).",
+    )
     df1: Series[float] = pa.Field(gt=0, title="df1", description="Numerator degrees of freedom (sphericity assumed).")
     df2: Series[float] = pa.Field(gt=0, title="df2", description="Denominator (error) degrees of freedom.")
     F: Series[float] = pa.Field(ge=0, title="F", description="F statistic.")
     p: Series[float] = pa.Field(ge=0, le=1, title="p", description="p value, sphericity assumed.")
-    pes: Series[float] = pa.Field(ge=0, le=1, title="Partial η²", description="SS_effect / (SS_effect + SS_error); partial, not classical, η².")
+    pes: Series[float] = pa.Field(
+        ge=0, le=1, title="Partial η²", description="SS_effect / (SS_effect + SS_error); partial, not classical, η²."
+    )
 
     class Config:
         strict = "filter"  # extra columns (SS, ε, corrected p) are allowed beyond the contract
@@ -146,20 +168,45 @@ def validate_model(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple
         # A composite key fails once per key column; report each duplicated row once.
         unique_key = model.to_schema().unique or []
         is_unique_check = cases["check"].astype(str).str.contains("uniqueness")
-        cases = pd.concat([cases[~is_unique_check],
-                           cases[is_unique_check].drop_duplicates("index").assign(column=", ".join(unique_key))])
+        cases = pd.concat(
+            [
+                cases[~is_unique_check],
+                cases[is_unique_check].drop_duplicates("index").assign(column=", ".join(unique_key)),
+            ]
+        )
         for case in cases.itertuples(index=False):
             idx = case.index
             if idx is None or pd.isna(idx) or idx not in frame.index:
-                problems.append(Problem("", "", str(case.column), str(case.failure_case), str(case.check),
-                                        "error", f"table does not satisfy {case.check}"))
+                problems.append(
+                    Problem(
+                        "",
+                        "",
+                        str(case.column),
+                        str(case.failure_case),
+                        str(case.check),
+                        "error",
+                        f"table does not satisfy {case.check}",
+                    )
+                )
                 continue
             row = frame.loc[idx]
             bad_rows.add(idx)
             column = str(case.column)
-            value = " / ".join(str(row[c]) for c in unique_key) if "uniqueness" in str(case.check) else str(case.failure_case)
-            problems.append(Problem(
-                str(row["source_file"]), str(row["source_line"]), column, value,
-                str(case.check), "error", f"{titles.get(column, column)} {_plain(str(case.check))}"))
+            value = (
+                " / ".join(str(row[c]) for c in unique_key)
+                if "uniqueness" in str(case.check)
+                else str(case.failure_case)
+            )
+            problems.append(
+                Problem(
+                    str(row["source_file"]),
+                    str(row["source_line"]),
+                    column,
+                    value,
+                    str(case.check),
+                    "error",
+                    f"{titles.get(column, column)} {_plain(str(case.check))}",
+                )
+            )
         kept = frame.drop(index=sorted(bad_rows))
         return model.validate(kept, lazy=True) if len(kept) else kept, problems

@@ -34,8 +34,13 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(fixed=formatting.fixed, mean_sd=formatting.mean_sd, pvalue=formatting.p_value,
-                       stat=formatting.statistic, dfv=formatting.df_value)
+    env.filters.update(
+        fixed=formatting.fixed,
+        mean_sd=formatting.mean_sd,
+        pvalue=formatting.p_value,
+        stat=formatting.statistic,
+        dfv=formatting.df_value,
+    )
     return env
 
 
@@ -60,11 +65,14 @@ class RestrictedFetcher(URLFetcher):
             return super().fetch(url, headers)
         path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
         if path is None or not any(path.is_relative_to(r) for r in self.roots) or not path.is_file():
-            raise FetchRefused(f"refused to load {url!r}: the report may only use the package's own "
-                               "templates, styles and fonts and the pipeline's figures")
+            raise FetchRefused(
+                f"refused to load {url!r}: the report may only use the package's own "
+                "templates, styles and fonts and the pipeline's figures"
+            )
         mime = {".svg": "image/svg+xml", ".ttf": "font/ttf", ".css": "text/css", ".png": "image/png"}
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
-                                  {"Content-Type": mime.get(path.suffix, "application/octet-stream")})
+        return URLFetcherResponse(
+            path.as_uri(), path.read_bytes(), {"Content-Type": mime.get(path.suffix, "application/octet-stream")}
+        )
 
 
 def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path] = ()) -> bytes:
@@ -72,8 +80,9 @@ def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path] = ()) -> 
 
     Only :class:`RestrictedFetcher` loads resources; a refused fetch raises FetchRefused.
     """
-    doc = weasyprint.HTML(string=html, base_url=PACKAGE_DIR.as_uri() + "/",
-                          url_fetcher=RestrictedFetcher([PACKAGE_DIR, *allowed_dirs]))
+    doc = weasyprint.HTML(
+        string=html, base_url=PACKAGE_DIR.as_uri() + "/", url_fetcher=RestrictedFetcher([PACKAGE_DIR, *allowed_dirs])
+    )
     pdf = doc.write_pdf()
     write_atomic(out_pdf, pdf)
     return pdf

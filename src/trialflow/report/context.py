@@ -14,13 +14,18 @@ import pandas as pd
 from trialflow.outputs import read_csv
 from trialflow.report.formatting import p_value
 
-EFFECT_WORDS = {"time": "the main effect of time", "group": "the main effect of group",
-                "interaction": "the group × time interaction effect"}
+EFFECT_WORDS = {
+    "time": "the main effect of time",
+    "group": "the main effect of group",
+    "interaction": "the group × time interaction effect",
+}
 
 
 def _by(frame: pd.DataFrame, *keys):
-    return {tuple(k) if len(keys) > 1 else k[0]: row for k, row in
-            zip(frame[list(keys)].itertuples(index=False), frame.to_dict("records"), strict=True)}
+    return {
+        tuple(k) if len(keys) > 1 else k[0]: row
+        for k, row in zip(frame[list(keys)].itertuples(index=False), frame.to_dict("records"), strict=True)
+    }
 
 
 def build_context(config: dict, results: dict[str, str], figures: dict[str, str]) -> dict:
@@ -44,31 +49,56 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
     for i, o in enumerate(outcomes, start=1):
         oid = o["id"]
         ex = excluded[excluded["outcome"] == oid]
-        outcome_rows.append({
-            **o, "number": i, "figure": svg_data_uri(figures[oid]),
-            "cells": {(arm["id"], t["id"]): d[(oid, arm["id"], t["id"])] for arm in arms for t in times},
-            "effects": {e: a[(oid, e)] for e in ("time", "group", "interaction")},
-            "excluded": [{"id": r.participant_id, "arm": arm_label.get(r.arm, r.arm), "reason": r.reason}
-                         for r in ex.itertuples()],
-            "sentence": results_sentence(o, a, style, alpha, i),
-            "assumption_text": assumption_sentence(o, assumptions, times, style, alpha),
-        })
+        outcome_rows.append(
+            {
+                **o,
+                "number": i,
+                "figure": svg_data_uri(figures[oid]),
+                "cells": {(arm["id"], t["id"]): d[(oid, arm["id"], t["id"])] for arm in arms for t in times},
+                "effects": {e: a[(oid, e)] for e in ("time", "group", "interaction")},
+                "excluded": [
+                    {"id": r.participant_id, "arm": arm_label.get(r.arm, r.arm), "reason": r.reason}
+                    for r in ex.itertuples()
+                ],
+                "sentence": results_sentence(o, a, style, alpha, i),
+                "assumption_text": assumption_sentence(o, assumptions, times, style, alpha),
+            }
+        )
 
     b = _by(baseline, "variable", "arm")
-    baseline_rows = [{"label": arm["label"], "n": int(b[(config["baseline"][0]["id"], arm["id"])]["n"]),
-                      "cells": [b[(v["id"], arm["id"])] | {"decimals": v.get("decimals", 1)} for v in config["baseline"]]}
-                     for arm in arms] if config.get("baseline") else []
+    baseline_rows = (
+        [
+            {
+                "label": arm["label"],
+                "n": int(b[(config["baseline"][0]["id"], arm["id"])]["n"]),
+                "cells": [b[(v["id"], arm["id"])] | {"decimals": v.get("decimals", 1)} for v in config["baseline"]],
+            }
+            for arm in arms
+        ]
+        if config.get("baseline")
+        else []
+    )
     student = baseline_tests[baseline_tests["test"] == "student"].set_index("variable")["p"].to_dict()
 
     return {
-        "trial": config["trial"], "arms": arms, "times": times, "outcomes": outcome_rows,
-        "baseline_variables": config.get("baseline", []), "baseline_rows": baseline_rows,
-        "baseline_p": student, "show_baseline_tests": config.get("analysis", {}).get("baseline_tests", True),
-        "style": style, "alpha": alpha, "n_randomised": len(participants),
+        "trial": config["trial"],
+        "arms": arms,
+        "times": times,
+        "outcomes": outcome_rows,
+        "baseline_variables": config.get("baseline", []),
+        "baseline_rows": baseline_rows,
+        "baseline_p": student,
+        "show_baseline_tests": config.get("analysis", {}).get("baseline_tests", True),
+        "style": style,
+        "alpha": alpha,
+        "n_randomised": len(participants),
         "n_per_arm": {arm["id"]: int((participants["arm"] == arm["id"]).sum()) for arm in arms},
-        "arm_label": arm_label, "time_label": time_label,
-        "anova_table": anova.to_dict("records"), "assumption_table": assumptions.to_dict("records"),
-        "any_excluded": len(excluded) > 0, "several_times": len(times) > 2,
+        "arm_label": arm_label,
+        "time_label": time_label,
+        "anova_table": anova.to_dict("records"),
+        "assumption_table": assumptions.to_dict("records"),
+        "any_excluded": len(excluded) > 0,
+        "several_times": len(times) > 2,
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
 
@@ -84,9 +114,12 @@ def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figur
     for effect in ("time", "group", "interaction"):
         row = anova[(outcome["id"], effect)]
         from trialflow.report.formatting import df_value, fixed
+
         p = p_value(row["p"], style, capital=False)
-        parts.append(f"{EFFECT_WORDS[effect]} (F({df_value(row['df1'])},{df_value(row['df2'])})="
-                     f"{fixed(row['F'], 2)}, {p}, partial η²={fixed(row['pes'], 2)})")
+        parts.append(
+            f"{EFFECT_WORDS[effect]} (F({df_value(row['df1'])},{df_value(row['df2'])})="
+            f"{fixed(row['F'], 2)}, {p}, partial η²={fixed(row['pes'], 2)})"
+        )
         significant.append(row["p"] < alpha)
     listing = ", ".join(parts[:-1]) + ", and " + parts[-1]
     if all(significant):
@@ -96,8 +129,10 @@ def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figur
     else:
         names = [w for w, s in zip(("time", "group", "interaction"), significant, strict=True) if s]
         verdict = f"were significant at the {alpha:g} level for {' and '.join(names)} only"
-    return (f"Regarding {outcome['label']}, the repeated-measures ANOVA presented in Table 3 indicated that "
-            f"{listing} {verdict} (Figure {figure}).")
+    return (
+        f"Regarding {outcome['label']}, the repeated-measures ANOVA presented in Table 3 indicated that "
+        f"{listing} {verdict} (Figure {figure})."
+    )
 
 
 def assumption_sentence(outcome: dict, assumptions: pd.DataFrame, times: list[dict], style: str, alpha: float) -> str:
@@ -112,7 +147,9 @@ def assumption_sentence(outcome: dict, assumptions: pd.DataFrame, times: list[di
 
     normal, normal_ok = clause("shapiro", "residuals")
     equal, equal_ok = clause("levene", "values")
-    return (f"For {outcome['label']}, the Shapiro–Wilk test of the residuals "
-            f"{'did not indicate' if normal_ok else 'indicated'} a departure from normality at {normal}; "
-            f"Levene's test (mean-centred) {'did not indicate' if equal_ok else 'indicated'} unequal "
-            f"variances between the arms at {equal}.")
+    return (
+        f"For {outcome['label']}, the Shapiro–Wilk test of the residuals "
+        f"{'did not indicate' if normal_ok else 'indicated'} a departure from normality at {normal}; "
+        f"Levene's test (mean-centred) {'did not indicate' if equal_ok else 'indicated'} unequal "
+        f"variances between the arms at {equal}."
+    )

@@ -23,12 +23,27 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-ANOVA_COLUMNS = ["effect", "ss", "ss_error", "df1", "df2", "F", "p", "pes",
-                 "eps_gg", "eps_hf", "p_gg", "p_hf", "mauchly_w", "mauchly_p"]
+ANOVA_COLUMNS = [
+    "effect",
+    "ss",
+    "ss_error",
+    "df1",
+    "df2",
+    "F",
+    "p",
+    "pes",
+    "eps_gg",
+    "eps_hf",
+    "p_gg",
+    "p_hf",
+    "mauchly_w",
+    "mauchly_p",
+]
 
 
-def complete_cases(data: pd.DataFrame, dv: str, within: str, subject: str,
-                   levels: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def complete_cases(
+    data: pd.DataFrame, dv: str, within: str, subject: str, levels: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split ``data`` into subjects with a value at every time point and those without.
 
     Parameters
@@ -47,8 +62,7 @@ def complete_cases(data: pd.DataFrame, dv: str, within: str, subject: str,
     for sid, have in present.items():
         missing = [lev for lev in levels if lev not in have]
         if missing:
-            rows.append({subject: sid, "missing": ";".join(missing),
-                         "reason": f"no value at {', '.join(missing)}"})
+            rows.append({subject: sid, "missing": ";".join(missing), "reason": f"no value at {', '.join(missing)}"})
     excluded = pd.DataFrame(rows, columns=[subject, "missing", "reason"])
     keep = data[~data[subject].isin(excluded[subject]) & data[within].isin(levels)]
     return keep, excluded
@@ -99,8 +113,9 @@ def sphericity_epsilons(E: np.ndarray, df_error: int) -> tuple[float, float]:
     return float(gg), float(hf)
 
 
-def mixed_anova(data: pd.DataFrame, dv: str, within: str, between: str, subject: str,
-                levels: list[str] | None = None) -> pd.DataFrame:
+def mixed_anova(
+    data: pd.DataFrame, dv: str, within: str, between: str, subject: str, levels: list[str] | None = None
+) -> pd.DataFrame:
     """Mixed ANOVA with Type III sums of squares and sphericity statistics.
 
     Parameters
@@ -161,13 +176,25 @@ def mixed_anova(data: pd.DataFrame, dv: str, within: str, between: str, subject:
     ]:
         F = (ss / df1) / (ss_err / df2)
         p = float(stats.f.sf(F, df1, df2))
-        row = {"effect": effect, "ss": ss, "ss_error": ss_err, "df1": float(df1), "df2": float(df2),
-               "F": F, "p": p, "pes": ss / (ss + ss_err)}
+        row = {
+            "effect": effect,
+            "ss": ss,
+            "ss_error": ss_err,
+            "df1": float(df1),
+            "df2": float(df2),
+            "F": F,
+            "p": p,
+            "pes": ss / (ss + ss_err),
+        }
         if within_effect:
             hf_capped = min(hf, 1.0)
-            row |= {"eps_gg": gg, "eps_hf": hf,
-                    "p_gg": float(stats.f.sf(F, df1 * gg, df2 * gg)),
-                    "p_hf": float(stats.f.sf(F, df1 * hf_capped, df2 * hf_capped)),
-                    "mauchly_w": w, "mauchly_p": w_p}
+            row |= {
+                "eps_gg": gg,
+                "eps_hf": hf,
+                "p_gg": float(stats.f.sf(F, df1 * gg, df2 * gg)),
+                "p_hf": float(stats.f.sf(F, df1 * hf_capped, df2 * hf_capped)),
+                "mauchly_w": w,
+                "mauchly_p": w_p,
+            }
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=ANOVA_COLUMNS)

@@ -32,5 +32,10 @@ def levene(data: pd.DataFrame, dv: str, group: str, center: str = "mean") -> dic
     samples = [g[dv].to_numpy(float) for _, g in data.groupby(group, sort=True)]
     n = sum(len(s) for s in samples)
     res = stats.levene(*samples, center=center)
-    return {"statistic": float(res.statistic), "df1": float(len(samples) - 1),
-            "df2": float(n - len(samples)), "p": float(res.pvalue), "center": center}
+    return {
+        "statistic": float(res.statistic),
+        "df1": float(len(samples) - 1),
+        "df2": float(n - len(samples)),
+        "p": float(res.pvalue),
+        "center": center,
+    }

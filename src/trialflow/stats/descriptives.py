@@ -30,7 +30,14 @@ def compare_two_arms(a, b) -> pd.DataFrame:
     b = pd.Series(b, dtype=float).dropna().to_numpy()
     student = stats.ttest_ind(a, b, equal_var=True)
     welch = stats.ttest_ind(a, b, equal_var=False)
-    return pd.DataFrame([
-        {"test": "student", "statistic": float(student.statistic), "df": float(student.df), "p": float(student.pvalue)},
-        {"test": "welch", "statistic": float(welch.statistic), "df": float(welch.df), "p": float(welch.pvalue)},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "test": "student",
+                "statistic": float(student.statistic),
+                "df": float(student.df),
+                "p": float(student.pvalue),
+            },
+            {"test": "welch", "statistic": float(welch.statistic), "df": float(welch.df), "p": float(welch.pvalue)},
+        ]
+    )

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-COLUMNS = ["family", "level", "contrast", "estimate", "se", "df", "t", "p", "p_adj", "adjust",
-           "ci_low", "ci_high"]
+COLUMNS = ["family", "level", "contrast", "estimate", "se", "df", "t", "p", "p_adj", "adjust", "ci_low", "ci_high"]
 
 
 def adjust_p(p: np.ndarray, method: str) -> np.ndarray:
@@ -34,9 +33,17 @@ def adjust_p(p: np.ndarray, method: str) -> np.ndarray:
     raise ValueError(f"unknown adjustment {method!r}: use 'bonferroni' or 'holm'")
 
 
-def simple_effects(data: pd.DataFrame, dv: str, within: str, between: str, subject: str,
-                   levels: list[str], arms: list[str], adjust: str = "bonferroni",
-                   conf: float = 0.95) -> pd.DataFrame:
+def simple_effects(
+    data: pd.DataFrame,
+    dv: str,
+    within: str,
+    between: str,
+    subject: str,
+    levels: list[str],
+    arms: list[str],
+    adjust: str = "bonferroni",
+    conf: float = 0.95,
+) -> pd.DataFrame:
     """Pairwise time comparisons within each arm and arm comparisons at each time point.
 
     ``data`` must be complete (every subject at every level).
@@ -63,8 +70,9 @@ def simple_effects(data: pd.DataFrame, dv: str, within: str, between: str, subje
             n = int((arm_of == arm).sum())
             est = float(diff[arm_of == arm].mean())
             se = float(np.sqrt(pooled_var(diff) / n))
-            family.append({"family": "time within arm", "level": arm, "contrast": f"{b} - {a}",
-                           "estimate": est, "se": se})
+            family.append(
+                {"family": "time within arm", "level": arm, "contrast": f"{b} - {a}", "estimate": est, "se": se}
+            )
         rows += _finish(family, df, tcrit, adjust)
     for time in levels:
         family = []
@@ -73,8 +81,15 @@ def simple_effects(data: pd.DataFrame, dv: str, within: str, between: str, subje
         for a, b in combinations(arms, 2):
             na, nb = int((arm_of == a).sum()), int((arm_of == b).sum())
             est = float(values[arm_of == b].mean() - values[arm_of == a].mean())
-            family.append({"family": "arm at time", "level": time, "contrast": f"{b} - {a}",
-                           "estimate": est, "se": float(np.sqrt(var * (1 / na + 1 / nb)))})
+            family.append(
+                {
+                    "family": "arm at time",
+                    "level": time,
+                    "contrast": f"{b} - {a}",
+                    "estimate": est,
+                    "se": float(np.sqrt(var * (1 / na + 1 / nb))),
+                }
+            )
         rows += _finish(family, df, tcrit, adjust)
     return pd.DataFrame(rows, columns=COLUMNS)
 
