@@ -10,6 +10,7 @@ rule compare_baseline:
     log:
         f"{LOGS}/compare_baseline.log",
     params:
+        code=CODE,
         variables=BASELINE_IDS,
         arms=ARM_IDS,
     script:
@@ -19,6 +20,7 @@ rule compare_baseline:
 rule analyse_outcomes:
     input:
         data=rules.build_analysis_data.output.data,
+        missing=missing_values(),
     output:
         descriptives="results/stats/descriptives.csv",
         anova="results/stats/anova.csv",
@@ -28,6 +30,7 @@ rule analyse_outcomes:
     log:
         f"{LOGS}/analyse_outcomes.log",
     params:
+        code=CODE,
         outcomes=OUTCOME_IDS,
         arms=ARM_IDS,
         times=TIME_IDS,
@@ -44,6 +47,7 @@ rule plot_outcome:
     log:
         f"{LOGS}/plot_outcome_{{outcome}}.log",
     params:
+        code=CODE,
         outcome=outcome_spec,
         arms=config["arms"],
         times=config["time_points"],

@@ -10,36 +10,73 @@ rule read_participants:
     log:
         f"{LOGS}/read_participants.log",
     params:
+        code=CODE,
         name=config["inputs"]["participants"],
         arms=ARM_IDS,
     script:
         "../scripts/read_participants.py"
 
 
-rule build_analysis_data:
+rule read_concentrations:
     input:
         raw=raw_file("concentrations"),
         participants=rules.read_participants.output.table,
     output:
-        data="results/data/analysis.csv",
+        table="results/data/concentrations.csv",
         problems="results/qc/concentrations_problems.csv",
+    log:
+        f"{LOGS}/read_concentrations.log",
+    params:
+        code=CODE,
+        name=config["inputs"]["concentrations"],
+        time_points=TIME_IDS,
+        units=BIOMARKER_UNITS,
+    script:
+        "../scripts/read_concentrations.py"
+
+
+rule read_functional:
+    input:
+        raw=raw_file("functional_redcap"),
+        participants=rules.read_participants.output.table,
+    output:
+        table="results/data/functional.csv",
+        missing="results/data/functional_missing.csv",
+        problems="results/qc/functional_problems.csv",
+    log:
+        f"{LOGS}/read_functional.log",
+    params:
+        code=CODE,
+        name=config["inputs"].get("functional_redcap", ""),
+        outcomes=config["outcomes"],
+        time_points=TIME_IDS,
+        redcap=config.get("redcap", {}),
+        missing_codes=config.get("missing_codes", {}),
+    script:
+        "../scripts/read_functional.py"
+
+
+rule build_analysis_data:
+    input:
+        parts=analysis_parts(),
+    output:
+        data="results/data/analysis.csv",
     log:
         f"{LOGS}/build_analysis_data.log",
     params:
-        name=config["inputs"]["concentrations"],
-        time_points=TIME_IDS,
-        units=UNITS,
+        code=CODE,
     script:
         "../scripts/build_analysis_data.py"
 
 
 rule collect_validation:
     input:
-        rules.read_participants.output.problems,
-        rules.build_analysis_data.output.problems,
+        problem_files(),
     output:
         table="results/qc/validation.csv",
     log:
         f"{LOGS}/collect_validation.log",
+    params:
+        code=CODE,
     script:
         "../scripts/collect_validation.py"

@@ -10,6 +10,7 @@ rule render_report:
         anova=rules.analyse_outcomes.output.anova,
         assumptions=rules.analyse_outcomes.output.assumptions,
         excluded=rules.analyse_outcomes.output.excluded,
+        validation=rules.collect_validation.output.table,
         figures=outcome_figures().values(),
     output:
         html=f"{REPORT_DIR}/report.html",
@@ -17,6 +18,7 @@ rule render_report:
     log:
         f"{LOGS}/render_report.log",
     params:
+        code=CODE,
         config=config,
         figures=outcome_figures(),
     script:

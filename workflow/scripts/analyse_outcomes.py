@@ -7,6 +7,7 @@ pipeline.run_logged(
     sm.log[0],
     pipeline.analyse,
     data=sm.input.data,
+    missing=list(sm.input.missing),
     outcomes=sm.params.outcomes,
     arms=sm.params.arms,
     times=sm.params.times,
