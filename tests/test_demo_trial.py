@@ -13,7 +13,7 @@ BASELINE_KEYS = {"age_years": "age_years", "height_cm": "height_cm", "weight_kg"
 
 def test_committed_demo_files_are_what_the_seeded_script_writes(tmp_path):
     write_demo_trial(tmp_path)
-    for name in ["participants.csv", "concentrations.csv"]:
+    for name in ["participants.csv", "concentrations.csv", "functional_redcap.csv"]:
         assert filecmp.cmp(tmp_path / name, ROOT / "raw" / "demo" / name, shallow=False), name
 
 

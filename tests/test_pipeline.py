@@ -136,7 +136,7 @@ def test_apa_style_switch_changes_the_printed_p_values(run):
     names = ["baseline", "baseline_tests", "descriptives", "anova", "assumptions", "excluded"]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
-    figures = {o: str(d / f"results/figures/{o}.svg") for o in ["BDNF", "GDNF"]}
+    figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
     published = render_html(build_context(config, results, figures))
     config["report"]["p_value_style"] = "apa"
     apa = render_html(build_context(config, results, figures))

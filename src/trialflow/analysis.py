@@ -18,7 +18,9 @@ from trialflow.stats.posthoc import simple_effects
 SUBJECT, ARM, TIME, VALUE = "participant_id", "arm", "time", "value"
 
 
-def analyse_outcome(data: pd.DataFrame, outcome: str, arms: list[str], times: list[str]) -> dict[str, pd.DataFrame]:
+def analyse_outcome(
+    data: pd.DataFrame, outcome: str, arms: list[str], times: list[str], missing: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
     """All statistics of one outcome: frames keyed descriptives, assumptions, anova, simple_effects, excluded."""
     data = data[data["outcome"] == outcome]
     complete, excluded = complete_cases(data, VALUE, TIME, SUBJECT, levels=times)
@@ -74,6 +76,8 @@ def analyse_outcome(data: pd.DataFrame, outcome: str, arms: list[str], times: li
     effects.insert(0, "outcome", outcome)
 
     excluded = excluded.merge(data.drop_duplicates(SUBJECT)[[SUBJECT, ARM]], on=SUBJECT, how="left")
+    if missing is not None and len(excluded):
+        excluded["reason"] = [_why_missing(missing, outcome, r) for r in excluded.itertuples()]
     excluded.insert(0, "outcome", outcome)
     return {
         "descriptives": descriptives,
@@ -84,15 +88,27 @@ def analyse_outcome(data: pd.DataFrame, outcome: str, arms: list[str], times: li
     }
 
 
+def _why_missing(missing: pd.DataFrame, outcome: str, row) -> str:
+    """The recorded reason for each missing time point (e.g. 'post: not asked (NASK)')."""
+    parts = []
+    for time in row.missing.split(";"):
+        hit = missing[(missing["outcome"] == outcome) & (missing[SUBJECT] == row.participant_id) & (missing["time"] == time)]
+        parts.append(f"{time}: {hit['reason'].iloc[0]}" if len(hit) else f"no value at {time}")
+    return "; ".join(parts)
+
+
 def _only(result: dict) -> dict:
     return {"statistic": result["statistic"], "p": result["p"]}
 
 
 def analyse_outcomes(
-    data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str]
+    data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str], missing: pd.DataFrame | None = None
 ) -> dict[str, pd.DataFrame]:
-    """:func:`analyse_outcome` for every configured outcome, tables stacked in config order."""
-    parts = [analyse_outcome(data, o, arms, times) for o in outcomes]
+    """:func:`analyse_outcome` for every configured outcome, tables stacked in config order.
+
+    ``missing`` (participant_id, time, outcome, reason) gives the recorded reason a value is absent.
+    """
+    parts = [analyse_outcome(data, o, arms, times, missing) for o in outcomes]
     return {key: pd.concat([p[key] for p in parts], ignore_index=True) for key in parts[0]}
 
 

@@ -183,7 +183,7 @@ def _write(path: Path, rows: list[dict], formats: dict[str, str]) -> None:
 
 
 def write_demo_trial(out_dir: str | Path, seed: int = 20251) -> None:
-    """Write ``participants.csv`` and ``concentrations.csv`` of the demo trial into ``out_dir``."""
+    """Write the demo trial's raw files (participants, concentrations, REDCap export) into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -191,6 +191,9 @@ def write_demo_trial(out_dir: str | Path, seed: int = 20251) -> None:
     concentrations = make_concentrations(rng, participants)
     _write(out / "participants.csv", participants, {"height_cm": "{:.1f}", "weight_kg": "{:.1f}"})
     _write(out / "concentrations.csv", concentrations, {"concentration": "{:.2f}"})
+    from trialflow.demo_functional import write_demo_redcap  # invented functional outcomes, see there
+
+    write_demo_redcap(out / "participants.csv", out)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,8 @@ import pandas as pd
 from trialflow.outputs import read_csv
 from trialflow.report.formatting import p_value
 
+DOMAIN_TITLES = {"biomarker": "Serum biomarkers", "strength": "Strength", "mobility": "Mobility",
+                 "fatigue": "Fatigue", "disability": "Disability"}
 EFFECT_WORDS = {
     "time": "the main effect of time",
     "group": "the main effect of group",
@@ -65,6 +67,21 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
             }
         )
 
+    domains: dict[str, list] = {}
+    for row in outcome_rows:
+        domains.setdefault(row.get("domain", "outcome"), []).append(row)
+    n_anova = anova.drop_duplicates("outcome").set_index("outcome")["n"].to_dict()
+    exclusions = []
+    for pid, rows in excluded.groupby("participant_id", sort=True):
+        labels = {o["id"]: o["label"] for o in outcomes}
+        exclusions.append({
+            "id": pid, "arm": arm_label.get(rows["arm"].iloc[0], rows["arm"].iloc[0]),
+            "outcomes": [labels.get(o, o) for o in rows["outcome"]],
+            "reasons": sorted(set(rows["reason"])),
+        })
+    validation = read_csv(results["validation"]) if "validation" in results else pd.DataFrame(columns=["severity"])
+    warnings = validation[validation["severity"] == "warning"].fillna("").to_dict("records")
+
     b = _by(baseline, "variable", "arm")
     baseline_rows = (
         [
@@ -99,6 +116,10 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "assumption_table": assumptions.to_dict("records"),
         "any_excluded": len(excluded) > 0,
         "several_times": len(times) > 2,
+        "domains": [{"name": DOMAIN_TITLES.get(k, k.title()), "outcomes": v} for k, v in domains.items()],
+        "n_anova": n_anova,
+        "exclusions": exclusions,
+        "warnings": warnings,
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
 
