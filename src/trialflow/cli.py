@@ -1,0 +1,24 @@
+"""Command line: ``trialflow <command>``. The pipeline itself runs with ``snakemake --cores 2``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="trialflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("make-demo", help="write the seeded demo trial's raw files")
+    demo.add_argument("out_dir", help="folder to write into, e.g. raw/demo")
+    demo.add_argument("--seed", type=int, default=20251)
+    args = parser.parse_args(argv)
+    if args.command == "make-demo":
+        from trialflow.demo import write_demo_trial
+
+        write_demo_trial(args.out_dir, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
