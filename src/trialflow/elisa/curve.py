@@ -1,0 +1,510 @@
+"""Standard-curve models (4PL, 5PL), weighted least-squares fitting and back-calculation.
+
+Models (``x`` = concentration > 0, ``y`` = blank-corrected OD)::
+
+    4PL: y = d + (a - d) / (1 + (x/c)^b)
+    5PL: y = d + (a - d) / (1 + (x/c)^b)^g
+
+``a`` is the response at zero concentration, ``d`` the response at infinite
+concentration, ``c`` the inflection concentration (4PL: the EC50), ``b > 0`` the slope
+and ``g > 0`` the asymmetry (5PL).  With ``b > 0`` an increasing curve (sandwich ELISA)
+has ``a < d``, a decreasing one (competitive ELISA) ``a > d``; both are supported.
+
+Fitting minimises ``sum(w_i * (y_i - f(x_i))^2)`` with :func:`scipy.optimize.least_squares`
+(trust-region reflective, analytic Jacobian, bounds), where the weights are computed from
+the *observed* response of each point:
+
+==========  ====================================
+weighting   ``w_i``
+==========  ====================================
+``none``    1
+``1/y``     ``1 / max(|y_i|, WEIGHT_FLOOR)``
+``1/y^2``   ``1 / max(|y_i|, WEIGHT_FLOOR)^2``
+==========  ====================================
+
+``WEIGHT_FLOOR`` (0.001 OD, the reader's print resolution) keeps a blank-corrected OD of
+zero from getting an infinite weight.  The parameters are searched as ``(a, b, log c, d
+[, log g])`` so that ``c`` and ``g`` stay positive; reported values are on the natural
+scale.  Several starting points are tried (see :func:`starting_values`) and the solution
+with the smallest cost is kept, which makes the fit deterministic for given data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+
+__all__ = [
+    "MODELS",
+    "WEIGHTINGS",
+    "WEIGHT_FLOOR",
+    "CurveFit",
+    "curve_points",
+    "fit_curve",
+    "five_pl",
+    "four_pl",
+    "inverse_five_pl",
+    "inverse_four_pl",
+    "starting_values",
+    "weights_for",
+]
+
+MODELS = ("4PL", "5PL")
+WEIGHTINGS = ("none", "1/y", "1/y^2")
+WEIGHT_FLOOR = 1e-3
+
+_PARAM_NAMES = {"4PL": ("a", "b", "c", "d"), "5PL": ("a", "b", "c", "d", "g")}
+
+
+def four_pl(x, a: float, b: float, c: float, d: float):
+    """4PL response ``d + (a - d) / (1 + (x/c)^b)``.
+
+    Parameters
+    ----------
+    x
+        Concentration(s), >= 0.
+    a, b, c, d
+        Curve parameters (see module docstring).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        Response(s), same shape as ``x``.
+    """
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        u = np.power(x / c, b)
+    return d + (a - d) / (1.0 + u)
+
+
+def five_pl(x, a: float, b: float, c: float, d: float, g: float):
+    """5PL response ``d + (a - d) / (1 + (x/c)^b)^g``.
+
+    Parameters
+    ----------
+    x
+        Concentration(s), >= 0.
+    a, b, c, d, g
+        Curve parameters (see module docstring).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        Response(s), same shape as ``x``.
+    """
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        u = np.power(x / c, b)
+        return d + (a - d) / np.power(1.0 + u, g)
+
+
+def inverse_four_pl(y, a: float, b: float, c: float, d: float):
+    """Back-calculate concentration from response with a 4PL curve.
+
+    ``x = c * ((a - y) / (y - d))^(1/b)``, defined only for responses strictly between
+    the asymptotes ``a`` and ``d``; other responses give NaN (no extrapolation beyond
+    the asymptotes).
+
+    Parameters
+    ----------
+    y
+        Response(s).
+    a, b, c, d
+        Curve parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Concentration(s), NaN where ``y`` is not strictly between ``a`` and ``d``.
+    """
+    y = np.asarray(y, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = (a - y) / (y - d)
+        x = c * np.power(r, 1.0 / b)
+    return np.where((r > 0) & np.isfinite(r), x, np.nan)
+
+
+def inverse_five_pl(y, a: float, b: float, c: float, d: float, g: float):
+    """Back-calculate concentration from response with a 5PL curve.
+
+    ``x = c * (((a - d) / (y - d))^(1/g) - 1)^(1/b)``, defined only for responses
+    strictly between the asymptotes; other responses give NaN.
+
+    Parameters
+    ----------
+    y
+        Response(s).
+    a, b, c, d, g
+        Curve parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Concentration(s), NaN outside the asymptotes.
+    """
+    y = np.asarray(y, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q = (a - d) / (y - d)
+        inner = np.expm1(np.log(q) / g)
+        x = c * np.power(inner, 1.0 / b)
+    return np.where((q > 1) & np.isfinite(q) & (inner > 0), x, np.nan)
+
+
+@dataclass(frozen=True)
+class CurveFit:
+    """Result of :func:`fit_curve`.
+
+    Attributes
+    ----------
+    model
+        ``'4PL'`` or ``'5PL'``.
+    weighting
+        ``'none'``, ``'1/y'`` or ``'1/y^2'``.
+    params
+        ``{'a', 'b', 'c', 'd'[, 'g']}`` (NaN when the fit failed).
+    r2
+        Unweighted coefficient of determination ``1 - SS_res / SS_tot`` over the fitted
+        points (NaN when the fit failed).
+    n_points
+        Number of points (wells) fitted.
+    converged
+        True when the optimiser reported convergence and all parameters are finite.
+    message
+        Optimiser message or the reason the fit was not attempted.
+    cost
+        Final weighted sum of squares ``sum(w * r^2)``.
+    """
+
+    model: str
+    weighting: str
+    params: dict[str, float]
+    r2: float
+    n_points: int
+    converged: bool
+    message: str
+    cost: float = float("nan")
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _args(self) -> tuple[float, ...]:
+        return tuple(self.params[k] for k in _PARAM_NAMES[self.model])
+
+    def predict(self, x) -> np.ndarray:
+        """Fitted response at concentration(s) ``x``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Response(s); NaN everywhere if the fit did not converge.
+        """
+        fn = four_pl if self.model == "4PL" else five_pl
+        return np.asarray(fn(x, *self._args()), dtype=float)
+
+    def inverse(self, y) -> np.ndarray:
+        """Back-calculated concentration(s) for response(s) ``y``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Concentration(s); NaN outside the asymptotes or if the fit failed.
+        """
+        fn = inverse_four_pl if self.model == "4PL" else inverse_five_pl
+        return np.asarray(fn(y, *self._args()), dtype=float)
+
+    @property
+    def increasing(self) -> bool:
+        """True when the response increases with concentration (``a < d``)."""
+        return bool(self.params["a"] < self.params["d"])
+
+
+def weights_for(y, weighting: str) -> np.ndarray:
+    """Least-squares weights ``w_i`` from observed responses (see module docstring).
+
+    Parameters
+    ----------
+    y
+        Observed (blank-corrected) responses.
+    weighting
+        ``'none'``, ``'1/y'`` or ``'1/y^2'``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights, same length as ``y``.
+    """
+    y = np.asarray(y, dtype=float)
+    if weighting == "none":
+        return np.ones_like(y)
+    floor = np.maximum(np.abs(y), WEIGHT_FLOOR)
+    if weighting == "1/y":
+        return 1.0 / floor
+    if weighting == "1/y^2":
+        return 1.0 / floor**2
+    raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+
+
+def _model_and_jac(model: str) -> tuple[Callable, Callable]:
+    """Response and Jacobian in the search parametrisation (a, b, log c, d[, log g])."""
+
+    def f4(p, lx):
+        a, b, lc, d = p
+        u = np.exp(np.clip(b * (lx - lc), -700, 700))
+        return d + (a - d) / (1.0 + u)
+
+    def j4(p, lx):
+        a, b, lc, d = p
+        t = lx - lc
+        u = np.exp(np.clip(b * t, -700, 700))
+        den = 1.0 + u
+        inv = 1.0 / den
+        common = (a - d) * u * inv * inv
+        return np.column_stack([inv, -common * t, common * b, 1.0 - inv])
+
+    def f5(p, lx):
+        a, b, lc, d, lg = p
+        g = np.exp(lg)
+        u = np.exp(np.clip(b * (lx - lc), -700, 700))
+        return d + (a - d) * np.exp(-g * np.log1p(u))
+
+    def j5(p, lx):
+        a, b, lc, d, lg = p
+        g = np.exp(lg)
+        t = lx - lc
+        u = np.exp(np.clip(b * t, -700, 700))
+        log_den = np.log1p(u)
+        pw = np.exp(-g * log_den)  # (1+u)^-g
+        common = (a - d) * g * pw * u / (1.0 + u)
+        return np.column_stack([pw, -common * t, common * b, 1.0 - pw, -(a - d) * pw * log_den * g])
+
+    if model == "4PL":
+        return f4, j4
+    if model == "5PL":
+        return f5, j5
+    raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+
+
+def starting_values(x, y) -> list[tuple[float, float, float, float]]:
+    """Starting points ``(a, b, c, d)`` for a 4PL fit.
+
+    The primary start takes ``a`` and ``d`` slightly beyond the mean responses at the
+    lowest and highest concentration, then ``b`` and ``c`` from a straight-line fit of
+    ``log((y - a) / (d - y))`` against ``log x`` (the linearised 4PL).  Further starts
+    vary the asymptote overshoot and use ``b = 1``, ``c`` = geometric mean of ``x``.
+
+    Parameters
+    ----------
+    x, y
+        Concentrations (> 0) and responses.
+
+    Returns
+    -------
+    list of tuple
+        Candidate ``(a, b, c, d)`` starting points, best guess first.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    levels = np.unique(x)
+    means = np.array([y[x == lv].mean() for lv in levels])
+    y_lo, y_hi = means[0], means[-1]
+    span = y_hi - y_lo
+    if span == 0 or not np.isfinite(span):
+        span = max(abs(y_hi), 1.0)
+    lx = np.log(levels)
+    c_geo = float(np.exp(lx.mean()))
+    starts: list[tuple[float, float, float, float]] = []
+    for over_a, over_d in ((0.05, 0.25), (0.02, 1.0), (0.2, 0.1)):
+        a0 = y_lo - over_a * span
+        d0 = y_hi + over_d * span
+        ratio = (means - a0) / (d0 - means)
+        ok = np.isfinite(ratio) & (ratio > 0)
+        b0, c0 = 1.0, c_geo
+        if ok.sum() >= 2:
+            slope, intercept = np.polyfit(lx[ok], np.log(ratio[ok]), 1)
+            if np.isfinite(slope) and slope > 0:
+                b0 = float(np.clip(slope, 0.05, 20.0))
+                c0 = float(np.exp(-intercept / slope))
+        starts.append((float(a0), b0, c0, float(d0)))
+        starts.append((float(a0), 1.0, c_geo, float(d0)))
+    return starts
+
+
+def fit_curve(x, y, model: str = "4PL", weighting: str = "1/y^2") -> CurveFit:
+    """Fit a 4PL or 5PL standard curve by weighted least squares.
+
+    Parameters
+    ----------
+    x
+        Nominal concentrations of the standard wells (> 0), one per well.
+    y
+        Blank-corrected ODs of the same wells.
+    model
+        ``'4PL'`` (default) or ``'5PL'``.
+    weighting
+        ``'none'``, ``'1/y'`` or ``'1/y^2'`` (default); see :func:`weights_for`.
+
+    Returns
+    -------
+    CurveFit
+        Parameters, R², convergence status.  A fit that cannot be attempted (too few
+        concentration levels, non-finite input) or does not converge is returned with
+        ``converged=False``, NaN parameters and the reason in ``message``.
+    """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    names = _PARAM_NAMES[model]
+    nan_params = {k: float("nan") for k in names}
+
+    def failed(msg: str) -> CurveFit:
+        return CurveFit(model, weighting, nan_params, float("nan"), int(x.size), False, msg)
+
+    if x.shape != y.shape:
+        raise ValueError("x and y must have the same length")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        return failed("non-finite standard concentration or OD")
+    if np.any(x <= 0):
+        return failed("standard concentrations must be > 0 (zero standards are blanks)")
+    n_levels = np.unique(x).size
+    need = len(names)
+    if n_levels < need:
+        return failed(f"{model} needs at least {need} standard levels, got {n_levels}")
+
+    w = weights_for(y, weighting)
+    sw = np.sqrt(w)
+    lx = np.log(x)
+    fun, jac = _model_and_jac(model)
+
+    def resid(p):
+        return sw * (fun(p, lx) - y)
+
+    def rjac(p):
+        return sw[:, None] * jac(p, lx)
+
+    y_min, y_max = float(y.min()), float(y.max())
+    big = 10.0 * max(y_max - y_min, abs(y_max), abs(y_min), 1e-6)
+    lx_min, lx_max = float(lx.min()), float(lx.max())
+    lo = [y_min - big, 1e-3, lx_min - np.log(1e4), y_min - big]
+    hi = [y_max + big, 50.0, lx_max + np.log(1e4), y_max + big]
+    if model == "5PL":
+        lo.append(np.log(1e-3))
+        hi.append(np.log(1e3))
+
+    def run(p0):
+        p0 = np.clip(np.asarray(p0, dtype=float), np.array(lo) + 1e-9, np.array(hi) - 1e-9)
+        return least_squares(
+            resid,
+            p0,
+            jac=rjac,
+            bounds=(lo, hi),
+            method="trf",
+            x_scale="jac",
+            ftol=1e-15,
+            xtol=1e-15,
+            gtol=1e-15,
+            max_nfev=20000,
+        )
+
+    best = None
+    last_err = "no finite solution"
+    starts4 = starting_values(x, y)
+    for a0, b0, c0, d0 in starts4:
+        p0 = [a0, b0, np.log(c0), d0]
+        if model == "5PL":
+            p0.append(0.0)
+        try:
+            res = run(p0)
+        except (ValueError, FloatingPointError) as exc:  # pragma: no cover - defensive
+            last_err = str(exc)
+            continue
+        if np.all(np.isfinite(res.x)) and (best is None or res.cost < best.cost):
+            best = res
+    if model == "5PL" and best is not None:
+        # also start the 5PL from the best 4PL solution (g = 1)
+        fit4 = fit_curve(x, y, "4PL", weighting)
+        if fit4.converged:
+            p = fit4.params
+            res = run([p["a"], p["b"], np.log(p["c"]), p["d"], 0.0])
+            if np.all(np.isfinite(res.x)) and res.cost < best.cost:
+                best = res
+    if best is None:
+        return failed(f"least squares failed: {last_err}")
+    # Polish with Levenberg-Marquardt (unbounded) from the best bounded solution; keep it
+    # only if it lowers the cost and stays inside the bounds.  TRF can stop early in the
+    # flat valleys typical of sigmoid fits.
+    try:
+        pol = least_squares(
+            resid,
+            best.x,
+            jac=rjac,
+            method="lm",
+            x_scale="jac",
+            ftol=1e-15,
+            xtol=1e-15,
+            gtol=1e-15,
+            max_nfev=20000,
+        )
+        inside = np.all(pol.x > np.array(lo)) and np.all(pol.x < np.array(hi))
+        if np.all(np.isfinite(pol.x)) and inside and pol.cost <= best.cost and pol.status > 0:
+            best = pol
+    except (ValueError, FloatingPointError):  # pragma: no cover - defensive
+        pass
+
+    p = best.x
+    params = {"a": float(p[0]), "b": float(p[1]), "c": float(np.exp(p[2])), "d": float(p[3])}
+    if model == "5PL":
+        params["g"] = float(np.exp(p[4]))
+    pred = fun(p, lx)
+    ss_res = float(np.sum((y - pred) ** 2))
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+    converged = bool(best.status > 0 and all(np.isfinite(v) for v in params.values()))
+    at_bound = [
+        names[i]
+        for i in range(len(p))
+        if np.isclose(p[i], lo[i], rtol=0, atol=1e-9) or np.isclose(p[i], hi[i], rtol=0, atol=1e-9)
+    ]
+    message = str(best.message)
+    if at_bound:
+        message += f" (parameter(s) at search bound: {', '.join(at_bound)})"
+    return CurveFit(
+        model=model,
+        weighting=weighting,
+        params=params,
+        r2=r2,
+        n_points=int(x.size),
+        converged=converged,
+        message=message,
+        cost=float(2.0 * best.cost),
+        extra={"nfev": int(best.nfev), "status": int(best.status)},
+    )
+
+
+def curve_points(fit: CurveFit, x_min: float, x_max: float, n: int = 200) -> pd.DataFrame:
+    """Points of a fitted curve on a log-spaced concentration grid, for plotting.
+
+    Parameters
+    ----------
+    fit
+        A converged :class:`CurveFit`.
+    x_min, x_max
+        Concentration range (> 0), typically half the lowest and twice the highest
+        standard.
+    n
+        Number of points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``conc`` (pg/mL, float) and ``od_fit`` (fitted blank-corrected OD, float),
+        ``n`` rows (empty when the fit did not converge).
+    """
+    if not fit.converged or not (x_min > 0 and x_max > x_min):
+        return pd.DataFrame({"conc": pd.Series(dtype=float), "od_fit": pd.Series(dtype=float)})
+    conc = np.geomspace(x_min, x_max, n)
+    return pd.DataFrame({"conc": conc, "od_fit": fit.predict(conc)})

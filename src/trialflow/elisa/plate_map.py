@@ -1,0 +1,426 @@
+"""Plate maps (what is in each well) and the plate manifest (which files form a plate).
+
+Plate map CSV
+-------------
+One row per used well; wells not listed are unused.  Columns:
+
+``well``
+    ``A1`` … ``H12`` (also accepted: ``a1``, ``A01``).  Required, unique.
+``role``
+    ``blank`` | ``standard`` | ``control`` | ``sample``.  Required.
+``participant_id``, ``time``
+    Required for samples, must be empty otherwise.  Read as text.
+``nominal_conc``
+    pg/mL.  Required and > 0 for standards and controls (for a control: the
+    concentration of the undiluted control material); empty (or 0) for blanks; empty
+    for samples.
+``dilution``
+    Dilution factor >= 1 applied to the material before it was put in the well; empty
+    means 1.  Back-calculated concentrations are multiplied by it.  Must be 1 for
+    standards and blanks.
+``replicate_group``
+    Name of a set of *technical replicates*: wells on the same plate that hold the same
+    material at the same dilution.  Their back-calculated concentrations are averaged
+    into one result and their CV is checked.  All wells of a group must share ``role``,
+    ``participant_id``, ``time``, ``nominal_conc`` and ``dilution``.  Names are local to
+    a plate.  When empty it is derived: ``BLANK``; ``STD_<nominal>``;
+    ``CTRL_<nominal>``; ``<participant_id>|<time>|x<dilution>`` for samples.  Two
+    sample groups with the same participant, time and dilution, or two standard groups
+    with the same nominal concentration, are errors.
+
+Plate manifest ``plates.csv``
+-----------------------------
+One row per plate with ``plate_id, analyte, kit_lot, export_file, map_file``; the two
+file columns are paths relative to the manifest's folder.  Extra columns are ignored.
+
+Problems are collected over the whole file and raised together as
+:class:`~trialflow.elisa.errors.PlateMapError` (file, line, column, value, problem).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import PlateMapError, Problem
+
+__all__ = [
+    "MAP_COLUMNS",
+    "MANIFEST_COLUMNS",
+    "ROLES",
+    "PlateMapError",
+    "read_manifest",
+    "read_plate_map",
+]
+
+ROLES = ("blank", "standard", "control", "sample")
+MAP_COLUMNS = (
+    "well",
+    "role",
+    "participant_id",
+    "time",
+    "nominal_conc",
+    "dilution",
+    "replicate_group",
+)
+MANIFEST_COLUMNS = ("plate_id", "analyte", "kit_lot", "export_file", "map_file")
+_WELL_RE = re.compile(r"^([A-Ha-h])0?([1-9]|1[0-2])$")
+
+
+def _read_csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Header and (line number, row dict) pairs; file-level problems appended."""
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        problems.append(Problem(name, 0, "", "", "file not found"))
+        return [], []
+    except UnicodeDecodeError:
+        text = path.read_bytes().decode("cp1252", errors="replace")
+    except OSError as exc:
+        problems.append(Problem(name, 0, "", "", f"cannot read file ({exc.strerror})"))
+        return [], []
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        problems.append(Problem(name, 1, "", "", "empty file or empty header line"))
+        return [], []
+    delim = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    header = [h.strip() for h in next(csv.reader([lines[0]], delimiter=delim))]
+    out = []
+    for i, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = next(csv.reader([line], delimiter=delim))
+        if len(fields) > len(header) and any(f.strip() for f in fields[len(header) :]):
+            problems.append(Problem(name, i, "", line, f"{len(fields)} fields but the header has {len(header)}"))
+        row = {h: (fields[k].strip() if k < len(fields) else "") for k, h in enumerate(header)}
+        out.append((i, row))
+    return header, out
+
+
+def _number(s: str) -> float | None:
+    try:
+        v = float(s)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.10g}"
+
+
+def read_plate_map(path: str | Path, *, min_standard_levels: int = 5) -> pd.DataFrame:
+    """Read and validate a plate map CSV.
+
+    Parameters
+    ----------
+    path
+        Plate map file (columns described in the module docstring).
+    min_standard_levels
+        Minimum number of distinct standard concentrations required (default 5).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per mapped well, in file order, with columns ``well`` (str, normalised
+        ``A1``), ``role`` (str), ``participant_id`` (str, ``''`` when not a sample),
+        ``time`` (str, ``''`` when not a sample), ``nominal_conc`` (float pg/mL, NaN for
+        samples and blanks), ``dilution`` (float, >= 1), ``replicate_group`` (str,
+        given or derived), ``map_line`` (int, line in the CSV file).
+
+    Raises
+    ------
+    PlateMapError
+        With every problem found (file, line, column, value, problem).
+    """
+    path = Path(path)
+    name = str(path)
+    problems: list[Problem] = []
+    header, rows = _read_csv_rows(path, problems)
+    if problems:
+        raise PlateMapError(problems)
+    for col in header:
+        if col not in MAP_COLUMNS:
+            problems.append(Problem(name, 1, col, col, "unknown column; expected " + ", ".join(MAP_COLUMNS)))
+    for col in ("well", "role"):
+        if col not in header:
+            problems.append(Problem(name, 1, col, "", "required column missing"))
+    if problems:
+        raise PlateMapError(problems)
+
+    records = []
+    seen_wells: dict[str, int] = {}
+    for line, row in rows:
+
+        def bad(col: str, value: str, msg: str, _line: int = line) -> None:
+            problems.append(Problem(name, _line, col, value, msg))
+
+        w_raw = row.get("well", "")
+        m = _WELL_RE.match(w_raw)
+        well = f"{m.group(1).upper()}{int(m.group(2))}" if m else ""
+        if not m:
+            bad("well", w_raw, "not a 96-well position A1..H12")
+        elif well in seen_wells:
+            bad("well", w_raw, f"well listed twice (also on line {seen_wells[well]})")
+        else:
+            seen_wells[well] = line
+
+        role = row.get("role", "").lower()
+        if role not in ROLES:
+            bad("role", row.get("role", ""), "role must be one of " + ", ".join(ROLES))
+
+        pid = row.get("participant_id", "")
+        time = row.get("time", "")
+        if role == "sample":
+            if not pid:
+                bad("participant_id", pid, "required for a sample well")
+            if not time:
+                bad("time", time, "required for a sample well")
+        elif role in ROLES:
+            if pid:
+                bad("participant_id", pid, f"must be empty for a {role} well")
+            if time:
+                bad("time", time, f"must be empty for a {role} well")
+
+        nom_raw = row.get("nominal_conc", "")
+        nominal = math.nan
+        if nom_raw:
+            v = _number(nom_raw)
+            if v is None:
+                bad("nominal_conc", nom_raw, "not a number")
+            else:
+                nominal = v
+        if role in ("standard", "control"):
+            if not nom_raw:
+                bad("nominal_conc", nom_raw, f"required for a {role} well (pg/mL)")
+            elif not math.isnan(nominal) and nominal <= 0:
+                bad("nominal_conc", nom_raw, f"must be > 0 for a {role} well")
+        elif role == "blank":
+            if nom_raw and not math.isnan(nominal) and nominal != 0:
+                bad("nominal_conc", nom_raw, "must be empty or 0 for a blank well")
+            nominal = math.nan
+        elif role == "sample" and nom_raw:
+            bad("nominal_conc", nom_raw, "must be empty for a sample well")
+
+        dil_raw = row.get("dilution", "")
+        dilution = 1.0
+        if dil_raw:
+            v = _number(dil_raw)
+            if v is None:
+                bad("dilution", dil_raw, "not a number")
+            elif v < 1:
+                bad("dilution", dil_raw, "dilution factor must be >= 1 (e.g. 2 for 1:2)")
+            else:
+                dilution = v
+        if role in ("standard", "blank") and dilution != 1.0:
+            bad("dilution", dil_raw, f"must be empty or 1 for a {role} well")
+
+        group = row.get("replicate_group", "")
+        if not group:
+            if role == "blank":
+                group = "BLANK"
+            elif role == "standard":
+                group = f"STD_{_fmt(nominal)}"
+            elif role == "control":
+                group = f"CTRL_{_fmt(nominal)}"
+            elif role == "sample":
+                group = f"{pid}|{time}|x{_fmt(dilution)}"
+        records.append((well, role, pid, time, nominal, dilution, group, line))
+
+    df = pd.DataFrame.from_records(
+        records,
+        columns=[
+            "well",
+            "role",
+            "participant_id",
+            "time",
+            "nominal_conc",
+            "dilution",
+            "replicate_group",
+            "map_line",
+        ],
+    )
+    df = df.astype({"nominal_conc": float, "dilution": float, "map_line": "int64"})
+    for col in ("well", "role", "participant_id", "time", "replicate_group"):
+        df[col] = df[col].astype(str)
+
+    if not problems:
+        _check_groups(df, name, problems)
+        std = df[df["role"] == "standard"]
+        n_levels = std["nominal_conc"].nunique()
+        if n_levels < min_standard_levels:
+            problems.append(
+                Problem(
+                    name,
+                    0,
+                    "nominal_conc",
+                    str(n_levels),
+                    f"standard series has {n_levels} concentration level(s); at least "
+                    f"{min_standard_levels} are required",
+                )
+            )
+        if not (df["role"] == "blank").any():
+            problems.append(Problem(name, 0, "role", "", "no blank wells"))
+    if problems:
+        raise PlateMapError(problems)
+    return df
+
+
+def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
+    keys = ["role", "participant_id", "time", "nominal_conc", "dilution"]
+    for group, sub in df.groupby("replicate_group", sort=False):
+        distinct = sub[keys].astype(str).drop_duplicates()
+        if len(distinct) > 1:
+            for col in keys:
+                if sub[col].astype(str).nunique() > 1:
+                    first = sub.iloc[0]
+                    for _, r in sub.iloc[1:].iterrows():
+                        if str(r[col]) != str(first[col]):
+                            problems.append(
+                                Problem(
+                                    name,
+                                    int(r["map_line"]),
+                                    col,
+                                    str(r[col]),
+                                    f"replicate_group {group!r} mixes wells with different "
+                                    f"{col} (line {int(first['map_line'])} has "
+                                    f"{str(first[col])!r})",
+                                )
+                            )
+                    break
+    firsts = df.drop_duplicates("replicate_group")
+    samples = firsts[firsts["role"] == "sample"]
+    dup = samples.duplicated(["participant_id", "time", "dilution"], keep=False)
+    for _, r in samples[dup].iterrows():
+        problems.append(
+            Problem(
+                name,
+                int(r["map_line"]),
+                "replicate_group",
+                r["replicate_group"],
+                f"participant {r['participant_id']!r} time {r['time']!r} at dilution "
+                f"{_fmt(r['dilution'])} is split over several replicate groups; use one group",
+            )
+        )
+    stds = firsts[firsts["role"] == "standard"]
+    dup = stds.duplicated(["nominal_conc"], keep=False)
+    for _, r in stds[dup].iterrows():
+        problems.append(
+            Problem(
+                name,
+                int(r["map_line"]),
+                "replicate_group",
+                r["replicate_group"],
+                f"standard level {_fmt(r['nominal_conc'])} pg/mL is split over several "
+                "replicate groups; use one group per level",
+            )
+        )
+
+
+def read_manifest(path: str | Path) -> pd.DataFrame:
+    """Read and validate a plate manifest (``plates.csv``).
+
+    Parameters
+    ----------
+    path
+        Manifest CSV with columns ``plate_id, analyte, kit_lot, export_file, map_file``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plate in file order with columns ``plate_id``, ``analyte``,
+        ``kit_lot``, ``export_file``, ``map_file`` (str, as written), ``export_path``,
+        ``map_path`` (str, resolved against the manifest's folder), ``manifest_line``
+        (int).
+
+    Raises
+    ------
+    PlateMapError
+        Missing columns or values, duplicate plate ids or export files, files that do
+        not exist.
+    """
+    path = Path(path)
+    name = str(path)
+    problems: list[Problem] = []
+    header, rows = _read_csv_rows(path, problems)
+    if problems:
+        raise PlateMapError(problems)
+    for col in MANIFEST_COLUMNS:
+        if col not in header:
+            problems.append(Problem(name, 1, col, "", "required column missing"))
+    if problems:
+        raise PlateMapError(problems)
+    if not rows:
+        raise PlateMapError([Problem(name, 0, "", "", "no plates listed")])
+    base = path.parent
+    records = []
+    seen_ids: dict[str, int] = {}
+    seen_exports: dict[str, int] = {}
+    for line, row in rows:
+        for col in MANIFEST_COLUMNS:
+            if not row.get(col, ""):
+                problems.append(Problem(name, line, col, "", "value required"))
+        pid = row.get("plate_id", "")
+        if pid and pid in seen_ids:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "plate_id",
+                    pid,
+                    f"duplicate plate_id (also on line {seen_ids[pid]})",
+                )
+            )
+        seen_ids.setdefault(pid, line)
+        paths = {}
+        for col in ("export_file", "map_file"):
+            val = row.get(col, "")
+            p = (base / val).resolve() if val else None
+            paths[col] = str(p) if p else ""
+            if p is not None and not p.is_file():
+                problems.append(Problem(name, line, col, val, f"file not found (looked for {p})"))
+        exp = paths["export_file"]
+        if exp and exp in seen_exports:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "export_file",
+                    row.get("export_file", ""),
+                    f"same export file as line {seen_exports[exp]}",
+                )
+            )
+        seen_exports.setdefault(exp, line)
+        records.append(
+            (
+                pid,
+                row.get("analyte", ""),
+                row.get("kit_lot", ""),
+                row.get("export_file", ""),
+                row.get("map_file", ""),
+                paths["export_file"],
+                paths["map_file"],
+                line,
+            )
+        )
+    if problems:
+        raise PlateMapError(problems)
+    df = pd.DataFrame.from_records(
+        records,
+        columns=[
+            "plate_id",
+            "analyte",
+            "kit_lot",
+            "export_file",
+            "map_file",
+            "export_path",
+            "map_path",
+            "manifest_line",
+        ],
+    )
+    return df.astype({"manifest_line": "int64"})

@@ -1,0 +1,461 @@
+"""Quantification of ELISA plates: from exports + plate maps to QC'd concentrations.
+
+Per plate (:func:`quantify_plate`):
+
+1. ``od`` = reference-corrected OD from the export (``od_450 - od_ref``, or ``od_450``).
+2. Blank OD = mean ``od`` of the blank wells with no flag; ``od_corrected = od - blank``.
+3. The standard curve (4PL/5PL, weighting none | 1/y | 1/y^2) is fitted to
+   ``(nominal_conc, od_corrected)`` of every standard well with no flag.
+   Failing standard levels are excluded and the curve refitted (see :mod:`.qc`).
+4. Every standard, control and sample well with no flag is back-calculated:
+   ``backcalc_conc = inverse(od_corrected) * dilution``.  A response beyond a curve
+   asymptote has no inverse: the well gets flag ``below_curve`` / ``above_curve`` and a
+   NaN concentration.
+5. Standards, controls, plate verdict and sample results follow :mod:`.qc`.
+
+Across plates (:func:`quantify_plates`) a participant × time × analyte measured on more
+than one plate (re-assay) or at several dilutions is reported once: the usable result
+(flag ``''``) with the smallest dilution; if none is usable, the first in manifest
+order.  Two usable results at the same smallest dilution are an error (the lab must
+decide which run is reportable, e.g. by removing the other from the manifest).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .curve import MODELS, WEIGHTINGS, CurveFit, curve_points, fit_curve
+from .errors import PlateMapError, Problem
+from .plate_map import read_manifest, read_plate_map
+from .qc import (
+    AcceptanceRules,
+    evaluate_controls,
+    evaluate_standards,
+    plate_verdict,
+    quantitation_limits,
+    summarise_samples,
+)
+from .readers import read_plate_export
+
+__all__ = ["PlateResult", "QuantResult", "quantify_plate", "quantify_plates"]
+
+WELL_COLUMNS = [
+    "plate_id",
+    "analyte",
+    "well",
+    "row",
+    "col",
+    "role",
+    "replicate_group",
+    "participant_id",
+    "time",
+    "nominal_conc",
+    "dilution",
+    "od_450",
+    "od_ref",
+    "od",
+    "od_corrected",
+    "backcalc_conc",
+    "flag",
+    "source",
+]
+PLATE_QC_COLUMNS = [
+    "plate_id",
+    "analyte",
+    "kit_lot",
+    "model",
+    "weighting",
+    "a",
+    "b",
+    "c",
+    "d",
+    "g",
+    "r2",
+    "n_standards",
+    "n_standards_pass",
+    "controls_pass",
+    "lloq",
+    "uloq",
+    "verdict",
+    "reasons",
+    "blank_od",
+    "n_controls",
+    "n_controls_pass",
+    "export_file",
+    "export_format",
+]
+CONC_COLUMNS = [
+    "participant_id",
+    "time",
+    "analyte",
+    "concentration",
+    "n_replicates",
+    "sd",
+    "cv_pct",
+    "flag",
+    "plate_id",
+    "wells",
+    "dilution",
+]
+
+
+@dataclass
+class PlateResult:
+    """Everything computed for one plate (see :class:`QuantResult` for the columns)."""
+
+    wells: pd.DataFrame
+    standards: pd.DataFrame
+    controls: pd.DataFrame
+    plate_qc: dict
+    samples: pd.DataFrame
+    curves: pd.DataFrame
+    fit: CurveFit
+    blank_od: float
+
+
+@dataclass
+class QuantResult:
+    """Output of :func:`quantify_plates`.
+
+    Attributes
+    ----------
+    wells
+        Every well of every plate: ``plate_id``, ``analyte``, ``well``, ``row``, ``col``,
+        ``role`` (``blank``/``standard``/``control``/``sample``/``unused``),
+        ``replicate_group``, ``participant_id``, ``time``, ``nominal_conc`` (pg/mL),
+        ``dilution``, ``od_450``, ``od_ref``, ``od`` (reference-corrected),
+        ``od_corrected`` (blank-corrected), ``backcalc_conc`` (pg/mL, inverse of the
+        plate's curve × dilution; NaN for blanks, unused and flagged wells; *not*
+        censored - use ``concentrations`` for reportable values), ``flag`` (read flag
+        ``saturated``/``not_determined``/``missing``/``masked``/``ref_*``, curve flag
+        ``below_curve``/``above_curve``, or ``excluded`` for the wells of a standard level
+        left out of the final fit; ``''`` when fine), ``source`` (file and cell).
+    standards
+        Recovery table, one row per plate × standard level
+        (:func:`trialflow.elisa.qc.evaluate_standards`).
+    controls
+        One row per plate × control group (:func:`trialflow.elisa.qc.evaluate_controls`).
+    plate_qc
+        One row per plate: ``plate_id``, ``analyte``, ``kit_lot``, ``model``,
+        ``weighting``, ``a``, ``b``, ``c``, ``d``, ``g`` (NaN for 4PL), ``r2``,
+        ``n_standards`` (levels), ``n_standards_pass``, ``controls_pass`` (bool),
+        ``lloq``, ``uloq`` (in-well pg/mL), ``verdict`` (``pass``/``fail``), ``reasons``
+        (``'; '``-joined failed criteria, ``''`` on pass), ``blank_od``, ``n_controls``,
+        ``n_controls_pass``, ``export_file``, ``export_format``.
+    concentrations
+        One row per participant × time × analyte: ``participant_id``, ``time``,
+        ``analyte``, ``concentration`` (pg/mL, mean of the replicate back-calculated
+        concentrations × dilution; NaN when censored, saturated, undetermined or the
+        plate failed), ``n_replicates``, ``sd``, ``cv_pct``, ``flag`` (``''`` when usable,
+        else ``high_cv``, ``< LLOQ``, ``> ULOQ``, ``saturated``, ``not_determined``,
+        ``plate_failed``), ``plate_id``, ``wells`` (e.g. ``'A3;A4'``), ``dilution``.
+    curves
+        Fitted curve points for plotting: ``plate_id``, ``analyte``, ``conc``, ``od_fit``
+        (200 log-spaced points from half the lowest to twice the highest standard).
+    """
+
+    wells: pd.DataFrame
+    standards: pd.DataFrame
+    controls: pd.DataFrame
+    plate_qc: pd.DataFrame
+    concentrations: pd.DataFrame
+    curves: pd.DataFrame
+    fits: dict[str, CurveFit] = field(default_factory=dict, repr=False)
+
+
+def _back_calculate(
+    w: pd.DataFrame, fit: CurveFit, quant: np.ndarray, flag: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """In-well concentrations for the ``quant`` wells and flags with curve flags added."""
+    flag = flag.copy()
+    conc_in = np.full(len(w), np.nan)
+    if fit.converged and quant.any():
+        y = w.loc[quant, "od_corrected"].to_numpy(dtype=float)
+        x = fit.inverse(y)
+        conc_in[quant] = x
+        beyond = quant.copy()
+        beyond[quant] = ~np.isfinite(x)
+        if beyond.any():
+            yb = w.loc[beyond, "od_corrected"].to_numpy(dtype=float)
+            a, d = fit.params["a"], fit.params["d"]
+            low_side = (yb <= a) if a < d else (yb >= a)
+            flag[beyond] = np.where(low_side, "below_curve", "above_curve")
+    return conc_in, flag
+
+
+def _merge_map(raw: pd.DataFrame, plate_map: pd.DataFrame) -> pd.DataFrame:
+    m = plate_map.drop(columns=[c for c in ("map_line",) if c in plate_map.columns])
+    w = raw.merge(m, on="well", how="left", validate="one_to_one")
+    w["role"] = w["role"].fillna("unused")
+    for col in ("replicate_group", "participant_id", "time"):
+        w[col] = w[col].fillna("").astype(str)
+    w["nominal_conc"] = w["nominal_conc"].astype(float)
+    w["dilution"] = w["dilution"].astype(float)
+    return w
+
+
+def quantify_plate(
+    raw: pd.DataFrame,
+    plate_map: pd.DataFrame,
+    *,
+    plate_id: str,
+    analyte: str,
+    kit_lot: str = "",
+    rules: AcceptanceRules | None = None,
+    model: str = "4PL",
+    weighting: str = "1/y^2",
+) -> PlateResult:
+    """Fit, back-calculate and QC one plate.
+
+    Parameters
+    ----------
+    raw
+        Per-well export as returned by :func:`~trialflow.elisa.readers.read_plate_export`.
+    plate_map
+        Plate map as returned by :func:`~trialflow.elisa.plate_map.read_plate_map`.
+    plate_id, analyte, kit_lot
+        Plate metadata (from the manifest).
+    rules
+        Acceptance rules (default :class:`AcceptanceRules()`).
+    model, weighting
+        Curve model and weighting (see :func:`~trialflow.elisa.curve.fit_curve`).
+
+    Returns
+    -------
+    PlateResult
+        ``wells``, ``standards``, ``controls``, ``samples`` tables and the ``plate_qc``
+        row (dict) with the columns documented in :class:`QuantResult`, plus the
+        ``fit`` and ``blank_od``.
+    """
+    rules = rules or AcceptanceRules()
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+    w = _merge_map(raw, plate_map)
+    w.insert(0, "plate_id", plate_id)
+    w.insert(1, "analyte", analyte)
+    flag = w["flag"].to_numpy(dtype=object).copy()
+    ok = flag == ""
+
+    blanks = (w["role"] == "blank").to_numpy() & ok
+    blank_od = float(np.mean(w.loc[blanks, "od"].to_numpy())) if blanks.any() else math.nan
+    w["od_corrected"] = w["od"] - blank_od if math.isfinite(blank_od) else math.nan
+
+    is_std = (w["role"] == "standard").to_numpy()
+    quant = w["role"].isin(["standard", "control", "sample"]).to_numpy() & ok
+    n_levels = w.loc[is_std, "replicate_group"].nunique()
+    max_excluded = n_levels - math.ceil(rules.min_standards_pass_fraction * n_levels - 1e-9)
+
+    def evaluate(excl: set[str]) -> tuple[CurveFit, pd.DataFrame, np.ndarray, np.ndarray]:
+        use = is_std & ok & ~w["replicate_group"].isin(excl).to_numpy()
+        fit = fit_curve(
+            w.loc[use, "nominal_conc"].to_numpy(dtype=float),
+            w.loc[use, "od_corrected"].to_numpy(dtype=float),
+            model=model,
+            weighting=weighting,
+        )
+        conc_in, new_flag = _back_calculate(w, fit, quant, flag)
+        new_flag[is_std & ok & w["replicate_group"].isin(excl).to_numpy()] = "excluded"
+        tmp = w.assign(
+            backcalc_conc=conc_in * w["dilution"].to_numpy(dtype=float),
+            flag=pd.array(new_flag.astype(str), dtype="str"),
+        )
+        standards = evaluate_standards(tmp, rules, excl)
+        if not fit.converged:
+            standards["passed"] = False
+        return fit, standards, conc_in, new_flag
+
+    def rank(standards: pd.DataFrame) -> tuple[int, float]:
+        dev = (standards.loc[~standards["excluded"], "recovery_pct"] - 100.0).abs()
+        return (-int(standards["passed"].sum()), float(dev.fillna(np.inf).max()))
+
+    excluded: set[str] = set()
+    fit, standards, conc_in, new_flag = evaluate(excluded)
+    # ICH M10: drop failing standard levels and refit, one level at a time; the level
+    # whose removal leaves the most passing levels (then the smallest worst deviation)
+    # goes first.  Only levels that fail are candidates.
+    while rules.refit_without_failed_standards and fit.converged and len(excluded) < max_excluded:
+        failing = standards.loc[~standards["passed"] & ~standards["excluded"], "replicate_group"]
+        if failing.empty:
+            break
+        trials = [(g, evaluate(excluded | {str(g)})) for g in failing]
+        trials = [t for t in trials if t[1][0].converged]
+        if not trials:
+            break
+        g, best = min(trials, key=lambda t: rank(t[1][1]))
+        excluded.add(str(g))
+        fit, standards, conc_in, new_flag = best
+    w["backcalc_conc"] = conc_in * w["dilution"].to_numpy(dtype=float)
+    w["flag"] = pd.array(new_flag.astype(str), dtype="str")
+    w = w[WELL_COLUMNS]
+
+    lloq, uloq = quantitation_limits(standards)
+    controls = evaluate_controls(w, rules, lloq, uloq)
+    verdict, reasons = plate_verdict(
+        blank_ok=bool(blanks.any()),
+        fit=fit,
+        standards=standards,
+        controls=controls,
+        rules=rules,
+    )
+    samples = summarise_samples(w, rules, lloq, uloq, verdict == "pass")
+
+    x_std = w.loc[w["role"] == "standard", "nominal_conc"]
+    curves = curve_points(fit, float(x_std.min()) / 2, float(x_std.max()) * 2)
+    curves.insert(0, "plate_id", plate_id)
+    curves.insert(1, "analyte", analyte)
+
+    p = fit.params
+    qc_row = {
+        "plate_id": plate_id,
+        "analyte": analyte,
+        "kit_lot": kit_lot,
+        "model": model,
+        "weighting": weighting,
+        "a": p["a"],
+        "b": p["b"],
+        "c": p["c"],
+        "d": p["d"],
+        "g": p.get("g", math.nan),
+        "r2": fit.r2,
+        "n_standards": len(standards),
+        "n_standards_pass": int(standards["passed"].sum()),
+        "controls_pass": bool(controls["passed"].all()) and (len(controls) > 0 or not rules.require_controls),
+        "lloq": lloq,
+        "uloq": uloq,
+        "verdict": verdict,
+        "reasons": "; ".join(reasons),
+        "blank_od": blank_od,
+        "n_controls": len(controls),
+        "n_controls_pass": int(controls["passed"].sum()),
+        "export_file": "",
+        "export_format": raw.attrs.get("format", ""),
+    }
+    return PlateResult(w, standards, controls, qc_row, samples, curves, fit, blank_od)
+
+
+def _pick_results(samples: pd.DataFrame, manifest: pd.DataFrame, manifest_path: str) -> pd.DataFrame:
+    """One row per participant × time × analyte (see module docstring)."""
+    if samples.empty:
+        return samples
+    order = dict(zip(manifest["plate_id"], range(len(manifest)), strict=True))
+    lines = dict(zip(manifest["plate_id"], manifest["manifest_line"], strict=True))
+    s = samples.copy()
+    s["_usable"] = s["flag"] == ""
+    s["_dil"] = s["dilution"].where(s["_usable"], 0.0)
+    s["_order"] = s["plate_id"].map(order)
+    s = s.sort_values(["_usable", "_dil", "_order"], ascending=[False, True, True], kind="stable")
+    key = ["participant_id", "time", "analyte"]
+    usable = s[s["_usable"]]
+    best_dil = usable.groupby(key)["dilution"].transform("min")
+    clash = usable[usable["dilution"] == best_dil]
+    dup = clash[clash.duplicated(key, keep=False)]
+    if not dup.empty:
+        problems = [
+            Problem(
+                manifest_path,
+                int(lines[r.plate_id]),
+                "plate_id",
+                r.plate_id,
+                f"participant {r.participant_id!r} time {r.time!r} {r.analyte}: usable "
+                f"results on several plates at dilution {r.dilution:g} (wells {r.wells}); "
+                "remove the run that is not reportable from the manifest",
+            )
+            for r in dup.itertuples()
+        ]
+        raise PlateMapError(problems)
+    s = s.drop_duplicates(key, keep="first")
+    return s.drop(columns=["_usable", "_dil", "_order"])
+
+
+def quantify_plates(
+    manifest_path: str | Path,
+    rules: AcceptanceRules | None = None,
+    model: str = "4PL",
+    weighting: str = "1/y^2",
+) -> QuantResult:
+    """Quantify all plates listed in a manifest.
+
+    Parameters
+    ----------
+    manifest_path
+        ``plates.csv`` with ``plate_id, analyte, kit_lot, export_file, map_file``.
+    rules
+        Acceptance rules (default :class:`AcceptanceRules()`).
+    model
+        ``'4PL'`` (default) or ``'5PL'``.
+    weighting
+        ``'none'``, ``'1/y'`` or ``'1/y^2'`` (default).
+
+    Returns
+    -------
+    QuantResult
+        ``wells``, ``standards``, ``controls``, ``plate_qc``, ``concentrations`` and
+        ``curves`` DataFrames (columns listed in :class:`QuantResult`), and ``fits``
+        (plate_id → :class:`~trialflow.elisa.curve.CurveFit`).
+
+    Raises
+    ------
+    PlateMapError
+        Manifest or plate-map problems (all maps are validated before any fitting), or a
+        sample with two equally reportable results.
+    PlateFormatError
+        An export cannot be parsed.
+    """
+    rules = rules or AcceptanceRules()
+    manifest = read_manifest(manifest_path)
+    maps: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for r in manifest.itertuples():
+        try:
+            maps[r.plate_id] = read_plate_map(r.map_path, min_standard_levels=rules.min_standard_levels)
+        except PlateMapError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise PlateMapError(problems)
+
+    results: list[PlateResult] = []
+    for r in manifest.itertuples():
+        raw = read_plate_export(r.export_path)
+        res = quantify_plate(
+            raw,
+            maps[r.plate_id],
+            plate_id=r.plate_id,
+            analyte=r.analyte,
+            kit_lot=r.kit_lot,
+            rules=rules,
+            model=model,
+            weighting=weighting,
+        )
+        res.plate_qc["export_file"] = r.export_file
+        results.append(res)
+
+    samples = pd.concat([x.samples for x in results], ignore_index=True)
+    conc = _pick_results(samples, manifest, str(manifest_path))
+    conc = conc.sort_values(["analyte", "participant_id", "time"], kind="stable")
+    conc = conc[CONC_COLUMNS].reset_index(drop=True)
+    plate_qc = pd.DataFrame([x.plate_qc for x in results], columns=PLATE_QC_COLUMNS)
+    plate_qc = plate_qc.astype(
+        {
+            "n_standards": "int64",
+            "n_standards_pass": "int64",
+            "controls_pass": bool,
+            "n_controls": "int64",
+            "n_controls_pass": "int64",
+        }
+    )
+    return QuantResult(
+        wells=pd.concat([x.wells for x in results], ignore_index=True),
+        standards=pd.concat([x.standards for x in results], ignore_index=True),
+        controls=pd.concat([x.controls for x in results], ignore_index=True),
+        plate_qc=plate_qc,
+        concentrations=conc,
+        curves=pd.concat([x.curves for x in results], ignore_index=True),
+        fits={x.plate_qc["plate_id"]: x.fit for x in results},
+    )

@@ -1,0 +1,167 @@
+"""Plate maps and manifests (trialflow.elisa.plate_map)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trialflow.elisa import PlateMapError, read_manifest, read_plate_map
+
+DATA = Path(__file__).parent / "data" / "elisa"
+HEADER = "well,role,participant_id,time,nominal_conc,dilution,replicate_group"
+STANDARDS = [
+    f"{r}{c},standard,,,{conc},,S{i}"
+    for i, (r, conc) in enumerate(zip("ABCDEFG", [1000, 500, 250, 125, 62.5, 31.25, 15.625], strict=True))
+    for c in (1, 2)
+]
+GOOD = [
+    HEADER,
+    *STANDARDS,
+    "H1,blank,,,,,",
+    "H2,blank,,,,,",
+    "A3,control,,,100,,CTRL",
+    "A4,control,,,100,,CTRL",
+    "B3,sample,P01,week0,,2,",
+    "B4,sample,P01,week0,,2,",
+    "c3,sample,P02,week0,,,",
+    "C04,sample,P02,week0,,,",
+]
+
+
+def _write(tmp_path, lines, name="map.csv"):
+    p = tmp_path / name
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def test_valid_map_with_derived_groups(tmp_path):
+    df = read_plate_map(_write(tmp_path, GOOD))
+    assert list(df.columns) == [
+        "well",
+        "role",
+        "participant_id",
+        "time",
+        "nominal_conc",
+        "dilution",
+        "replicate_group",
+        "map_line",
+    ]
+    w = df.set_index("well")
+    assert w.loc["C3", "replicate_group"] == "P02|week0|x1"  # 'c3' normalised, group derived
+    assert w.loc["C4", "map_line"] == 23
+    assert w.loc["B3", "replicate_group"] == "P01|week0|x2" and w.loc["B3", "dilution"] == 2.0
+    assert w.loc["H1", "replicate_group"] == "BLANK" and pd.isna(w.loc["H1", "nominal_conc"])
+    assert w.loc["A1", "nominal_conc"] == 1000.0 and w.loc["A1", "dilution"] == 1.0
+    assert w.loc["A3", "participant_id"] == "" and w.loc["B3", "time"] == "week0"
+
+
+def test_study_maps_are_valid():
+    for p in sorted((DATA / "study" / "maps").glob("*.csv")):
+        df = read_plate_map(p)
+        assert df["role"].value_counts()["standard"] == 14
+        assert df.loc[df["role"] == "standard", "nominal_conc"].nunique() == 7
+
+
+def test_every_problem_is_reported_with_file_line_column_value(tmp_path):
+    lines = [
+        HEADER,
+        *STANDARDS,
+        "H1,blank,,,,,",
+        "H1,blank,,,,,",  # 17 duplicate well
+        "I1,sample,P01,w0,,,",  # 18 bad well
+        "A5,standrd,,,10,,",  # 19 bad role
+        "A6,control,,,,,",  # 20 control without nominal
+        "A7,sample,,w0,,,",  # 21 sample without participant
+        "A8,sample,P02,w0,,0.5,",  # 22 dilution < 1
+        "A9,sample,P03,w0,,two,",  # 23 not a number
+        "A10,sample,P04,w0,5,,",  # 24 nominal on a sample
+        "A11,standard,,,2000,2,",
+    ]  # 25 dilution on a standard
+    with pytest.raises(PlateMapError) as exc:
+        read_plate_map(_write(tmp_path, lines))
+    got = {(p.line, p.column, p.value) for p in exc.value.problems}
+    assert got == {
+        (17, "well", "H1"),
+        (18, "well", "I1"),
+        (19, "role", "standrd"),
+        (20, "nominal_conc", ""),
+        (21, "participant_id", ""),
+        (22, "dilution", "0.5"),
+        (23, "dilution", "two"),
+        (24, "nominal_conc", "5"),
+        (25, "dilution", "2"),
+    }
+    assert all(p.file.endswith("map.csv") for p in exc.value.problems)
+    msg = str(exc.value)
+    assert "map.csv line 19, column 'role': value 'standrd'" in msg
+    frame = exc.value.as_frame()
+    assert list(frame.columns) == ["file", "line", "column", "value", "problem"]
+
+
+def test_missing_standards_and_blanks(tmp_path):
+    lines = [HEADER, *STANDARDS[:8], "A3,sample,P01,w0,,,"]  # 4 levels, no blank
+    with pytest.raises(PlateMapError) as exc:
+        read_plate_map(_write(tmp_path, lines))
+    problems = [p.problem for p in exc.value.problems]
+    assert any("4 concentration level(s); at least 5" in p for p in problems)
+    assert any("no blank wells" in p for p in problems)
+    # the minimum is configurable
+    lines = [HEADER, *STANDARDS[:8], "H1,blank,,,,,"]
+    assert len(read_plate_map(_write(tmp_path, lines), min_standard_levels=4)) == 9
+
+
+def test_inconsistent_replicate_group_and_split_sample(tmp_path):
+    lines = [
+        *GOOD,
+        "D3,sample,P03,week0,,,G1",
+        "D4,sample,P03,week4,,,G1",
+        "E3,sample,P05,week0,,,X",
+        "E4,sample,P05,week0,,,Y",
+    ]
+    with pytest.raises(PlateMapError) as exc:
+        read_plate_map(_write(tmp_path, lines))
+    msgs = {(p.line, p.column): p.problem for p in exc.value.problems}
+    assert "mixes wells with different time" in msgs[(25, "time")]
+    assert "split over several replicate groups" in msgs[(26, "replicate_group")]
+
+
+def test_unknown_and_missing_columns(tmp_path):
+    with pytest.raises(PlateMapError, match="unknown column"):
+        read_plate_map(_write(tmp_path, [HEADER + ",dilutoin", "A1,blank,,,,,,"]))
+    with pytest.raises(PlateMapError, match="required column missing"):
+        read_plate_map(_write(tmp_path, ["well,participant_id", "A1,P1"]))
+    with pytest.raises(PlateMapError, match="file not found"):
+        read_plate_map(tmp_path / "absent.csv")
+
+
+def test_manifest(tmp_path):
+    m = read_manifest(DATA / "study" / "plates.csv")
+    assert list(m.columns) == [
+        "plate_id",
+        "analyte",
+        "kit_lot",
+        "export_file",
+        "map_file",
+        "export_path",
+        "map_path",
+        "manifest_line",
+    ]
+    assert m["plate_id"].is_unique and len(m) == 4
+    assert all(Path(p).is_file() for p in m["export_path"])
+    (tmp_path / "e.csv").write_text("x")
+    (tmp_path / "m.csv").write_text("x")
+    bad = _write(
+        tmp_path,
+        [
+            "plate_id,analyte,kit_lot,export_file,map_file",
+            "P1,BDNF,L1,e.csv,m.csv",
+            "P1,BDNF,,e.csv,missing.csv",
+        ],
+        "plates.csv",
+    )
+    with pytest.raises(PlateMapError) as exc:
+        read_manifest(bad)
+    got = {(p.line, p.column) for p in exc.value.problems}
+    assert got == {(3, "kit_lot"), (3, "plate_id"), (3, "map_file"), (3, "export_file")}

@@ -1,0 +1,161 @@
+"""End to end: exports + maps + manifest → QuantResult (trialflow.elisa.quantify).
+
+``tests/data/elisa/study`` holds four plates written by ``write_demo_plates`` (plain grid
+CSV with and without a 570 nm grid, Gen5 text, Gen5-style XLSX) from ``target.csv``.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trialflow.elisa import (
+    AcceptanceRules,
+    ConcentrationsSchema,
+    PlateFormatError,
+    PlateMapError,
+    PlateQCSchema,
+    QuantResult,
+    quantify_plates,
+)
+
+STUDY = Path(__file__).parent / "data" / "elisa" / "study"
+KEY = ["participant_id", "time", "analyte"]
+PERTURBED = {
+    ("S03", "week8", "BDNF"): "high_cv",
+    ("S04", "baseline", "GDNF"): "< LLOQ",
+    ("S21", "week8", "GDNF"): "saturated",
+}
+
+
+@pytest.fixture(scope="module")
+def study() -> QuantResult:
+    return quantify_plates(STUDY / "plates.csv", AcceptanceRules())
+
+
+def test_output_tables_and_schemas(study):
+    ConcentrationsSchema.validate(study.concentrations)
+    PlateQCSchema.validate(study.plate_qc)
+    assert list(study.concentrations.columns) == [
+        "participant_id",
+        "time",
+        "analyte",
+        "concentration",
+        "n_replicates",
+        "sd",
+        "cv_pct",
+        "flag",
+        "plate_id",
+        "wells",
+        "dilution",
+    ]
+    assert list(study.plate_qc.columns[:18]) == [
+        "plate_id",
+        "analyte",
+        "kit_lot",
+        "model",
+        "weighting",
+        "a",
+        "b",
+        "c",
+        "d",
+        "g",
+        "r2",
+        "n_standards",
+        "n_standards_pass",
+        "controls_pass",
+        "lloq",
+        "uloq",
+        "verdict",
+        "reasons",
+    ]
+    assert len(study.wells) == 4 * 96
+    assert {"backcalc_conc", "od_corrected", "source", "flag"} <= set(study.wells.columns)
+    assert len(study.standards) == 4 * 7 and len(study.controls) == 4 * 2
+    assert set(study.curves.columns) == {"plate_id", "analyte", "conc", "od_fit"}
+
+
+def test_all_formats_and_plates_pass(study):
+    qc = study.plate_qc.set_index("plate_id")
+    assert sorted(qc["export_format"]) == ["gen5-text", "gen5-xlsx", "grid-text", "grid-text"]
+    assert (qc["verdict"] == "pass").all() and (qc["n_standards_pass"] == 7).all()
+    assert qc.loc["BDNF_P01", "lloq"] == 31.25 and qc.loc["BDNF_P01", "uloq"] == 2000.0
+    assert qc.loc["GDNF_P01", "lloq"] == 15.625 and qc.loc["GDNF_P01", "uloq"] == 1000.0
+    assert (qc["r2"] > 0.999).all() and (qc["model"] == "4PL").all()
+    assert (qc["weighting"] == "1/y^2").all() and qc["g"].isna().all()
+
+
+def test_perturbed_samples_are_flagged(study):
+    c = study.concentrations.set_index(KEY)
+    flagged = {k: f for k, f in c["flag"].items() if f}
+    assert flagged == PERTURBED
+    assert math.isnan(c.loc[("S04", "baseline", "GDNF"), "concentration"])
+    assert math.isnan(c.loc[("S21", "week8", "GDNF"), "concentration"])
+    assert c.loc[("S03", "week8", "BDNF"), "cv_pct"] > 20
+
+
+def test_group_means_and_sds_reproduce_targets(study):
+    target = pd.read_csv(STUDY / "target.csv", dtype={"participant_id": str, "time": str})
+    got = study.concentrations[study.concentrations["flag"] == ""]
+    m = got.merge(target, on=KEY, suffixes=("", "_target"), validate="one_to_one")
+    assert len(m) == len(target) - 2  # two perturbed targets are not usable
+    assert (m["concentration"] - m["concentration_target"]).abs().max() < 0.5
+    g = m.groupby(["analyte", "time", "arm"]).agg(
+        mean=("concentration", "mean"),
+        sd=("concentration", "std"),
+        mean_t=("concentration_target", "mean"),
+        sd_t=("concentration_target", "std"),
+    )
+    # far inside the ±0.005 that rounding to 2 decimals allows (a target statistic that
+    # sits exactly on a rounding boundary, like 214.875, can still round either way)
+    assert (g["mean"] - g["mean_t"]).abs().max() < 1e-4
+    assert (g["sd"] - g["sd_t"]).abs().max() < 1e-4
+
+
+def test_wells_trace_back_to_the_export_cells(study):
+    w = study.wells.set_index(["plate_id", "well"])
+    assert w.loc[("BDNF_P01", "A1"), "source"] == "BDNF_P01.csv:line 2, col 2"
+    assert w.loc[("GDNF_P01", "A1"), "source"].startswith("GDNF_P01.xlsx:Sheet1!B")
+    smp = study.wells[study.wells["role"] == "sample"]
+    ok = smp["flag"] == ""
+    assert smp.loc[ok, "backcalc_conc"].notna().all()
+    np.testing.assert_array_equal(
+        study.wells["od_corrected"],
+        study.wells["od"] - study.wells["plate_id"].map(study.plate_qc.set_index("plate_id")["blank_od"]),
+    )
+
+
+def test_broken_export_raises_plate_format_error(tmp_path):
+    work = tmp_path / "study"
+    shutil.copytree(STUDY, work)
+    (work / "exports" / "BDNF_P02.txt").write_text("Software Version\t3.11\n\nno data\n")
+    with pytest.raises(PlateFormatError) as exc:
+        quantify_plates(work / "plates.csv")
+    assert "BDNF_P02.txt" in str(exc.value) and "no 96-well grid" in str(exc.value)
+
+
+def test_map_problems_of_all_plates_are_collected(tmp_path):
+    work = tmp_path / "study"
+    shutil.copytree(STUDY, work)
+    for name, old, new in (("BDNF_P01.csv", "A1,standard", "A1,standrd"), ("GDNF_P02.csv", "H1,blank", "H13,blank")):
+        p = work / "maps" / name
+        p.write_text(p.read_text().replace(old, new, 1))
+    with pytest.raises(PlateMapError) as exc:
+        quantify_plates(work / "plates.csv")
+    cols = {(Path(p.file).name, p.line, p.column) for p in exc.value.problems}
+    assert cols == {("BDNF_P01.csv", 2, "role"), ("GDNF_P02.csv", 16, "well")}
+
+
+def test_other_model_and_weighting_on_study(study):
+    res = quantify_plates(STUDY / "plates.csv", AcceptanceRules(), model="5PL", weighting="1/y")
+    PlateQCSchema.validate(res.plate_qc)
+    assert (res.plate_qc["model"] == "5PL").all() and res.plate_qc["g"].notna().all()
+    both = res.concentrations.merge(study.concentrations, on=KEY, suffixes=("", "_4pl"))
+    ok = (both["flag"] == "") & (both["flag_4pl"] == "")
+    rel = (both.loc[ok, "concentration"] / both.loc[ok, "concentration_4pl"] - 1).abs()
+    assert rel.max() < 0.05  # a different but close model
