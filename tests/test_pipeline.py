@@ -96,20 +96,14 @@ def test_second_run_runs_no_job(run):
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 
-def test_changing_concentrations_reruns_only_what_depends_on_them(run):
-    path = run["dir"] / "raw/demo/concentrations.csv"
+def test_changing_the_redcap_export_reruns_only_what_depends_on_it(run):
+    path = run["dir"] / "raw/demo/functional_redcap.csv"
     time.sleep(1.1)  # a newer modification time than every output
-    path.write_text(path.read_text().replace("MS001,pre,BDNF,225.25", "MS001,pre,BDNF,225.30"))
+    path.write_text(path.read_text() + "\n")  # a trailing blank line: new bytes, same data
     dry = snakemake(run["dir"], "-n")
     jobs = set(re.findall(r"^rule (\w+):", dry.stdout, flags=re.M))
-    assert jobs == {
-        "build_analysis_data",
-        "collect_validation",
-        "analyse_outcomes",
-        "plot_outcome",
-        "render_report",
-        "all",
-    }
+    assert jobs == {"read_functional", "build_analysis_data", "collect_validation", "analyse_outcomes",
+                    "plot_outcome", "render_report", "all"}
 
 
 def test_snakemake_lint_reports_only_the_conda_environment_lint():

@@ -194,6 +194,24 @@ def write_demo_trial(out_dir: str | Path, seed: int = 20251) -> None:
     from trialflow.demo_functional import write_demo_redcap  # invented functional outcomes, see there
 
     write_demo_redcap(out / "participants.csv", out)
+    write_demo_elisa(out, participants, concentrations)
+
+
+# Flagged and censored examples the ELISA QC must show (chosen in trialflow.elisa.demo).
+ELISA_PERTURB: list[tuple[str, str, str, str]] = []
+
+
+def write_demo_elisa(out: Path, participants: list[dict], concentrations: list[dict]) -> None:
+    """Plate-reader exports and maps whose quantification gives back the concentrations above."""
+    import pandas as pd
+
+    from trialflow.elisa import write_demo_plates
+
+    arms = {p["participant_id"]: p["arm"] for p in participants}
+    target = pd.DataFrame(concentrations)[["participant_id", "time", "analyte", "concentration"]]
+    target["concentration"] = target["concentration"].round(2)  # as written to concentrations.csv
+    target["arm"] = target["participant_id"].map(arms)
+    write_demo_plates(target, out / "elisa", seed=7, perturb=ELISA_PERTURB, balance_by=["arm"])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -88,3 +88,37 @@ def _marks(effects: pd.DataFrame, arm: str, reference: str, baseline: str, time:
     if arm != reference and len(between) and between["p_adj"].iloc[0] < alpha:
         marks += "†"
     return marks
+
+
+def plot_plate_curve(plate_id: str, wells: pd.DataFrame, standards: pd.DataFrame, curves: pd.DataFrame,
+                     qc: dict) -> bytes:
+    """SVG of one plate's standard curve: standards (open = failed or excluded), the fitted
+    curve, samples on it (in-well concentration), LLOQ and ULOQ."""
+    fig, ax = plt.subplots(figsize=(4.2, 3.0))
+    cur = curves[curves["plate_id"] == plate_id]
+    ax.plot(cur["conc"], cur["od_fit"], color="black", linewidth=0.9, label=f"{qc['model']} fit")
+    std = wells[(wells["plate_id"] == plate_id) & (wells["role"] == "standard")]
+    passed = standards[standards["plate_id"] == plate_id].set_index("replicate_group")["passed"]
+    ok = std["replicate_group"].map(passed).fillna(False).astype(bool)
+    ax.scatter(std.loc[ok, "nominal_conc"], std.loc[ok, "od_corrected"], s=16, color="black", label="standard", zorder=3)
+    if (~ok).any():
+        ax.scatter(std.loc[~ok, "nominal_conc"], std.loc[~ok, "od_corrected"], s=18, facecolors="white",
+                   edgecolors="black", label="standard (failed)", zorder=3)
+    smp = wells[(wells["plate_id"] == plate_id) & (wells["role"] == "sample")].copy()
+    smp["in_well"] = smp["backcalc_conc"] / smp["dilution"]
+    smp = smp[smp["in_well"] > 0]
+    ax.scatter(smp["in_well"], smp["od_corrected"], s=10, marker="x", color="#666666", linewidths=0.7,
+               label="sample well", zorder=2)
+    for limit in ("lloq", "uloq"):
+        if pd.notna(qc.get(limit)):
+            ax.axvline(qc[limit], color="#999999", linestyle="--", linewidth=0.7)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"{qc['analyte']} in well (pg/mL)")
+    ax.set_ylabel("OD 450 nm, blank-corrected")
+    ax.set_title(f"{plate_id}: {qc['verdict']}", fontsize=10)
+    ax.legend(frameon=False, fontsize=7, loc="upper left")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return buf.getvalue()

@@ -18,7 +18,7 @@ import pandas as pd
 from trialflow import ingest
 from trialflow.analysis import analyse_outcomes, describe_baseline
 from trialflow.outputs import read_csv, write_csv
-from trialflow.problems import InputError, errors_in, problems_frame
+from trialflow.problems import InputError, Problem, errors_in, problems_frame
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +142,133 @@ def plot_outcome(
     write_atomic(figure, svg)
 
 
-def render_report(config: dict, results: dict[str, str], figures: dict[str, str], html: str, pdf: str) -> None:
-    """The report as HTML and PDF from the results tables and figures."""
+def render_report(config: dict, results: dict[str, str], figures: dict[str, str], html: str, pdf: str,
+                  elisa: dict[str, str] | None = None, plate_figures: dict[str, str] | None = None,
+                  elisa_html: str | None = None, elisa_pdf: str | None = None) -> None:
+    """The report as HTML and PDF from the results tables and figures; with ELISA tables also
+    the separate ELISA QC report (one page per plate)."""
     from trialflow.outputs import write_atomic
     from trialflow.report import render_html, write_pdf
     from trialflow.report.context import build_context
+    from trialflow.report.elisa_context import build_elisa_context
 
-    page = render_html(build_context(config, results, figures))
+    context = build_context(config, results, figures)
+    context["elisa"] = build_elisa_context(elisa, plate_figures) if elisa else None
+    if elisa:
+        from dataclasses import asdict
+
+        from trialflow.elisa import AcceptanceRules
+
+        acceptance = config.get("elisa", {}).get("acceptance", {})
+        context["elisa"]["rules"] = asdict(AcceptanceRules(**_tuples(acceptance)))
+    page = render_html(context)
     write_atomic(html, page.encode("utf-8"))
     write_pdf(page, pdf)
     log.info("report written: %s", pdf)
+    if elisa and elisa_pdf:
+        qc_page = render_html(context, template="elisa_qc.html.j2")
+        write_atomic(elisa_html, qc_page.encode("utf-8"))
+        write_pdf(qc_page, elisa_pdf)
+        log.info("ELISA QC report written: %s", elisa_pdf)
+
+
+ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "curves", "concentrations"]
+USABLE_ELISA_FLAGS = {"", "high_cv"}  # high-CV results are analysed and listed as flagged
+
+
+def quantify_plates(manifest: str, manifest_name: str, rules: dict, model: str, weighting: str,
+                    out: dict[str, str], problems: str) -> None:
+    """Fit every plate's standard curve, apply the acceptance rules, write the ELISA tables.
+
+    An export or plate map that cannot be read stops the run with the message naming the file
+    (relative to the raw folder: ``manifest_name`` is the manifest's path inside it).
+    """
+    from trialflow import elisa
+
+    raw_dir = str(Path(manifest).resolve().parents[len(Path(manifest_name).parts) - 1])
+
+    try:
+        result = elisa.quantify_plates(manifest, elisa.AcceptanceRules(**_tuples(rules)), model=model,
+                                       weighting=weighting)
+    except elisa.PlateMapError as err:
+        found = [Problem(_relative(p.file, raw_dir), str(p.line or ""), p.column, p.value, "plate_input", "error",
+                         p.problem) for p in err.problems]
+        write_csv(problems_frame(found), problems)
+        raise InputError(found) from None
+    except elisa.ElisaInputError as err:
+        found = [Problem(_relative(getattr(err, "path", manifest), raw_dir), "", "", "", "plate_export", "error",
+                         getattr(err, "detail", str(err)))]
+        write_csv(problems_frame(found), problems)
+        raise InputError(found) from None
+    for name in ELISA_TABLES:
+        write_csv(getattr(result, name), out[name])
+    failed = result.plate_qc[result.plate_qc["verdict"] != "pass"]
+    found = [Problem(str(r.export_file), "", "", r.plate_id, "plate_acceptance", "warning",
+                     f"plate {r.plate_id} failed QC ({r.reasons}); its samples are not used and need re-assay")
+             for r in failed.itertuples()]
+    write_csv(problems_frame(found), problems)
+    for p in found:
+        log.warning("%s", p)
+    log.info("%d plates quantified, %d failed", len(result.plate_qc), len(failed))
+
+
+def _tuples(rules: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in rules.items()}
+
+
+def _relative(path: str, raw_dir: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(raw_dir).resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def read_quantified(concentrations: str, wells: str, plate_qc: str, participants: str, elisa_dir: str,
+                    time_points: list[str], units: dict[str, str], table: str, missing: str, problems: str) -> None:
+    """Turn quantified ELISA results into analysis rows.
+
+    Usable results (and high-CV ones, flagged) become analysis rows traced to the plate export
+    and the first replicate well; censored (< LLOQ, > ULOQ), saturated, undetermined and
+    failed-plate results are kept out with their reason, never extrapolated or averaged.
+    """
+    conc, people = read_csv(concentrations), read_csv(participants)
+    qc = read_csv(plate_qc).set_index("plate_id")
+    well_source = read_csv(wells).set_index(["plate_id", "well"])["source"]
+    found = []
+    unknown = ~conc["participant_id"].isin(people["participant_id"])
+    found += [Problem(f"{elisa_dir}/{qc.loc[r.plate_id, 'export_file']}", "", "participant_id", r.participant_id,
+                      "participant_known", "error", f"plate {r.plate_id}: participant {r.participant_id!r} is not in "
+                      "the participants file") for r in conc[unknown].itertuples()]
+    bad_time = ~conc["time"].isin(time_points)
+    found += [Problem(f"{elisa_dir}/{qc.loc[r.plate_id, 'export_file']}", "", "time", r.time, "time_known", "error",
+                      f"plate {r.plate_id}: time point {r.time!r} is not one of {', '.join(time_points)}")
+              for r in conc[bad_time & ~unknown].itertuples()]
+    _settle(found, problems, "ELISA concentrations")
+    usable = conc[conc["flag"].fillna("").isin(USABLE_ELISA_FLAGS) & conc["analyte"].isin(units)].copy()
+    first_well = usable["wells"].str.split(";").str[0]
+    usable["source_file"] = [f"{elisa_dir}/{qc.loc[p, 'export_file']}" for p in usable["plate_id"]]
+    usable["source_line"] = [well_source.loc[(p, w)].split(":", 1)[-1].strip() + f" (well {w})"
+                             for p, w in zip(usable["plate_id"], first_well, strict=True)]
+    rows = usable.rename(columns={"analyte": "outcome", "concentration": "value"})
+    rows["unit"] = rows["outcome"].map(units)
+    rows = rows.merge(people[["participant_id", "arm"]], on="participant_id")
+    from trialflow import schemas
+
+    write_csv(schemas.AnalysisData.validate(rows[list(schemas.AnalysisData.to_schema().columns)]), table)
+    gaps = conc[~conc["flag"].fillna("").isin(USABLE_ELISA_FLAGS)]
+    write_csv(pd.DataFrame({
+        "participant_id": gaps["participant_id"], "time": gaps["time"], "outcome": gaps["analyte"],
+        "reason": [f"{f} on plate {p} (wells {w})" for f, p, w in zip(gaps["flag"], gaps["plate_id"], gaps["wells"],
+                                                                     strict=True)],
+        "source": [f"{elisa_dir}/{qc.loc[p, 'export_file']}" for p in gaps["plate_id"]],
+    }), missing)
+
+
+def plot_plate(plate: str, wells: str, standards: str, curves: str, plate_qc: str, figure: str) -> None:
+    """One plate's standard curve as SVG."""
+    from trialflow.figures import plot_plate_curve
+    from trialflow.outputs import write_atomic
+
+    qc = read_csv(plate_qc).set_index("plate_id").loc[plate].to_dict() | {"plate_id": plate}
+    svg = plot_plate_curve(plate, read_csv(wells), read_csv(standards), read_csv(curves), qc)
+    write_atomic(figure, svg)

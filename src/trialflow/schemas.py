@@ -89,7 +89,10 @@ class AnalysisData(pa.DataFrameModel):
     value: Series[float] = pa.Field(title="Value", description="Analysed value in `unit`, unrounded.")
     unit: Series[str] = pa.Field(title="Unit", description="Unit of `value`.")
     source_file: Series[str] = _source_fields()[0]
-    source_line: Series[int] = _source_fields()[1]
+    source_line: Series[str] = pa.Field(
+        title="Source place",
+        description="Line of the row in the source file, or the cell/well of a plate export (e.g. 'line 5, col 3 (well C3)').",
+    )
 
     class Config:
         strict = True

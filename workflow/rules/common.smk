@@ -11,6 +11,9 @@ TIME_IDS = [t["id"] for t in config["time_points"]]
 OUTCOME_IDS = [o["id"] for o in config["outcomes"]]
 OUTCOMES = {o["id"]: o for o in config["outcomes"]}
 FUNCTIONAL = "functional_redcap" in config["inputs"]
+ELISA = "elisa" in config
+ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
+ELISA_DIR = Path(config["elisa"]["manifest"]).parent.as_posix() if ELISA else ""
 # Outcomes without a `source` are biomarkers, read from the concentrations file.
 BIOMARKER_UNITS = {o["id"]: o["unit"] for o in config["outcomes"] if "source" not in o}
 BASELINE_IDS = [b["id"] for b in config.get("baseline", [])]
@@ -26,6 +29,7 @@ CODE = code_version()
 
 wildcard_constraints:
     outcome="|".join(re.escape(o) for o in OUTCOME_IDS),
+    plate="[A-Za-z0-9][A-Za-z0-9_.-]*",
 
 
 def raw_file(key):
@@ -42,12 +46,42 @@ def analysis_parts():
 
 
 def missing_values():
-    """Tables of values recorded as missing with a reason (REDCap missing codes, missed visits)."""
-    return ["results/data/functional_missing.csv"] if FUNCTIONAL else []
+    """Tables of values recorded as missing with a reason (censored ELISA results, REDCap codes)."""
+    files = []
+    if ELISA:
+        files.append("results/data/concentrations_missing.csv")
+    if FUNCTIONAL:
+        files.append("results/data/functional_missing.csv")
+    return files
+
+
+def elisa_plates():
+    """Plate ids and files listed in the ELISA manifest (read at DAG time: raw files exist)."""
+    import csv
+
+    with open(ELISA_MANIFEST, newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def elisa_plate_files():
+    """Every export and plate map the manifest names, so a changed plate reruns quantification."""
+    if not ELISA:
+        return []
+    folder = ELISA_MANIFEST.parent
+    rows = elisa_plates()
+    return sorted({str(folder / r[k]) for r in rows for k in ("export_file", "map_file") if r.get(k)})
+
+
+def plate_figures():
+    if not ELISA:
+        return {}
+    return {r["plate_id"]: f"results/elisa/figures/{r['plate_id']}.svg" for r in elisa_plates()}
 
 
 def problem_files():
     files = ["results/qc/participants_problems.csv", "results/qc/concentrations_problems.csv"]
+    if ELISA:
+        files.append("results/qc/elisa_problems.csv")
     if FUNCTIONAL:
         files.append("results/qc/functional_problems.csv")
     return files
@@ -55,6 +89,35 @@ def problem_files():
 
 def outcome_figures():
     return {o: f"results/figures/{o}.svg" for o in OUTCOME_IDS}
+
+
+ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "concentrations"]
+
+
+def report_inputs(wildcards):
+    """Everything the report prints, by name (the ELISA tables and plate figures when present)."""
+    inputs = {
+        "participants": "results/data/participants.csv",
+        "baseline": "results/stats/baseline.csv",
+        "baseline_tests": "results/stats/baseline_tests.csv",
+        "descriptives": "results/stats/descriptives.csv",
+        "anova": "results/stats/anova.csv",
+        "assumptions": "results/stats/assumptions.csv",
+        "excluded": "results/stats/excluded.csv",
+        "validation": "results/qc/validation.csv",
+        "figures": list(outcome_figures().values()),
+    }
+    if ELISA:
+        inputs |= {f"elisa_{t}": f"results/elisa/{t}.csv" for t in ELISA_TABLES}
+        inputs["plate_figures"] = list(plate_figures().values())
+    return inputs
+
+
+def report_outputs():
+    outputs = {"html": f"{REPORT_DIR}/report.html", "pdf": REPORT_PDF}
+    if ELISA:
+        outputs |= {"elisa_html": f"{REPORT_DIR}/elisa_qc.html", "elisa_pdf": f"{REPORT_DIR}/elisa_qc.pdf"}
+    return outputs
 
 
 def final_targets():

@@ -17,43 +17,47 @@ rule read_participants:
         "../scripts/read_participants.py"
 
 
-rule read_concentrations:
-    input:
-        raw=raw_file("concentrations"),
-        participants=rules.read_participants.output.table,
-    output:
-        table="results/data/concentrations.csv",
-        problems="results/qc/concentrations_problems.csv",
-    log:
-        f"{LOGS}/read_concentrations.log",
-    params:
-        code=CODE,
-        name=config["inputs"]["concentrations"],
-        time_points=TIME_IDS,
-        units=BIOMARKER_UNITS,
-    script:
-        "../scripts/read_concentrations.py"
+if not ELISA:
+
+    rule read_concentrations:
+        input:
+            raw=raw_file("concentrations"),
+            participants=rules.read_participants.output.table,
+        output:
+            table="results/data/concentrations.csv",
+            problems="results/qc/concentrations_problems.csv",
+        log:
+            f"{LOGS}/read_concentrations.log",
+        params:
+            code=CODE,
+            name=config["inputs"]["concentrations"],
+            time_points=TIME_IDS,
+            units=BIOMARKER_UNITS,
+        script:
+            "../scripts/read_concentrations.py"
 
 
-rule read_functional:
-    input:
-        raw=raw_file("functional_redcap"),
-        participants=rules.read_participants.output.table,
-    output:
-        table="results/data/functional.csv",
-        missing="results/data/functional_missing.csv",
-        problems="results/qc/functional_problems.csv",
-    log:
-        f"{LOGS}/read_functional.log",
-    params:
-        code=CODE,
-        name=config["inputs"].get("functional_redcap", ""),
-        outcomes=config["outcomes"],
-        time_points=TIME_IDS,
-        redcap=config.get("redcap", {}),
-        missing_codes=config.get("missing_codes", {}),
-    script:
-        "../scripts/read_functional.py"
+if FUNCTIONAL:
+
+    rule read_functional:
+        input:
+            raw=raw_file("functional_redcap"),
+            participants=rules.read_participants.output.table,
+        output:
+            table="results/data/functional.csv",
+            missing="results/data/functional_missing.csv",
+            problems="results/qc/functional_problems.csv",
+        log:
+            f"{LOGS}/read_functional.log",
+        params:
+            code=CODE,
+            name=config["inputs"].get("functional_redcap", ""),
+            outcomes=config["outcomes"],
+            time_points=TIME_IDS,
+            redcap=config.get("redcap", {}),
+            missing_codes=config.get("missing_codes", {}),
+        script:
+            "../scripts/read_functional.py"
 
 
 rule build_analysis_data:

@@ -3,23 +3,15 @@
 
 rule render_report:
     input:
-        participants=rules.read_participants.output.table,
-        baseline=rules.compare_baseline.output.table,
-        baseline_tests=rules.compare_baseline.output.tests,
-        descriptives=rules.analyse_outcomes.output.descriptives,
-        anova=rules.analyse_outcomes.output.anova,
-        assumptions=rules.analyse_outcomes.output.assumptions,
-        excluded=rules.analyse_outcomes.output.excluded,
-        validation=rules.collect_validation.output.table,
-        figures=outcome_figures().values(),
+        unpack(report_inputs),
     output:
-        html=f"{REPORT_DIR}/report.html",
-        pdf=REPORT_PDF,
+        **report_outputs(),
     log:
         f"{LOGS}/render_report.log",
     params:
         code=CODE,
         config=config,
         figures=outcome_figures(),
+        plate_figures=plate_figures(),
     script:
         "../scripts/render_report.py"

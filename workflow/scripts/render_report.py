@@ -1,15 +1,19 @@
-"""Rule render_report: HTML and PDF report from the results tables and figures."""
+"""Rule render_report: HTML and PDF report (and the ELISA QC report) from results and figures."""
 
 from trialflow import pipeline
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-results = {k: v for k, v in sm.input.items() if k != "figures"}
+tables = {k: v for k, v in sm.input.items() if k not in ("figures", "plate_figures")}
 pipeline.run_logged(
     sm.log[0],
     pipeline.render_report,
     config=sm.params.config,
-    results=results,
+    results={k: v for k, v in tables.items() if not k.startswith("elisa_")},
     figures=sm.params.figures,
     html=sm.output.html,
     pdf=sm.output.pdf,
+    elisa={k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")} or None,
+    plate_figures=sm.params.plate_figures,
+    elisa_html=sm.output.get("elisa_html"),
+    elisa_pdf=sm.output.get("elisa_pdf"),
 )
