@@ -13,6 +13,7 @@ validate(config, "schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
+include: "workflow/rules/elisa.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
 
