@@ -1,0 +1,235 @@
+"""Provenance manifest of a run: what went in, with which code and software, and what came out.
+
+The manifest is a plain JSON document (``results/provenance.json``) that lets an auditor check
+a results folder months later (``python -m trialflow.audit``):
+
+* every raw input file: path relative to the raw folder, size, SHA-256;
+* the resolved configuration, and the SHA-256 of its canonical JSON;
+* the code version (git commit, and whether the working tree had uncommitted changes);
+* the Python and package versions;
+* the Snakemake command and the data cut-off;
+* every output file: path, size, SHA-256.
+
+It holds no time of the run and no machine-specific path of its own making: the same inputs,
+code and outputs give the same bytes (the command is recorded as given).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from trialflow.outputs import write_atomic
+
+MANIFEST_VERSION = 1
+PACKAGES = (
+    "snakemake",
+    "pandas",
+    "numpy",
+    "scipy",
+    "pandera",
+    "pingouin",
+    "statsmodels",
+    "jinja2",
+    "weasyprint",
+    "matplotlib",
+)
+_CHUNK = 1 << 20
+COMMAND_ENV = "TRIALFLOW_SNAKEMAKE_COMMAND"
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_record(path: str | Path, name: str) -> dict:
+    """{path: name, size: bytes, sha256: hex} of one file."""
+    path = Path(path)
+    return {"path": name, "size": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def _plain(value):
+    """A config value as JSON can hold it: dates as ISO text, paths as text, tuples as lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return value.as_posix()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"config value of type {type(value).__name__} cannot be written to the manifest: {value!r}")
+
+
+def canonical_json(value) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 text (the form that is hashed)."""
+    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def config_sha256(config: dict) -> str:
+    """SHA-256 of the config's canonical JSON."""
+    return hashlib.sha256(canonical_json(config).encode("utf-8")).hexdigest()
+
+
+def _git(repo_dir: str | Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo_dir), *args], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def git_version(repo_dir: str | Path) -> dict:
+    """{git_commit, git_dirty} of ``repo_dir``; both None when it is not a git repository (or no git).
+
+    Dirty means ``git status --porcelain`` lists anything: changed, staged or untracked files.
+    """
+    commit = _git(repo_dir, "rev-parse", "HEAD")
+    status = _git(repo_dir, "status", "--porcelain") if commit is not None else None
+    return {
+        "git_commit": commit.strip() if commit else None,
+        "git_dirty": None if status is None else bool(status.strip()),
+    }
+
+
+def package_versions(names=PACKAGES) -> dict:
+    """{package: installed version or None}."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def environment() -> dict:
+    """{python: version, packages: {name: version}}."""
+    return {"python": platform.python_version(), "packages": package_versions()}
+
+
+def _under(path: Path, folder: Path) -> str | None:
+    """``path`` relative to ``folder`` (posix), or None when it is outside."""
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _input_records(raw_dir: Path, input_files: list[str]) -> list[dict]:
+    records = {}
+    for name in input_files:
+        path = Path(name)
+        relative = _under(path, raw_dir) if path.exists() else None
+        if relative is None and (raw_dir / path).is_file():  # a name inside raw_dir
+            path, relative = raw_dir / path, _under(raw_dir / path, raw_dir)
+        if relative is None:
+            raise ValueError(f"input file {name!r} is not a file inside the raw folder {raw_dir.as_posix()!r}")
+        records[relative] = file_record(path, relative)
+    return [records[k] for k in sorted(records)]
+
+
+def _output_records(outputs: list[str]) -> list[dict]:
+    cwd = Path.cwd()
+    records = {}
+    for name in outputs:
+        path = Path(name)
+        shown = (_under(path, cwd) or path.as_posix()) if path.is_absolute() else path.as_posix()
+        records[shown] = file_record(path, shown)
+    return [records[k] for k in sorted(records)]
+
+
+def remember_command(argv: list[str] | None = None) -> list[str]:
+    """Keep Snakemake's command line for the jobs; call it in the Snakefile (``common.smk``).
+
+    Jobs run in subprocesses whose own ``sys.argv`` is Snakemake's internal job command, and a
+    param would rerun the manifest rule whenever the command changes (even ``snakemake -n``), so
+    the main process leaves the command in the environment its jobs inherit. The first call wins:
+    a job re-reading the Snakefile keeps the user's command. argv[0] is written as ``snakemake``.
+    """
+    argv = sys.argv if argv is None else argv
+    os.environ.setdefault(COMMAND_ENV, json.dumps(["snakemake", *argv[1:]]))
+    return json.loads(os.environ[COMMAND_ENV])
+
+
+def snakemake_command() -> list[str]:
+    """The command line kept by :func:`remember_command` (this process's own if none was kept)."""
+    kept = os.environ.get(COMMAND_ENV)
+    return json.loads(kept) if kept else ["snakemake", *sys.argv[1:]]
+
+
+def build_manifest(
+    raw_dir: str | Path,
+    input_files: list[str],
+    config: dict,
+    outputs: list[str],
+    command: list[str],
+    data_cutoff: str,
+    repo_dir: str | Path,
+) -> dict:
+    """The provenance manifest of a run.
+
+    Parameters
+    ----------
+    raw_dir : the raw folder (as in the config, usually relative to the working directory).
+    input_files : the raw files read; paths inside ``raw_dir`` or names relative to it.
+    config : the resolved configuration (Snakemake's ``config``).
+    outputs : the output files, relative to the working directory (the current directory).
+    command : the Snakemake command line, as run.
+    data_cutoff : the data cut-off date (ISO text).
+    repo_dir : the pipeline's repository (the Snakefile's folder), for the git commit.
+
+    Returns
+    -------
+    dict with keys manifest_version, data_cutoff, command, code {git_commit, git_dirty},
+    environment {python, packages}, config, config_sha256,
+    inputs {raw_dir, files: [{path, size, sha256}]}, outputs [{path, size, sha256}];
+    file lists sorted by path.
+    """
+    raw_dir = Path(raw_dir)
+    plain_config = _plain(config)
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "data_cutoff": str(data_cutoff),
+        "command": [str(c) for c in command],
+        "code": git_version(repo_dir),
+        "environment": environment(),
+        "config": plain_config,
+        "config_sha256": config_sha256(plain_config),
+        "inputs": {"raw_dir": raw_dir.as_posix(), "files": _input_records(raw_dir, input_files)},
+        "outputs": _output_records(outputs),
+    }
+
+
+def manifest_text(manifest: dict) -> str:
+    """The manifest as canonical pretty JSON: sorted keys, two-space indent, one final newline."""
+    return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_manifest(manifest: dict, path: str | Path) -> None:
+    """Write the manifest atomically as canonical pretty JSON (UTF-8)."""
+    write_atomic(path, manifest_text(manifest).encode("utf-8"))
+
+
+def read_manifest(path: str | Path) -> dict:
+    """Read a manifest written by :func:`write_manifest`."""
+    manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    if manifest.get("manifest_version") != MANIFEST_VERSION:
+        raise ValueError(f"{path}: not a trialflow provenance manifest of version {MANIFEST_VERSION}")
+    return manifest
