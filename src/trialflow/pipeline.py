@@ -272,3 +272,32 @@ def plot_plate(plate: str, wells: str, standards: str, curves: str, plate_qc: st
     qc = read_csv(plate_qc).set_index("plate_id").loc[plate].to_dict() | {"plate_id": plate}
     svg = plot_plate_curve(plate, read_csv(wells), read_csv(standards), read_csv(curves), qc)
     write_atomic(figure, svg)
+
+
+def check_published(published: str, descriptives: str, anova: str, baseline: str, baseline_tests: str,
+                    out: dict[str, str]) -> None:
+    """Reported vs reproduced, and the internal consistency of the reported numbers."""
+    import yaml
+
+    from trialflow.published import check_baseline_tests, check_internal_consistency, compare_reported
+
+    reported = yaml.safe_load(Path(published).read_text(encoding="utf-8"))
+    compared = compare_reported(reported, read_csv(descriptives), read_csv(anova), read_csv(baseline),
+                                read_csv(baseline_tests))
+    consistency = pd.concat([check_internal_consistency(reported), check_baseline_tests(reported)],
+                            ignore_index=True)
+    write_csv(compared, out["check"])
+    write_csv(consistency, out["consistency"])
+    flagged = consistency[consistency["verdict"] != "consistent"]
+    log.info("published check: %d numbers compared, %d differ; %d internal inconsistencies",
+             len(compared), int((compared["verdict"] == "differs").sum()), len(flagged))
+
+
+def write_provenance(raw_dir: str, inputs: list[str], config: dict, outputs: list[str], command: list[str],
+                     data_cutoff: str, repo: str, manifest: str) -> None:
+    """The provenance manifest: every input and output with its SHA-256, config, code, versions."""
+    from trialflow.provenance import build_manifest, write_manifest
+
+    built = build_manifest(raw_dir, inputs, config, outputs, command, data_cutoff, repo)
+    built["code_sha256"] = code_version()
+    write_manifest(built, manifest)

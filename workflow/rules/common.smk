@@ -3,6 +3,9 @@ import re
 from pathlib import Path
 
 from trialflow.pipeline import code_version
+from trialflow.provenance import remember_command
+
+remember_command()  # jobs run in subprocesses; the manifest records the command that started them
 
 RAW = Path(config["raw_dir"])
 TRIAL = config["trial"]["id"]
@@ -11,6 +14,7 @@ TIME_IDS = [t["id"] for t in config["time_points"]]
 OUTCOME_IDS = [o["id"] for o in config["outcomes"]]
 OUTCOMES = {o["id"]: o for o in config["outcomes"]}
 FUNCTIONAL = "functional_redcap" in config["inputs"]
+PUBLISHED = "published" in config["inputs"]
 ELISA = "elisa" in config
 ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
 ELISA_DIR = Path(config["elisa"]["manifest"]).parent.as_posix() if ELISA else ""
@@ -107,6 +111,9 @@ def report_inputs(wildcards):
         "validation": "results/qc/validation.csv",
         "figures": list(outcome_figures().values()),
     }
+    if PUBLISHED:
+        inputs |= {"published_check": "results/qc/published_check.csv",
+                   "published_consistency": "results/qc/published_consistency.csv"}
     if ELISA:
         inputs |= {f"elisa_{t}": f"results/elisa/{t}.csv" for t in ELISA_TABLES}
         inputs["plate_figures"] = list(plate_figures().values())
@@ -120,10 +127,35 @@ def report_outputs():
     return outputs
 
 
+def raw_inputs():
+    """Every raw file the run reads: the configured inputs and the plate files."""
+    keys = [k for k in sorted(config["inputs"]) if not (ELISA and k == "concentrations")]
+    files = [str(raw_file(k)) for k in keys]
+    if ELISA:
+        files += [str(ELISA_MANIFEST), *elisa_plate_files()]
+    return files
+
+
 def final_targets():
-    return [REPORT_PDF, "results/qc/validation.csv"]
+    return [REPORT_PDF, "results/qc/validation.csv", "results/provenance.json"]
 
 
 def outcome_spec(wildcards):
     """The config entry of the outcome a job is for."""
     return OUTCOMES[wildcards.outcome]
+
+
+def provenance_outputs():
+    """Every output of the run except logs and the manifest itself, for the manifest."""
+    files = [*rules.read_participants.output, *rules.build_analysis_data.output, *rules.collect_validation.output,
+             *rules.compare_baseline.output, *rules.analyse_outcomes.output, *outcome_figures().values(),
+             *rules.render_report.output]
+    if ELISA:
+        files += [*rules.quantify_plates.output, *rules.read_quantified.output, *plate_figures().values()]
+    else:
+        files += [*rules.read_concentrations.output]
+    if FUNCTIONAL:
+        files += [*rules.read_functional.output]
+    if PUBLISHED:
+        files += [*rules.check_published.output]
+    return sorted(set(files))

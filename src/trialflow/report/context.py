@@ -82,6 +82,17 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
     validation = read_csv(results["validation"]) if "validation" in results else pd.DataFrame(columns=["severity"])
     warnings = validation[validation["severity"] == "warning"].fillna("").to_dict("records")
 
+    published = None
+    if "published_check" in results:
+        check = read_csv(results["published_check"])
+        consistency = read_csv(results["published_consistency"])
+        published = {
+            "n": len(check), "n_match": int((check["verdict"] == "match").sum()),
+            "differs": check[check["verdict"] != "match"].fillna("").to_dict("records"),
+            "flags": consistency[consistency["verdict"] != "consistent"].fillna("").to_dict("records"),
+            "n_checks": len(consistency),
+        }
+
     b = _by(baseline, "variable", "arm")
     baseline_rows = (
         [
@@ -118,6 +129,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "several_times": len(times) > 2,
         "domains": [{"name": DOMAIN_TITLES.get(k, k.title()), "outcomes": v} for k, v in domains.items()],
         "n_anova": n_anova,
+        "published": published,
         "exclusions": exclusions,
         "warnings": warnings,
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},

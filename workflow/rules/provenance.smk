@@ -1,0 +1,39 @@
+# Audit trail: the published-results check and the provenance manifest of the run.
+
+
+if PUBLISHED:
+
+    rule check_published:
+        input:
+            published=raw_file("published"),
+            descriptives=rules.analyse_outcomes.output.descriptives,
+            anova=rules.analyse_outcomes.output.anova,
+            baseline=rules.compare_baseline.output.table,
+            baseline_tests=rules.compare_baseline.output.tests,
+        output:
+            check="results/qc/published_check.csv",
+            consistency="results/qc/published_consistency.csv",
+        log:
+            f"{LOGS}/check_published.log",
+        params:
+            code=CODE,
+        script:
+            "../scripts/check_published.py"
+
+
+rule write_provenance:
+    input:
+        raw=raw_inputs(),
+        outputs=provenance_outputs(),
+    output:
+        manifest="results/provenance.json",
+    log:
+        f"{LOGS}/write_provenance.log",
+    params:
+        code=CODE,
+        raw_dir=str(RAW),
+        config=config,
+        data_cutoff=config["trial"].get("data_cutoff", ""),
+        repo=workflow.basedir,
+    script:
+        "../scripts/write_provenance.py"
