@@ -147,3 +147,25 @@ def test_same_inputs_in_another_directory_give_identical_outputs(run, tmp_path):
     assert first == second
     for sub in ["stats", "figures", "data"]:
         assert _tree_hashes(tmp_path / "results" / sub) == _tree_hashes(run["dir"] / "results" / sub), sub
+
+
+def test_input_error_stops_before_analysis_and_keeps_the_previous_report(run, tmp_path):
+    workdir = tmp_path / "trial"
+    shutil.copytree(run["dir"], workdir, symlinks=True)
+    shutil.rmtree(workdir / ".snakemake", ignore_errors=True)
+    report = workdir / "reports/demo-ms-combined-training/report.pdf"
+    before = hashlib.sha256(report.read_bytes()).hexdigest()
+    people = workdir / "raw/demo/participants.csv"
+    time.sleep(1.1)
+    people.write_text(people.read_text().replace("MS003,control", "MS003,placebo"))
+    raw_before = _tree_hashes(workdir / "raw")
+    result = snakemake(workdir)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "input error(s); nothing was analysed (on_error: stop)" in out
+    assert "participants.csv, line 4, column 'arm': arm 'placebo' is not one of control, training" in out
+    assert "Traceback" not in out.split("RuleException")[0]
+    validation = pd.read_csv(workdir / "results/qc/validation.csv", dtype=str)
+    assert "placebo" in set(validation["value"])
+    assert hashlib.sha256(report.read_bytes()).hexdigest() == before
+    assert _tree_hashes(workdir / "raw") == raw_before

@@ -17,7 +17,7 @@ import pandas as pd
 
 from trialflow import ingest
 from trialflow.analysis import analyse_outcomes, describe_baseline
-from trialflow.outputs import read_csv, write_csv
+from trialflow.outputs import read_csv, write_atomic, write_csv
 from trialflow.problems import InputError, Problem, errors_in, problems_frame
 
 log = logging.getLogger(__name__)
@@ -53,12 +53,14 @@ def run_logged(log_path: str | Path, step: Callable, **kwargs) -> None:
 
 
 def _settle(problems, problems_path: str | Path, what: str) -> None:
+    """Write a file's problems; the policy (stop or quarantine) is applied once, by check_validation."""
     write_csv(problems_frame(problems), problems_path)
-    for warning in [p for p in problems if p.severity == "warning"]:
-        log.warning("%s", warning)
-    if errors_in(problems):
-        raise InputError(problems)
-    log.info("%s: no problems", what)
+    errors = errors_in(problems)
+    for problem in problems[:20]:
+        (log.error if problem.severity == "error" else log.warning)("%s", problem)
+    if len(problems) > 20:
+        log.warning("... %d more problems in %s", len(problems) - 20, problems_path)
+    log.info("%s: %d errors, %d warnings", what, len(errors), len(problems) - len(errors))
 
 
 def read_participants(raw: str, name: str, arms: list[str], table: str, problems: str) -> None:
@@ -126,6 +128,32 @@ def collect_validation(problem_files: list[str], out: str) -> None:
     """All problem lists in one ``validation.csv``."""
     frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in problem_files]
     write_csv(pd.concat(frames, ignore_index=True), out)
+
+
+def check_validation(validation: str, on_error: str, flag: str, shown: int = 10) -> None:
+    """The run's policy on input errors.
+
+    ``stop``: any error ends the run here, before any analysis, with a summary of the first
+    problems; previous results and reports stay as they were. ``quarantine``: the analysis goes
+    on without the rejected rows, which the report lists. Warnings never stop a run.
+    """
+    table = pd.read_csv(validation, dtype=str, keep_default_na=False)
+    errors = table[table["severity"] == "error"]
+    if len(errors) and on_error == "stop":
+        lines = [f"{len(errors)} input error(s); nothing was analysed (on_error: stop). First problems:"]
+        lines += [f"  - {_describe(r)}" for r in errors.head(shown).to_dict("records")]
+        lines.append(f"Every problem, with file, line, column, value and rule: {validation}")
+        raise InputError([], message="\n".join(lines))
+    if len(errors):
+        log.warning("%d rows rejected and quarantined (on_error: quarantine); the report lists them", len(errors))
+    write_atomic(flag, f"on_error={on_error}; errors={len(errors)}; warnings={len(table) - len(errors)}\n".encode())
+
+
+def _describe(row: dict) -> str:
+    where = row["file"] + (f", line {row['line']}" if row["line"] else "")
+    where += f", column {row['column']!r}" if row["column"] else ""
+    value = f" (value {row['value']!r})" if row["value"] else ""
+    return f"{where}: {row['message']}{value}"
 
 
 def plot_outcome(

@@ -46,8 +46,11 @@ def errors_in(problems: list[Problem]) -> list[Problem]:
 class InputError(Exception):
     """Raised when inputs break rules; the message lists the first problems in plain words."""
 
-    def __init__(self, problems: list[Problem], shown: int = 10):
+    def __init__(self, problems: list[Problem], shown: int = 10, message: str | None = None):
         self.problems = problems
+        if message is not None:
+            super().__init__(message)
+            return
         errors = errors_in(problems) or problems
         lines = [f"{len(errors)} problem(s) in the input files:"]
         lines += [f"  - {p}" for p in errors[:shown]]

@@ -4,6 +4,7 @@
 rule compare_baseline:
     input:
         participants=rules.read_participants.output.table,
+        validated=rules.check_validation.output.flag,
     output:
         table="results/stats/baseline.csv",
         tests="results/stats/baseline_tests.csv",
@@ -21,6 +22,7 @@ rule analyse_outcomes:
     input:
         data=rules.build_analysis_data.output.data,
         missing=missing_values(),
+        validated=rules.check_validation.output.flag,
     output:
         descriptives="results/stats/descriptives.csv",
         anova="results/stats/anova.csv",

@@ -84,3 +84,17 @@ rule collect_validation:
         code=CODE,
     script:
         "../scripts/collect_validation.py"
+
+
+rule check_validation:
+    input:
+        validation=rules.collect_validation.output.table,
+    output:
+        flag="results/qc/validation_passed.txt",
+    log:
+        f"{LOGS}/check_validation.log",
+    params:
+        code=CODE,
+        on_error=config.get("on_error", "stop"),
+    script:
+        "../scripts/check_validation.py"

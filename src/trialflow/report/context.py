@@ -79,8 +79,10 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
             "outcomes": [labels.get(o, o) for o in rows["outcome"]],
             "reasons": sorted(set(rows["reason"])),
         })
-    validation = read_csv(results["validation"]) if "validation" in results else pd.DataFrame(columns=["severity"])
+    validation = (pd.read_csv(results["validation"], dtype=str, keep_default_na=False)
+                  if "validation" in results else pd.DataFrame(columns=["severity"]))
     warnings = validation[validation["severity"] == "warning"].fillna("").to_dict("records")
+    rejected = validation[validation["severity"] == "error"].fillna("").to_dict("records")
 
     published = None
     if "published_check" in results:
@@ -132,6 +134,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "published": published,
         "exclusions": exclusions,
         "warnings": warnings,
+        "rejected": rejected,
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
 
