@@ -13,8 +13,13 @@ BASELINE_KEYS = {"age_years": "age_years", "height_cm": "height_cm", "weight_kg"
 
 def test_committed_demo_files_are_what_the_seeded_script_writes(tmp_path):
     write_demo_trial(tmp_path)
-    for name in ["participants.csv", "concentrations.csv", "functional_redcap.csv"]:
-        assert filecmp.cmp(tmp_path / name, ROOT / "raw" / "demo" / name, shallow=False), name
+    committed = ROOT / "raw" / "demo"
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    generated = {"participants.csv", "concentrations.csv", "functional_redcap.csv"}
+    assert generated <= {p.as_posix() for p in written}
+    assert any(p.parts[0] == "elisa" for p in written)
+    for rel in written:
+        assert filecmp.cmp(tmp_path / rel, committed / rel, shallow=False), rel
 
 
 def test_table3_mean_sd_as_printed(demo_analysis, published):

@@ -198,7 +198,7 @@ def write_demo_trial(out_dir: str | Path, seed: int = 20251) -> None:
 
 
 # Flagged and censored examples the ELISA QC must show (chosen in trialflow.elisa.demo).
-ELISA_PERTURB: list[tuple[str, str, str, str]] = []
+ELISA_PERTURB = [("MS005", "post", "BDNF", "high_cv"), ("MS009", "post", "GDNF", "above_uloq_reassay")]
 
 
 def write_demo_elisa(out: Path, participants: list[dict], concentrations: list[dict]) -> None:

@@ -23,17 +23,17 @@ therefore works with the quantities the pipeline will actually compute:
    curve exactly as the pipeline does; pairs with CV > 5 % are dropped.  The error of a
    pair is typically 0.001-0.1 pg/mL.
 3. Within each *balance group* (analyte × time × the ``balance_by`` columns, e.g.
-   ``arm``; censored and saturated samples left out) one pair per sample is chosen - exhaustively
-   for groups of up to 3, otherwise by a local search over single and pairwise changes
-   - so that the group's mean and SD (ddof=1) of the computed concentrations equal the
-   targets' mean and SD.  With 8 or more samples per group this reaches about 1e-5
-   pg/mL (15 per group: ~5e-6), far inside the 0.005 that rounding to 2 decimals
-   allows; groups of 3-4 may only reach 1e-3 to 1e-2.  Individual samples then differ
-   from their targets by up to about 0.3 pg/mL.  Every sample with a value takes part:
-   usable ones, ``high_cv`` ones and re-assays.  Without balance columns every sample
-   gets its closest pair (typically within 0.01, at worst about 0.1 pg/mL) and group means/SDs are
-   only as accurate as that, which does *not* guarantee 2-decimal agreement: pass the
-   arm column.
+   ``arm``) one pair per sample is chosen - exhaustively for groups of up to 3,
+   otherwise by a local search over single and pairwise changes - so that the group's
+   mean and SD (ddof=1) of the computed concentrations equal the targets' mean and SD.
+   Every sample with a value takes part: usable ones, ``high_cv`` ones and re-assays;
+   censored and saturated samples (no value) do not.  With 8 or more samples per group
+   this reaches about 1e-5 pg/mL (15 per group: ~5e-6), far inside the 0.005 that
+   rounding to 2 decimals allows; groups of 3-4 may only reach 1e-3 to 1e-2.
+   Individual samples then differ from their targets by up to about 0.3 pg/mL.  Without
+   balance columns every sample gets its closest pair (typically within 0.01, at worst
+   about 0.1 pg/mL) and group means/SDs are only as accurate as that, which does *not*
+   guarantee 2-decimal agreement: pass the arm column.
 4. After writing, the files are quantified with ``quantify_plates`` and compared with
    the plan: every plate must pass; every reported concentration must equal the plan
    within 1e-6 pg/mL with the planned flag, plate and dilution; and every *measurement*
@@ -55,18 +55,19 @@ named sample:
 ``above_uloq_reassay``
     The sample is measured twice.  On its participant's plate, at the analyte's usual
     dilution, its ODs correspond to its target, which lies above the top standard →
-    ``> ULOQ`` (censored, NaN, never extrapolated).  It is re-assayed at a higher dilution
-    (the smallest of 2, 4, 5, 10, … × the first that puts it inside [2 × lowest,
-    ½ × top standard], e.g. ×4) on a later plate ``<analyte>_R01`` (listed after all
-    first-run plates), where it is usable and balanced.  ``quantify_plates`` reports the
-    usable result with the smallest dilution, i.e. the re-assay; the censored first run
-    remains in ``QuantResult.wells`` (its wells, plate and dilution) and in the per-plate
-    sample results (see :func:`trialflow.elisa.qc.summarise_samples`).  The perturbed
-    targets must be higher than every other target of the analyte: a realistic
-    ``> ULOQ`` needs ``target / dilution > top standard`` while all other targets stay
-    inside the range.  If the kit's standard range cannot do that at any dilution (e.g.
-    GDNF targets 67-203 pg/mL against a 1000 pg/mL top standard), the kit's top standard
-    is set to the roundest value between the other targets' maximum and the perturbed
+    ``> ULOQ`` (censored, NaN, never extrapolated).  It is re-assayed at a higher
+    dilution (the smallest of 2, 4, 5, 10, 20, 50, 100 above the first run's that puts
+    it inside [2 × lowest, ½ × top standard], e.g. 4 after 1) on a later plate
+    ``<analyte>_R01`` (listed after all first-run plates), where it is usable and
+    balanced.  ``quantify_plates`` reports the usable result with the smallest
+    dilution, i.e. the re-assay; the censored first run remains in
+    ``QuantResult.wells`` (its wells, plate and dilution) and in the per-plate sample
+    results (see :func:`trialflow.elisa.qc.summarise_samples`).  The perturbed targets
+    must be higher than every other target of the analyte: a realistic ``> ULOQ``
+    needs ``target / dilution > top standard`` while all other targets stay inside the
+    range.  If the kit's standard range cannot do that at any dilution (e.g. GDNF
+    targets 67-203 pg/mL against a 1000 pg/mL top standard), the kit's top standard is
+    set to the roundest value between the other targets' maximum and the perturbed
     targets' minimum (per dilution), with the same 7-level 2-fold series, curve shape
     (EC50 scaled) and controls scaled alike, and lot ``<lot>-HS`` (``-XR`` if larger).
     A target that is not the analyte's highest raises ``ValueError``.
@@ -85,8 +86,11 @@ new one) and is not balanced: ``high_cv`` at the geometric middle of the standar
 
 from __future__ import annotations
 
+import io
 import math
+import re
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -424,7 +428,28 @@ def _write_export(p: _Plate, path: Path, date: str, sentinel: str) -> None:
             ws.append([r] + [cell(k450[f"{r}{c}"]) for c in COLS] + ["450"])
             if p.has_ref:
                 ws.append([None] + [cell(p.kref[f"{r}{c}"]) for c in COLS] + ["570"])
-        wb.save(path)
+        _save_reproducibly(wb, path, date)
+
+
+def _save_reproducibly(wb, path: Path, date: str) -> None:
+    """Save a workbook with fixed timestamps, so equal content gives equal bytes.
+
+    openpyxl stamps the document properties and every zip member with the current time;
+    both are set to the plate's read date (``m/d/yyyy``) at 10:22:30.
+    """
+    month, day, year = (int(x) for x in date.split("/"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    stamp = f"{year:04d}-{month:02d}-{day:02d}T10:22:30Z".encode()
+    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            member = zipfile.ZipInfo(info.filename, date_time=(year, month, day, 10, 22, 30))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = info.external_attr
+            zout.writestr(member, data)
 
 
 def _placeholder(p: _Plate) -> None:
