@@ -14,44 +14,42 @@ import pandas as pd
 
 from trialflow import schemas
 from trialflow.problems import Problem
-from trialflow.readers import LINE, parse_number, read_table
+from trialflow.readers import LINE, Table, read
 
 
-def _require_columns(frame: pd.DataFrame, required: Iterable[str], name: str) -> list[Problem]:
-    missing = [c for c in required if c not in frame.columns]
-    if not missing:
-        return []
+def _require_columns(table: Table, required: Iterable[str]) -> list[Problem]:
+    """A missing required column is an error; a column that is not read is a warning (never a silent drop)."""
+    frame, name, header = table.frame, table.name, str(table.header_line)
     found = ", ".join(c for c in frame.columns if c != LINE) or "none"
-    return [
+    problems = [
         Problem(
-            name, "1", c, "", "column_present", "error", f"required column {c!r} is missing (columns found: {found})"
+            name, header, c, "", "column_present", "error", f"required column {c!r} is missing (columns found: {found})"
         )
-        for c in missing
+        for c in required
+        if c not in frame.columns
     ]
+    problems += [
+        Problem(
+            name, header, c, "", "column_unused", "warning", "this column is not one trialflow reads; it was ignored"
+        )
+        for c in frame.columns
+        if c != LINE and c not in required
+    ]
+    return problems
 
 
-def _numbers(frame: pd.DataFrame, columns: Iterable[str], name: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Convert text columns to floats; a cell that is empty or not a number is a problem."""
+def _numbers(frame: pd.DataFrame, columns: Iterable[str], table: Table) -> tuple[pd.DataFrame, list[Problem]]:
+    """Convert text columns to floats; a cell that is empty, not a number or an instrument mark
+    (``OVER``, ``<LLOQ``) is a problem. Decimal commas follow the file's rule (see readers)."""
     problems, bad = [], set()
     out = frame.copy()
     for column in columns:
         values = []
         for idx, text, line in zip(frame.index, frame[column], frame[LINE], strict=True):
-            number = parse_number(text)
+            number, rule, message = table.check_number(text, column)
             if number is None:
                 bad.add(idx)
-                what = "is empty" if text == "" else "is not a number"
-                problems.append(
-                    Problem(
-                        name,
-                        str(line),
-                        column,
-                        text,
-                        "number",
-                        "error",
-                        f"{column} {what}; write a plain number such as 57.3",
-                    )
-                )
+                problems.append(Problem(table.name, str(line), column, text, rule, "error", message))
             values.append(number)
         out[column] = pd.Series(values, index=frame.index, dtype="float64")
     return out.drop(index=sorted(bad)), problems
@@ -85,7 +83,9 @@ def _not_in(
 PARTICIPANT_COLUMNS = ["participant_id", "arm", "age_years", "height_cm", "weight_kg"]
 
 
-def read_participants(path: str | Path, name: str, arms: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
+def read_participants(
+    path: str | Path, name: str, arms: list[str], sheet: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read the participants file; derive BMI; check arms against config.
 
     Returns
@@ -93,11 +93,13 @@ def read_participants(path: str | Path, name: str, arms: list[str]) -> tuple[pd.
     participants : :class:`trialflow.schemas.Participants` rows (with ``bmi_kg_m2`` derived).
     problems : every rejected row or column, with file, line, column, value and rule.
     """
-    raw, problems = read_table(path, name)
-    problems += _require_columns(raw, PARTICIPANT_COLUMNS, name)
-    if any(p.rule == "column_present" for p in problems):
-        return pd.DataFrame(columns=list(schemas.Participants.to_schema().columns)), problems
-    typed, more = _numbers(raw[PARTICIPANT_COLUMNS + [LINE]], ["age_years", "height_cm", "weight_kg"], name)
+    table = read(path, name, sheet)  # a workbook: `sheet` or its first visible sheet
+    raw, problems = table.frame, list(table.problems)
+    if not table.refused:  # a refused file (encoding, header) has no columns to check
+        problems += _require_columns(table, PARTICIPANT_COLUMNS)
+    if table.refused or any(p.rule == "column_present" for p in problems):
+        return pd.DataFrame(columns=list(schemas.Participants.to_schema().columns)), table.locate(problems)
+    typed, more = _numbers(raw[PARTICIPANT_COLUMNS + [LINE]], ["age_years", "height_cm", "weight_kg"], table)
     problems += more
     typed = _with_source(typed, name)
     typed, more = _not_in(typed, "arm", arms, name, "arm")
@@ -105,25 +107,32 @@ def read_participants(path: str | Path, name: str, arms: list[str]) -> tuple[pd.
     typed["bmi_kg_m2"] = typed["weight_kg"] / (typed["height_cm"] / 100) ** 2
     typed = typed[list(schemas.Participants.to_schema().columns)]
     accepted, more = schemas.validate_model(schemas.Participants, typed)
-    return accepted.reset_index(drop=True), problems + more
+    return accepted.reset_index(drop=True), table.locate(problems + more)
 
 
 CONCENTRATION_COLUMNS = ["participant_id", "time", "analyte", "concentration", "unit"]
 
 
 def read_concentrations(
-    path: str | Path, name: str, participants: pd.DataFrame, time_points: list[str], units: dict[str, str]
+    path: str | Path,
+    name: str,
+    participants: pd.DataFrame,
+    time_points: list[str],
+    units: dict[str, str],
+    sheet: str | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a long concentrations file (one row per participant × time × analyte).
 
     ``units`` maps each configured analyte to its unit; rows for other analytes, time points
     or unknown participants are rejected with the reason.
     """
-    raw, problems = read_table(path, name)
-    problems += _require_columns(raw, CONCENTRATION_COLUMNS, name)
-    if any(p.rule == "column_present" for p in problems):
-        return pd.DataFrame(columns=list(schemas.Concentrations.to_schema().columns)), problems
-    typed, more = _numbers(raw[CONCENTRATION_COLUMNS + [LINE]], ["concentration"], name)
+    table = read(path, name, sheet)  # a workbook: `sheet` or its first visible sheet
+    raw, problems = table.frame, list(table.problems)
+    if not table.refused:  # a refused file (encoding, header) has no columns to check
+        problems += _require_columns(table, CONCENTRATION_COLUMNS)
+    if table.refused or any(p.rule == "column_present" for p in problems):
+        return pd.DataFrame(columns=list(schemas.Concentrations.to_schema().columns)), table.locate(problems)
+    typed, more = _numbers(raw[CONCENTRATION_COLUMNS + [LINE]], ["concentration"], table)
     problems += more
     typed = _with_source(typed, name)
     for column, allowed, what in [("time", time_points, "time point"), ("analyte", list(units), "analyte")]:
@@ -160,7 +169,7 @@ def read_concentrations(
     typed = typed[~wrong_unit]
     typed = typed[list(schemas.Concentrations.to_schema().columns)]
     accepted, more = schemas.validate_model(schemas.Concentrations, typed)
-    return accepted.reset_index(drop=True), problems + more
+    return accepted.reset_index(drop=True), table.locate(problems + more)
 
 
 def build_analysis_data(participants: pd.DataFrame, concentrations: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from pathlib import Path
@@ -19,10 +20,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-            )
+            out[column] = out[column].map(_neutralised)
+    out.columns = [_neutralised(c) for c in out.columns]  # header cells are text cells too
     return out
+
+
+def _neutralised(value):
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
@@ -42,7 +46,11 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """CSV with full float precision (round-trips exactly), LF line ends, formulas neutralised."""
-    text = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
+    safe = neutralise_formulas(frame)
+    # The csv writer quotes a cell holding LF (the row end) but not one holding a bare CR, which
+    # readers and spreadsheets also take as a row end: then quote every text cell (still plain CSV).
+    bare_cr = any(isinstance(v, str) and "\r" in v for c in safe.columns for v in [c, *safe[c]])
+    text = safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC if bare_cr else csv.QUOTE_MINIMAL)
     write_atomic(path, text.encode("utf-8"))
 
 

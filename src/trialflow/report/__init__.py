@@ -58,6 +58,7 @@ class RestrictedFetcher(URLFetcher):
     def __init__(self, allowed_dirs: list[Path]):
         super().__init__(allowed_protocols=["file", "data"], fail_on_errors=True)
         self.roots = [Path(d).resolve() for d in allowed_dirs]
+        self.refused: list[str] = []  # WeasyPrint swallows errors inside SVG images; write_pdf checks this
 
     def fetch(self, url, headers=None):
         parsed = urlparse(url)
@@ -65,6 +66,7 @@ class RestrictedFetcher(URLFetcher):
             return super().fetch(url, headers)
         path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
         if path is None or not any(path.is_relative_to(r) for r in self.roots) or not path.is_file():
+            self.refused.append(url)
             raise FetchRefused(
                 f"refused to load {url!r}: the report may only use the package's own "
                 "templates, styles and fonts and the pipeline's figures"
@@ -80,9 +82,13 @@ def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path] = ()) -> 
 
     Only :class:`RestrictedFetcher` loads resources; a refused fetch raises FetchRefused.
     """
-    doc = weasyprint.HTML(
-        string=html, base_url=PACKAGE_DIR.as_uri() + "/", url_fetcher=RestrictedFetcher([PACKAGE_DIR, *allowed_dirs])
-    )
+    fetcher = RestrictedFetcher([PACKAGE_DIR, *allowed_dirs])
+    doc = weasyprint.HTML(string=html, base_url=PACKAGE_DIR.as_uri() + "/", url_fetcher=fetcher)
     pdf = doc.write_pdf()
+    if fetcher.refused:  # refused inside an SVG image: WeasyPrint logged it and drew on; the render still fails
+        raise FetchRefused(
+            f"refused to load {fetcher.refused[0]!r} (linked from an image): the report may only use the "
+            "package's own templates, styles and fonts and the pipeline's figures"
+        )
     write_atomic(out_pdf, pdf)
     return pdf

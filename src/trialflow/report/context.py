@@ -132,6 +132,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "domains": [{"name": DOMAIN_TITLES.get(k, k.title()), "outcomes": v} for k, v in domains.items()],
         "n_anova": n_anova,
         "published": published,
+        "elisa": None,  # filled by the render step when the ELISA route ran
         "exclusions": exclusions,
         "warnings": warnings,
         "rejected": rejected,
