@@ -457,3 +457,24 @@ def test_refuses_degenerate_fits():
     df = _long("A1 ctl 1 1 2\nA2 ctl 2 2 3\nA3 ctl 4 2 5\nB1 trt 1 1 3\nB2 trt 2 2 4\n")
     with pytest.raises(ValueError, match="residual variance is 0"):
         ancova_follow_up(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+
+
+def test_exact_hedges_ci_survives_scipy_nct_nan_in_the_far_tail():
+    # stats.nct.cdf(-5, 27, 10) is NaN in scipy 1.17; a negative effect with t about -5 must still
+    # give a finite exact CI that contains g.
+    import numpy as np
+    import pandas as pd
+
+    from trialflow.stats.estimation import hedges_g_change
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for arm, shift in [("control", 0.0), ("training", -3.0)]:
+        for i in range(15):
+            pre = rng.normal(12, 2)
+            rows += [{"participant_id": f"{arm}{i}", "arm": arm, "time": "pre", "value": pre},
+                     {"participant_id": f"{arm}{i}", "arm": arm, "time": "post", "value": pre + shift + rng.normal(0, 1)}]
+    g = hedges_g_change(pd.DataFrame(rows), baseline="pre", follow_up="post", reference_arm="control")
+    exact = g[g["ci_method"] == "noncentral_t"].iloc[0]
+    assert np.isfinite(exact["ci_low"]) and np.isfinite(exact["ci_high"])
+    assert exact["ci_low"] < exact["estimate"] < exact["ci_high"] < 0

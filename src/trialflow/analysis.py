@@ -140,3 +140,38 @@ def describe_baseline(
         else pd.DataFrame(columns=["variable", "test", "statistic", "df", "p"])
     )
     return table.reset_index(drop=True), tests
+
+
+ESTIMATION_COLUMNS = ["outcome", "arm", "reference_arm", "estimand", "method", "estimate", "se", "df",
+                      "ci_low", "ci_high", "p", "n", "n_excluded"]
+
+
+def estimate_effects(data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str],
+                     conf: float = 0.95) -> pd.DataFrame:
+    """CONSORT estimation for each outcome and each arm against the first (reference) arm,
+    between the first (baseline) and last time point: the difference in mean change
+    (Student, pooled SD), Hedges' g of the change with its exact (noncentral t) CI, and the
+    ANCOVA difference at follow-up adjusted for baseline (ICH E9 sensitivity analysis).
+
+    Returns
+    -------
+    DataFrame with columns outcome, arm, reference_arm, estimand (difference_in_change |
+    hedges_g | ancova_difference), method, estimate, se, df, ci_low, ci_high, p, n, n_excluded.
+    """
+    from trialflow.stats.estimation import ancova_follow_up, difference_in_change, hedges_g_change
+
+    rows = []
+    kw = {"baseline": times[0], "follow_up": times[-1], "reference_arm": arms[0], "treatment_arm": arms[1:],
+          "conf": conf}
+    for outcome in outcomes:
+        d = data.loc[data["outcome"] == outcome, [SUBJECT, ARM, TIME, VALUE]]
+        dic = difference_in_change(d, **kw)
+        dic = dic[(dic["estimand"] == "difference_in_mean_change") & (dic["method"] == "student_pooled")]
+        g = hedges_g_change(d, **kw)
+        g = g[g["ci_method"] == "noncentral_t"].assign(method="noncentral_t", n=g["n_treatment"] + g["n_reference"])
+        anc = ancova_follow_up(d, **kw)
+        anc = anc[anc["estimand"] == "adjusted_difference"].assign(method="ancova_baseline_adjusted")
+        for frame, estimand in [(dic, "difference_in_change"), (g, "hedges_g"), (anc, "ancova_difference")]:
+            part = frame.assign(outcome=outcome, estimand=estimand).reindex(columns=ESTIMATION_COLUMNS)
+            rows.append(part)
+    return pd.concat(rows, ignore_index=True)

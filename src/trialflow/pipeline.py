@@ -329,3 +329,20 @@ def write_provenance(raw_dir: str, inputs: list[str], config: dict, outputs: lis
     built = build_manifest(raw_dir, inputs, config, outputs, command, data_cutoff, repo)
     built["code_sha256"] = code_version()
     write_manifest(built, manifest)
+
+
+def estimate(data: str, outcomes: list[str], arms: list[str], times: list[str], table: str) -> None:
+    """Differences in change, Hedges' g and baseline-adjusted ANCOVA with 95 % CIs."""
+    from trialflow.analysis import estimate_effects
+
+    write_csv(estimate_effects(read_csv(data), outcomes, arms, times), table)
+
+
+def compute_sample_size(settings: dict, table: str) -> None:
+    """The a-priori sample size of the within-between interaction, as G*Power computes it."""
+    from trialflow.stats.power import sample_size_rm_within_between
+
+    result = sample_size_rm_within_between(
+        settings["effect_size_f"], settings["alpha"], settings["power"], settings["groups"],
+        settings["measurements"], settings.get("correlation", 0.5), settings.get("nonsphericity", 1.0))
+    write_csv(pd.DataFrame([result]), table)

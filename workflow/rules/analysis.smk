@@ -56,3 +56,32 @@ rule plot_outcome:
         alpha=ALPHA,
     script:
         "../scripts/plot_outcome.py"
+
+
+rule estimate_effects:
+    input:
+        data=rules.build_analysis_data.output.data,
+        validated=rules.check_validation.output.flag,
+    output:
+        table="results/stats/estimation.csv",
+    log:
+        f"{LOGS}/estimate_effects.log",
+    params:
+        code=CODE,
+        outcomes=OUTCOME_IDS,
+        arms=ARM_IDS,
+        times=TIME_IDS,
+    script:
+        "../scripts/estimate_effects.py"
+
+
+rule compute_sample_size:
+    output:
+        table="results/stats/sample_size.csv",
+    log:
+        f"{LOGS}/compute_sample_size.log",
+    params:
+        code=CODE,
+        settings=config.get("sample_size", {}),
+    script:
+        "../scripts/compute_sample_size.py"

@@ -109,8 +109,11 @@ def report_inputs(wildcards):
         "assumptions": "results/stats/assumptions.csv",
         "excluded": "results/stats/excluded.csv",
         "validation": "results/qc/validation.csv",
+        "estimation": "results/stats/estimation.csv",
         "figures": list(outcome_figures().values()),
     }
+    if "sample_size" in config:
+        inputs["sample_size"] = "results/stats/sample_size.csv"
     if PUBLISHED:
         inputs |= {"published_check": "results/qc/published_check.csv",
                    "published_consistency": "results/qc/published_consistency.csv"}
@@ -149,6 +152,7 @@ def provenance_outputs():
     """Every output of the run except logs and the manifest itself, for the manifest."""
     files = [*rules.read_participants.output, *rules.build_analysis_data.output, *rules.collect_validation.output,
              *rules.compare_baseline.output, *rules.analyse_outcomes.output, *outcome_figures().values(),
+             *rules.estimate_effects.output,
              *rules.render_report.output]
     if ELISA:
         files += [*rules.quantify_plates.output, *rules.read_quantified.output, *plate_figures().values()]
@@ -158,4 +162,6 @@ def provenance_outputs():
         files += [*rules.read_functional.output]
     if PUBLISHED:
         files += [*rules.check_published.output]
+    if "sample_size" in config:
+        files += [*rules.compute_sample_size.output]
     return sorted(set(files))

@@ -84,6 +84,19 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
     warnings = validation[validation["severity"] == "warning"].fillna("").to_dict("records")
     rejected = validation[validation["severity"] == "error"].fillna("").to_dict("records")
 
+    estimation = read_csv(results["estimation"]) if "estimation" in results else None
+    est_rows = []
+    if estimation is not None:
+        e = _by(estimation, "outcome", "arm", "estimand")
+        for o in outcomes:
+            for arm in arms[1:]:
+                key = (o["id"], arm["id"])
+                if (*key, "difference_in_change") in e:
+                    est_rows.append({"outcome": o, "arm": arm["label"],
+                                     "dic": e[(*key, "difference_in_change")], "g": e[(*key, "hedges_g")],
+                                     "ancova": e[(*key, "ancova_difference")]})
+    sample_size = read_csv(results["sample_size"]).iloc[0].to_dict() if "sample_size" in results else None
+
     published = None
     if "published_check" in results:
         check = read_csv(results["published_check"])
@@ -132,6 +145,8 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "domains": [{"name": DOMAIN_TITLES.get(k, k.title()), "outcomes": v} for k, v in domains.items()],
         "n_anova": n_anova,
         "published": published,
+        "estimation": est_rows,
+        "sample_size": sample_size,
         "elisa": None,  # filled by the render step when the ELISA route ran
         "exclusions": exclusions,
         "warnings": warnings,

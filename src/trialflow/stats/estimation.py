@@ -348,7 +348,12 @@ def _nct_ci_ncp(t_obs, df, conf):
 
     def root(target):
         def fn(ncp):
-            return stats.nct.cdf(t_obs, df, ncp) - target
+            cdf = stats.nct.cdf(t_obs, df, ncp)
+            if np.isnan(cdf):  # scipy's nct.cdf gives NaN far in the lower tail; its sf does not
+                cdf = 1.0 - stats.nct.sf(t_obs, df, ncp)
+            if np.isnan(cdf):
+                cdf = 0.0 if t_obs < ncp else 1.0
+            return cdf - target
         width = 10.0 + abs(t_obs)
         lo, hi = t_obs - width, t_obs + width
         while fn(lo) < 0:
