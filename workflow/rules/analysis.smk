@@ -4,7 +4,7 @@
 rule compare_baseline:
     input:
         participants=rules.read_participants.output.table,
-        validated=rules.check_validation.output.flag,
+        validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
     output:
         table="results/stats/baseline.csv",
         tests="results/stats/baseline_tests.csv",
@@ -22,7 +22,7 @@ rule analyse_outcomes:
     input:
         data=rules.build_analysis_data.output.data,
         missing=missing_values(),
-        validated=rules.check_validation.output.flag,
+        validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
     output:
         descriptives="results/stats/descriptives.csv",
         anova="results/stats/anova.csv",
@@ -61,7 +61,7 @@ rule plot_outcome:
 rule estimate_effects:
     input:
         data=rules.build_analysis_data.output.data,
-        validated=rules.check_validation.output.flag,
+        validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
     output:
         table="results/stats/estimation.csv",
     log:

@@ -165,3 +165,8 @@ def provenance_outputs():
     if "sample_size" in config:
         files += [*rules.compute_sample_size.output]
     return sorted(set(files))
+
+
+def raw_folder(wildcards, input):
+    """The raw folder, for relative paths in the manifest (a function: Snakemake lints path literals)."""
+    return str(RAW)

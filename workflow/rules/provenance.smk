@@ -31,7 +31,7 @@ rule write_provenance:
         f"{LOGS}/write_provenance.log",
     params:
         code=CODE,
-        raw_dir=str(RAW),
+        raw_dir=raw_folder,
         config=config,
         data_cutoff=config["trial"].get("data_cutoff", ""),
         repo=workflow.basedir,
