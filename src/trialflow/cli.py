@@ -12,7 +12,15 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("make-demo", help="write the seeded demo trial's raw files")
     demo.add_argument("out_dir", help="folder to write into, e.g. raw/demo")
     demo.add_argument("--seed", type=int, default=20251)
+    from trialflow import schedule
+
+    scheduled = sub.add_parser(
+        "scheduled-run", help="locked, archived pipeline run for cron or a systemd timer (docs/scheduled-runs.md)"
+    )
+    schedule.add_arguments(scheduled)
     args = parser.parse_args(argv)
+    if args.command == "scheduled-run":
+        return schedule.run_from_args(args)
     if args.command == "make-demo":
         from trialflow.demo import write_demo_trial
 
