@@ -2,8 +2,10 @@
 
 For every outcome: descriptives per arm × time; Shapiro–Wilk per time point (pooled) and
 per arm × time; Levene (mean-centred) per time point across arms; the mixed ANOVA on the
-participants with a value at every time point. Participants left out of an outcome's
-ANOVA are returned with the reason, never dropped silently.
+participants with a value at every time point (all outcomes in one vectorised pass); on
+request the linear mixed model on all available values as a sensitivity analysis.
+Participants left out of an outcome's ANOVA are returned with the reason, never dropped
+silently.
 """
 
 from __future__ import annotations
@@ -12,16 +14,29 @@ import pandas as pd
 
 from trialflow.stats.anova import complete_cases, mixed_anova
 from trialflow.stats.assumptions import levene, shapiro
+from trialflow.stats.batch import mixed_anova_many
 from trialflow.stats.descriptives import compare_two_arms, describe
+from trialflow.stats.lmm import mixed_model
 from trialflow.stats.posthoc import simple_effects
 
 SUBJECT, ARM, TIME, VALUE = "participant_id", "arm", "time", "value"
 
 
 def analyse_outcome(
-    data: pd.DataFrame, outcome: str, arms: list[str], times: list[str], missing: pd.DataFrame | None = None
+    data: pd.DataFrame,
+    outcome: str,
+    arms: list[str],
+    times: list[str],
+    missing: pd.DataFrame | None = None,
+    anova: pd.DataFrame | None = None,
+    lmm: bool = False,
 ) -> dict[str, pd.DataFrame]:
-    """All statistics of one outcome: frames keyed descriptives, assumptions, anova, simple_effects, excluded."""
+    """All statistics of one outcome: frames keyed descriptives, assumptions, anova, simple_effects, excluded.
+
+    ``anova``: this outcome's mixed-ANOVA table if already computed (by :func:`analyse_outcomes`,
+    for all outcomes at once); ``lmm``: also fit the linear mixed model on all available values
+    (keys lmm_tests, lmm_emmeans, lmm_model).
+    """
     data = data[data["outcome"] == outcome]
     complete, excluded = complete_cases(data, VALUE, TIME, SUBJECT, levels=times)
     complete_ids = set(complete[SUBJECT])
@@ -68,7 +83,9 @@ def analyse_outcome(
     )
     assumptions.insert(0, "outcome", outcome)
 
-    anova = mixed_anova(complete, VALUE, TIME, ARM, SUBJECT, levels=times)
+    if anova is None:
+        anova = mixed_anova(complete, VALUE, TIME, ARM, SUBJECT, levels=times)
+    anova = anova.drop(columns="outcome", errors="ignore").reset_index(drop=True)
     anova.insert(0, "outcome", outcome)
     anova.insert(anova.columns.get_loc("pes") + 1, "n", len(complete_ids))
 
@@ -79,13 +96,19 @@ def analyse_outcome(
     if missing is not None and len(excluded):
         excluded["reason"] = [_why_missing(missing, outcome, r) for r in excluded.itertuples()]
     excluded.insert(0, "outcome", outcome)
-    return {
+    results = {
         "descriptives": descriptives,
         "assumptions": assumptions,
         "anova": anova,
         "simple_effects": effects,
         "excluded": excluded[["outcome", SUBJECT, ARM, "missing", "reason"]],
     }
+    if lmm:
+        fit = mixed_model(data, VALUE, TIME, ARM, SUBJECT, levels=times, arms=arms)
+        for key in ("tests", "emmeans", "model"):
+            fit[key].insert(0, "outcome", outcome)
+            results[f"lmm_{key}"] = fit[key]
+    return results
 
 
 def _why_missing(missing: pd.DataFrame, outcome: str, row) -> str:
@@ -102,13 +125,22 @@ def _only(result: dict) -> dict:
 
 
 def analyse_outcomes(
-    data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str], missing: pd.DataFrame | None = None
+    data: pd.DataFrame,
+    outcomes: list[str],
+    arms: list[str],
+    times: list[str],
+    missing: pd.DataFrame | None = None,
+    lmm: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """:func:`analyse_outcome` for every configured outcome, tables stacked in config order.
 
     ``missing`` (participant_id, time, outcome, reason) gives the recorded reason a value is absent.
+    The mixed ANOVAs of all outcomes are computed in one pass (:func:`mixed_anova_many`, the same
+    numbers as :func:`mixed_anova` per outcome). ``lmm``: add the linear mixed model tables.
     """
-    parts = [analyse_outcome(data, o, arms, times, missing) for o in outcomes]
+    anovas = mixed_anova_many(data[data["outcome"].isin(outcomes)], VALUE, TIME, ARM, SUBJECT, "outcome", times)
+    by_outcome = dict(tuple(anovas.groupby("outcome", sort=False)))
+    parts = [analyse_outcome(data, o, arms, times, missing, anova=by_outcome.get(o), lmm=lmm) for o in outcomes]
     return {key: pd.concat([p[key] for p in parts], ignore_index=True) for key in parts[0]}
 
 

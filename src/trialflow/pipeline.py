@@ -115,9 +115,14 @@ def compare_baseline(participants: str, variables: list[str], arms: list[str], t
 
 def analyse(data: str, missing: list[str], outcomes: list[str], arms: list[str], times: list[str],
             out: dict[str, str]) -> None:
-    """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome."""
+    """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome.
+
+    The linear mixed model (sensitivity analysis) is fitted only if the rule asks for one of its
+    tables (``out`` keys lmm_tests, lmm_emmeans, lmm_model).
+    """
     gaps = pd.concat([read_csv(p) for p in missing], ignore_index=True) if missing else None
-    results = analyse_outcomes(read_csv(data), outcomes, arms, times, missing=gaps)
+    lmm = any(key.startswith("lmm_") for key in out)
+    results = analyse_outcomes(read_csv(data), outcomes, arms, times, missing=gaps, lmm=lmm)
     for key, path in out.items():
         write_csv(results[key], path)
     for row in results["excluded"].itertuples():

@@ -29,6 +29,9 @@ rule analyse_outcomes:
         assumptions="results/stats/assumptions.csv",
         simple_effects="results/stats/simple_effects.csv",
         excluded="results/stats/excluded.csv",
+        lmm_tests="results/stats/lmm_tests.csv",
+        lmm_emmeans="results/stats/lmm_emmeans.csv",
+        lmm_model="results/stats/lmm_model.csv",
     log:
         f"{LOGS}/analyse_outcomes.log",
     params:

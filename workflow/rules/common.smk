@@ -110,6 +110,7 @@ def report_inputs(wildcards):
         "excluded": "results/stats/excluded.csv",
         "validation": "results/qc/validation.csv",
         "estimation": "results/stats/estimation.csv",
+        "lmm_tests": "results/stats/lmm_tests.csv",
         "figures": list(outcome_figures().values()),
     }
     if "sample_size" in config:

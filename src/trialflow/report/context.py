@@ -95,6 +95,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
                     est_rows.append({"outcome": o, "arm": arm["label"],
                                      "dic": e[(*key, "difference_in_change")], "g": e[(*key, "hedges_g")],
                                      "ancova": e[(*key, "ancova_difference")]})
+    lmm = read_csv(results["lmm_tests"]).to_dict("records") if "lmm_tests" in results else []
     sample_size = read_csv(results["sample_size"]).iloc[0].to_dict() if "sample_size" in results else None
 
     published = None
@@ -147,6 +148,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "published": published,
         "estimation": est_rows,
         "sample_size": sample_size,
+        "lmm": lmm,
         "elisa": None,  # filled by the render step when the ELISA route ran
         "exclusions": exclusions,
         "warnings": warnings,

@@ -58,8 +58,11 @@ def complete_cases(
     """
     levels = list(levels) if levels is not None else list(pd.unique(data[within]))
     present = data.dropna(subset=[dv]).groupby(subject)[within].agg(set)
+    # Every subject, also one without any value (NaN after the reindex): excluded, not kept.
+    present = present.reindex(pd.Index(pd.unique(data[subject])).sort_values())
     rows = []
     for sid, have in present.items():
+        have = have if isinstance(have, set) else set()
         missing = [lev for lev in levels if lev not in have]
         if missing:
             rows.append({subject: sid, "missing": ";".join(missing), "reason": f"no value at {', '.join(missing)}"})

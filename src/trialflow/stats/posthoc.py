@@ -55,13 +55,20 @@ def simple_effects(
     se, df, t, p (unadjusted), p_adj, adjust, ci_low, ci_high (unadjusted 95 % CI).
     """
     wide = data.pivot(index=subject, columns=within, values=dv)[levels]
+    if wide.isna().any().any():
+        raise ValueError("simple_effects needs every subject at every time point; use complete_cases first")
     arm_of = data.drop_duplicates(subject).set_index(subject)[between].reindex(wide.index)
     n_total, rows = len(wide), []
     df = n_total - len(arms)
     tcrit = stats.t.ppf(0.5 + conf / 2, df)
+    codes = pd.Categorical(arm_of, categories=arms).codes  # -1: an arm not in ``arms`` (left out of the sums)
+    in_arms = codes >= 0
+    sizes = np.bincount(codes[in_arms], minlength=len(arms))
 
     def pooled_var(values: pd.Series) -> float:
-        return sum(((values[arm_of == a] - values[arm_of == a].mean()) ** 2).sum() for a in arms) / df
+        v = values.to_numpy(float)[in_arms]
+        means = np.bincount(codes[in_arms], weights=v, minlength=len(arms)) / np.maximum(sizes, 1)
+        return float(np.sum((v - means[codes[in_arms]]) ** 2) / df)
 
     for arm in arms:
         family = []

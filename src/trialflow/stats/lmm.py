@@ -1,0 +1,272 @@
+"""Linear mixed model: a sensitivity analysis to the complete-case mixed ANOVA.
+
+The mixed ANOVA (:mod:`trialflow.stats.anova`) uses only the participants seen at every time
+point. This model uses every available value, so participants with a missed visit still
+contribute (valid if values are missing at random given the observed ones, not only
+completely at random).
+
+Model
+-----
+For participant *i* in arm *a* at time *t*::
+
+    value_it = mu + alpha_a + tau_t + (alpha tau)_at + u_i + e_it,
+    u_i ~ N(0, sigma_u^2),  e_it ~ N(0, sigma_e^2), independent
+
+i.e. ``value ~ C(arm) * C(time)`` with a random intercept per participant (compound-symmetric
+covariance within a participant), fitted by REML with statsmodels ``MixedLM``. The fixed effects
+use sum-to-zero contrasts (R's ``contr.sum``: the last level is minus the sum of the others), so
+the Type III tests of the main effects are tests at the *unweighted* means, as in the ANOVA.
+It is the model of R's
+
+    options(contrasts = c("contr.sum", "contr.poly"))
+    fit <- lme4::lmer(value ~ arm * time + (1 | participant_id), data = d, REML = TRUE)
+    car::Anova(fit, type = 3)                                  # the tests
+    emmeans::emmeans(fit, ~ arm * time, lmer.df = "asymptotic")  # the marginal means
+
+and is checked against it in ``tests/test_lmm.py``.
+
+Tests are Wald chi-square tests (Type III): for the coefficients b_L of one term,
+chi2 = b_L' (Cov b_L)^-1 b_L on df = number of coefficients (group: arms − 1, time: k − 1,
+interaction: (arms − 1)(k − 1)); p from the chi-square distribution. They are asymptotic
+(no small-sample denominator df); R's Kenward–Roger F tests
+(``car::Anova(fit, type = 3, test.statistic = "F")``, pbkrtest) are the small-sample
+alternative and are not computed here.
+
+Fitting: statsmodels ``MixedLM.fit(reml=True)``, Powell's method first (then BFGS, L-BFGS).
+statsmodels' default BFGS fails when the REML subject variance is 0 (negative
+within-participant correlation, e.g. the demo trial's BDNF): it stops at σ²_u ≈ 7.5 with
+|grad| ≈ 1.3 and a REML criterion 0.1 above the optimum, where lme4 reports a singular fit with
+σ²_u = 0. Powell reaches the boundary (σ²_u ~ 1e-7); the REML criterion is then evaluated at
+σ²_u = 0 exactly and, if it is no worse, that is the estimate (as lme4's bounded optimizer
+gives), flagged ``boundary``. Away from the boundary Powell is precise to ~1e-7 relative in
+the variance components (BFGS with its default tolerance only to ~1e-5). Everything after the
+variance components (β, its covariance, the REML criterion) is computed in closed form from
+θ = σ²_u / σ²_e (:class:`_RemlProfile`), vectorised over participants.
+
+Cov b is the usual GLS covariance (sum_i X_i' V_i^-1 X_i)^-1 at the REML variance estimates,
+V_i = sigma_e^2 I + sigma_u^2 J, which is what lme4's ``vcov`` returns. statsmodels'
+``bse_fe`` is *not* used: it inverts the observed information of all parameters jointly,
+which couples the fixed effects with the variance parameters and gives standard errors up to
+~1e-4 (relative) different from lme4's on the 3 × 4 reference data.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.regression.mixed_linear_model import MixedLM
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+TEST_COLUMNS = ["effect", "test", "chi2", "df", "p", "n_subjects", "n_obs"]
+# statsmodels tries these in turn until one converges. Powell (derivative-free) first: it finds
+# a subject variance of 0 (the boundary) where BFGS, statsmodels' default, stops with a large
+# gradient, and it is precise to ~1e-7 in the variance components (see the module docstring).
+OPTIMIZERS = ("powell", "bfgs", "lbfgs")
+EMM_COLUMNS = ["arm", "time", "emmean", "se", "ci_low", "ci_high", "n_obs"]
+FIXED_COLUMNS = ["term", "r_name", "estimate", "se", "z", "p"]
+
+
+def sum_contrasts(n_levels: int) -> np.ndarray:
+    """R's ``contr.sum``: an n × (n − 1) coding, identity on top, a row of −1 for the last level."""
+    return np.vstack([np.eye(n_levels - 1), -np.ones((1, n_levels - 1))])
+
+
+def mixed_model(
+    data: pd.DataFrame,
+    dv: str,
+    within: str,
+    between: str,
+    subject: str,
+    levels: list[str],
+    arms: list[str],
+    conf: float = 0.95,
+) -> dict[str, pd.DataFrame]:
+    """Random-intercept linear mixed model on all available data (see the module docstring).
+
+    Parameters
+    ----------
+    data : long frame, one row per subject × time point; rows with a missing ``dv`` are
+        dropped, participants with some missed visits are kept.
+    dv, within, between, subject : column names of the value, time, arm and subject id.
+    levels, arms : the time points and arms, in order. The order only changes the names and
+        signs of the fixed-effect coefficients (the last level is the one left out of the
+        sum coding), never the tests or the marginal means.
+
+    Returns
+    -------
+    dict of frames:
+
+    ``tests``
+        effect (group | time | interaction, as :func:`trialflow.stats.anova.mixed_anova`),
+        test ('Wald chi-square, Type III'), chi2, df, p, n_subjects, n_obs.
+    ``emmeans``
+        arm, time, emmean (the model's cell mean), se (model-based, asymptotic), ci_low,
+        ci_high (normal-theory ``conf`` interval, as emmeans with ``lmer.df = "asymptotic"``),
+        n_obs (values in the cell).
+    ``fixed_effects``
+        term (e.g. ``arm[A]:time[t1]``), r_name (lme4's name, e.g. ``arm1:time1``), estimate,
+        se, z, p (Wald z).
+    ``model``
+        one row: n_obs, n_subjects, var_subject (σ²_u), var_residual (σ²_e), reml_criterion
+        (−2 × REML log-likelihood, as lme4's ``REMLcrit``), converged (statsmodels' flag),
+        boundary (σ_u / σ_e < 1e-4, lme4's ``isSingular`` rule: the subject variance is
+        estimated as 0, typically because the within-participant correlation is negative;
+        the model is then ordinary least squares), optimizer_notes (statsmodels' convergence
+        warnings, '; '-joined, '' if none).
+    """
+    levels, arms = list(levels), list(arms)
+    if len(arms) < 2 or len(levels) < 2:
+        raise ValueError("mixed_model needs at least two arms and two time points")
+    d = data[data[within].isin(levels) & data[between].isin(arms)].dropna(subset=[dv])
+    d = d.reset_index(drop=True)
+    cells = d.groupby([between, within]).size()
+    empty = [f"{a} × {t}" for a in arms for t in levels if cells.get((a, t), 0) == 0]
+    if empty:
+        raise ValueError(f"mixed_model needs a value in every arm × time cell; none in {', '.join(empty)}")
+
+    X, names, r_names, term_cols = _design(d[between], d[within], arms, levels)
+    y = d[dv].to_numpy(float)
+    groups = d[subject].to_numpy()
+
+    model = MixedLM(y, X, groups=groups, exog_re=np.ones((len(y), 1)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        fit = model.fit(reml=True, method=list(OPTIMIZERS))
+    notes = sorted({str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)})
+    for w in caught:  # pass on anything that is not about convergence
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    profile = _RemlProfile(X, y, groups)
+    theta = max(float(np.asarray(fit.cov_re)[0, 0]) / float(fit.scale), 0.0)
+    crit, var_e, beta, cov = profile(theta)
+    crit0, var_e0, beta0, cov0 = profile(0.0)
+    snapped = crit0 <= crit  # the boundary is at least as good: report sigma_u^2 = 0 exactly, as lme4
+    if snapped:
+        theta, crit, var_e, beta, cov = 0.0, crit0, var_e0, beta0, cov0
+    var_u = theta * var_e
+    se = np.sqrt(np.diag(cov))
+    z = beta / se
+    fixed = pd.DataFrame(
+        {"term": names, "r_name": r_names, "estimate": beta, "se": se, "z": z, "p": 2 * stats.norm.sf(np.abs(z))}
+    )
+
+    n_subjects, n_obs = int(d[subject].nunique()), len(d)
+    tests = []
+    for effect in ("group", "time", "interaction"):
+        cols = term_cols[effect]
+        b = beta[cols]
+        chi2 = float(b @ np.linalg.solve(cov[np.ix_(cols, cols)], b))
+        tests.append(
+            {
+                "effect": effect,
+                "test": "Wald chi-square, Type III",
+                "chi2": chi2,
+                "df": float(len(cols)),
+                "p": float(stats.chi2.sf(chi2, len(cols))),
+                "n_subjects": n_subjects,
+                "n_obs": n_obs,
+            }
+        )
+
+    zcrit = stats.norm.ppf(0.5 + conf / 2)
+    grid_arm = pd.Series([a for a in arms for _ in levels])
+    grid_time = pd.Series([t for _ in arms for t in levels])
+    L, *_ = _design(grid_arm, grid_time, arms, levels)
+    emm = L @ beta
+    emm_se = np.sqrt(np.einsum("ij,jk,ik->i", L, cov, L))
+    emmeans = pd.DataFrame(
+        {
+            "arm": grid_arm,
+            "time": grid_time,
+            "emmean": emm,
+            "se": emm_se,
+            "ci_low": emm - zcrit * emm_se,
+            "ci_high": emm + zcrit * emm_se,
+            "n_obs": [int(cells.get((a, t), 0)) for a, t in zip(grid_arm, grid_time, strict=True)],
+        }
+    )
+    info = pd.DataFrame(
+        [
+            {
+                "n_obs": n_obs,
+                "n_subjects": n_subjects,
+                "var_subject": var_u,
+                "var_residual": var_e,
+                "reml_criterion": crit,
+                "converged": bool(fit.converged),
+                "boundary": bool(snapped or np.sqrt(theta) < 1e-4),
+                "optimizer_notes": "; ".join(notes),
+            }
+        ]
+    )
+    return {
+        "tests": pd.DataFrame(tests, columns=TEST_COLUMNS),
+        "emmeans": emmeans.reindex(columns=EMM_COLUMNS),
+        "fixed_effects": fixed.reindex(columns=FIXED_COLUMNS),
+        "model": info,
+    }
+
+
+def _design(arm: pd.Series, time: pd.Series, arms: list[str], levels: list[str]):
+    """Sum-coded design matrix of ``arm * time``, column names (ours and lme4's) and term columns."""
+    ca, ct = sum_contrasts(len(arms)), sum_contrasts(len(levels))
+    A = ca[pd.Categorical(arm, categories=arms).codes]
+    T = ct[pd.Categorical(time, categories=levels).codes]
+    # Interaction columns in R's order: the arm index varies fastest (arm1:time1, arm2:time1, ...).
+    AT = np.column_stack([A[:, i] * T[:, j] for j in range(T.shape[1]) for i in range(A.shape[1])])
+    X = np.column_stack([np.ones(len(A)), A, T, AT])
+    na, nt = len(arms) - 1, len(levels) - 1
+    names = (
+        ["(Intercept)"]
+        + [f"arm[{arms[i]}]" for i in range(na)]
+        + [f"time[{levels[j]}]" for j in range(nt)]
+        + [f"arm[{arms[i]}]:time[{levels[j]}]" for j in range(nt) for i in range(na)]
+    )
+    r_names = (
+        ["(Intercept)"]
+        + [f"arm{i + 1}" for i in range(na)]
+        + [f"time{j + 1}" for j in range(nt)]
+        + [f"arm{i + 1}:time{j + 1}" for j in range(nt) for i in range(na)]
+    )
+    term_cols = {
+        "group": list(range(1, 1 + na)),
+        "time": list(range(1 + na, 1 + na + nt)),
+        "interaction": list(range(1 + na + nt, 1 + na + nt + na * nt)),
+    }
+    return X, names, r_names, term_cols
+
+
+class _RemlProfile:
+    """The REML criterion, GLS estimate and covariance as functions of θ = σ²_u / σ²_e.
+
+    With V_i = σ²_e (I + θ J): (I + θ J)^-1 = I − c_i J, c_i = θ / (1 + n_i θ), so every
+    X' V^-1 X is X'X − Σ_i c_i s_i s_i' / σ²_e (s_i = column sums of X_i): no per-subject loop.
+    σ²_e is profiled out, σ²_e(θ) = r' (I + θ J)^-1 r / (n − p), and
+    −2 REML log-likelihood = (n − p)(log 2π σ²_e + 1) + Σ log(1 + n_i θ) + log |X' (I + θ J)^-1 X|,
+    lme4's ``REMLcrit`` (and −2 × statsmodels' REML ``llf``).
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray):
+        codes, _ = pd.factorize(groups)
+        self.X, self.y, self.codes = X, y, codes
+        self.n_i = np.bincount(codes).astype(float)
+        self.sx = np.zeros((len(self.n_i), X.shape[1]))
+        np.add.at(self.sx, codes, X)
+        self.sy = np.bincount(codes, weights=y)
+        self.xtx, self.xty = X.T @ X, X.T @ y
+
+    def __call__(self, theta: float) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """(REML criterion, σ²_e, β, Cov β) at θ."""
+        c = theta / (1 + self.n_i * theta)
+        xtvx = self.xtx - (self.sx * c[:, None]).T @ self.sx
+        beta = np.linalg.solve(xtvx, self.xty - (self.sx * c[:, None]).T @ self.sy)
+        r = self.y - self.X @ beta
+        n, p = self.X.shape
+        var_e = (r @ r - np.sum(c * np.bincount(self.codes, weights=r, minlength=len(self.n_i)) ** 2)) / (n - p)
+        crit = (
+            (n - p) * (np.log(2 * np.pi * var_e) + 1) + np.sum(np.log1p(self.n_i * theta)) + np.linalg.slogdet(xtvx)[1]
+        )
+        return float(crit), float(var_e), beta, var_e * np.linalg.inv(xtvx)
