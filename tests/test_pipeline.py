@@ -168,5 +168,38 @@ def test_input_error_stops_before_analysis_and_keeps_the_previous_report(run, tm
     assert "Traceback" not in out.split("RuleException")[0]
     validation = pd.read_csv(workdir / "results/qc/validation.csv", dtype=str)
     assert "placebo" in set(validation["value"])
+    balance = pd.read_csv(workdir / "results/qc/row_balance.csv").set_index("file")
+    assert balance.loc["participants.csv", ["rows_read", "rows_accepted", "rows_rejected"]].tolist() == [30, 29, 1]
     assert hashlib.sha256(report.read_bytes()).hexdigest() == before
     assert _tree_hashes(workdir / "raw") == raw_before
+
+
+INJECTIONS = ["<script>alert(1)</script>", "<img src=file:///etc/passwd>", '=HYPERLINK("http://x","y")', "{{7*7}}"]
+
+
+def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run, tmp_path):
+    import yaml
+
+    from trialflow.outputs import write_csv
+    from trialflow.report import render_html, write_pdf
+    from trialflow.report.context import build_context
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    d = run["dir"]
+    names = ["baseline", "baseline_tests", "descriptives", "anova", "assumptions", "excluded", "estimation"]
+    results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
+    results["participants"] = str(d / "results/data/participants.csv")
+    validation = pd.DataFrame([{"file": f"participants{i}.csv", "line": str(i + 2), "column": "participant_id",
+                                "value": text, "rule": "arm_known", "severity": "error", "message": f"bad {text}"}
+                               for i, text in enumerate(INJECTIONS)])
+    write_csv(validation, tmp_path / "validation.csv")
+    results["validation"] = str(tmp_path / "validation.csv")
+    figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
+    html = render_html(build_context(config, results, figures))
+    assert "<script>" not in html and "<img src=file" not in html and "49" not in html.split("{{7*7}}")[0][-5:]
+    write_pdf(html, tmp_path / "report.pdf")  # the restrictive fetcher would fail the render on any load
+    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "report.pdf").pages)
+    for injection in ["<script>alert(1)</script>", "<img src=file:///etc/passwd>", "{{7*7}}"]:
+        assert injection in text.replace("\n", "")
+    # The exported validation table opens in a spreadsheet as text, not as a formula.
+    assert "'=HYPERLINK" in (tmp_path / "validation.csv").read_text()

@@ -63,25 +63,44 @@ def _settle(problems, problems_path: str | Path, what: str) -> None:
     log.info("%s: %d errors, %d warnings", what, len(errors), len(problems) - len(errors))
 
 
-def read_participants(raw: str, name: str, arms: list[str], table: str, problems: str) -> None:
-    """Validate the participants file; write the accepted rows (with BMI) and the problems."""
+def write_balance(raw: str, name: str, accepted: int | None, found, out: str) -> None:
+    """Rows read = rows accepted + rows rejected, for one input file (``accepted=None``: every row
+    without an error of its own counts as accepted, for exports whose rows fan out into values)."""
+    from trialflow.readers import read, row_balance
+
+    table = read(raw, name)
+    if accepted is None:
+        accepted = table.rows_read - row_balance(table, 0, found).rejected
+    balance = row_balance(table, accepted, found)
+    write_csv(pd.DataFrame([{"file": name, "rows_read": balance.read, "rows_accepted": balance.accepted,
+                             "rows_rejected": balance.rejected, "balanced": balance.ok}]), out)
+    if not balance.ok:
+        log.error("%s: %d rows read but %d accepted + %d rejected", name, balance.read, balance.accepted,
+                  balance.rejected)
+
+
+def read_participants(raw: str, name: str, arms: list[str], table: str, problems: str, balance: str) -> None:
+    """Validate the participants file; write the accepted rows (with BMI), the problems and the row balance."""
     accepted, found = ingest.read_participants(raw, name, arms)
     write_csv(accepted, table)
     _settle(found, problems, name)
+    write_balance(raw, name, len(accepted), found, balance)
     log.info("%s: %d participants accepted", name, len(accepted))
 
 
 def read_concentrations(raw: str, name: str, participants: str, time_points: list[str],
-                        units: dict[str, str], table: str, problems: str) -> None:
+                        units: dict[str, str], table: str, problems: str, balance: str) -> None:
     """Validate the concentrations file against the participants; write its analysis rows."""
     people = read_csv(participants)
     accepted, found = ingest.read_concentrations(raw, name, people, time_points, units)
     _settle(found, problems, name)
+    write_balance(raw, name, len(accepted), found, balance)
     write_csv(ingest.build_analysis_data(people, accepted), table)
 
 
 def read_functional(raw: str, name: str, participants: str, outcomes: list[dict], time_points: list[str],
-                    redcap: dict, missing_codes: dict, table: str, missing: str, problems: str) -> None:
+                    redcap: dict, missing_codes: dict, table: str, missing: str, problems: str,
+                    balance: str) -> None:
     """Read the REDCap export; derive and check the functional outcomes; write analysis rows and
     the participant × time × outcome values that are missing, with the reason."""
     from trialflow import functional
@@ -94,6 +113,7 @@ def read_functional(raw: str, name: str, participants: str, outcomes: list[dict]
     _settle(found + more, problems, name)
     write_csv(data, table)
     write_csv(gaps, missing)
+    write_balance(raw, name, None, found + more, balance)
 
 
 def build_analysis_data(parts: list[str], data: str) -> None:
@@ -129,10 +149,11 @@ def analyse(data: str, missing: list[str], outcomes: list[str], arms: list[str],
         log.warning("%s: participant %s excluded from the ANOVA (%s)", row.outcome, row.participant_id, row.reason)
 
 
-def collect_validation(problem_files: list[str], out: str) -> None:
-    """All problem lists in one ``validation.csv``."""
+def collect_validation(problem_files: list[str], balance_files: list[str], out: str, balance: str) -> None:
+    """All problem lists in one ``validation.csv``; all row balances in one ``row_balance.csv``."""
     frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in problem_files]
     write_csv(pd.concat(frames, ignore_index=True), out)
+    write_csv(pd.concat([read_csv(p) for p in balance_files], ignore_index=True), balance)
 
 
 def check_validation(validation: str, on_error: str, flag: str, shown: int = 10) -> None:

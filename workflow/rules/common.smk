@@ -91,6 +91,16 @@ def problem_files():
     return files
 
 
+def balance_files():
+    """Rows read = accepted + rejected, per row-based input file."""
+    files = ["results/qc/participants_balance.csv"]
+    if not ELISA:
+        files.append("results/qc/concentrations_balance.csv")
+    if FUNCTIONAL:
+        files.append("results/qc/functional_balance.csv")
+    return files
+
+
 def outcome_figures():
     return {o: f"results/figures/{o}.svg" for o in OUTCOME_IDS}
 
@@ -109,6 +119,7 @@ def report_inputs(wildcards):
         "assumptions": "results/stats/assumptions.csv",
         "excluded": "results/stats/excluded.csv",
         "validation": "results/qc/validation.csv",
+        "row_balance": "results/qc/row_balance.csv",
         "estimation": "results/stats/estimation.csv",
         "lmm_tests": "results/stats/lmm_tests.csv",
         "figures": list(outcome_figures().values()),

@@ -7,6 +7,7 @@ rule read_participants:
     output:
         table="results/data/participants.csv",
         problems="results/qc/participants_problems.csv",
+        balance="results/qc/participants_balance.csv",
     log:
         f"{LOGS}/read_participants.log",
     params:
@@ -26,6 +27,7 @@ if not ELISA:
         output:
             table="results/data/concentrations.csv",
             problems="results/qc/concentrations_problems.csv",
+            balance="results/qc/concentrations_balance.csv",
         log:
             f"{LOGS}/read_concentrations.log",
         params:
@@ -47,6 +49,7 @@ if FUNCTIONAL:
             table="results/data/functional.csv",
             missing="results/data/functional_missing.csv",
             problems="results/qc/functional_problems.csv",
+            balance="results/qc/functional_balance.csv",
         log:
             f"{LOGS}/read_functional.log",
         params:
@@ -75,9 +78,11 @@ rule build_analysis_data:
 
 rule collect_validation:
     input:
-        problem_files(),
+        problems=problem_files(),
+        balances=balance_files(),
     output:
         table="results/qc/validation.csv",
+        balance="results/qc/row_balance.csv",
     log:
         f"{LOGS}/collect_validation.log",
     params:

@@ -3,4 +3,7 @@
 from trialflow import pipeline
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(sm.log[0], pipeline.collect_validation, problem_files=list(sm.input), out=sm.output.table)
+pipeline.run_logged(
+    sm.log[0], pipeline.collect_validation, problem_files=list(sm.input.problems),
+    balance_files=list(sm.input.balances), out=sm.output.table, balance=sm.output.balance,
+)

@@ -13,4 +13,5 @@ pipeline.run_logged(
     units=sm.params.units,
     table=sm.output.table,
     problems=sm.output.problems,
+    balance=sm.output.balance,
 )

@@ -16,4 +16,5 @@ pipeline.run_logged(
     table=sm.output.table,
     missing=sm.output.missing,
     problems=sm.output.problems,
+    balance=sm.output.balance,
 )

@@ -12,4 +12,5 @@ pipeline.run_logged(
     arms=sm.params.arms,
     table=sm.output.table,
     problems=sm.output.problems,
+    balance=sm.output.balance,
 )

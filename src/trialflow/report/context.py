@@ -153,6 +153,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "exclusions": exclusions,
         "warnings": warnings,
         "rejected": rejected,
+        "row_balance": read_csv(results["row_balance"]).to_dict("records") if "row_balance" in results else [],
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
 
