@@ -17,17 +17,42 @@ _CENSORED = ("< LLOQ", "> ULOQ", "saturated", "not_determined", "plate_failed")
 class ConcentrationsSchema(pa.DataFrameModel):
     """``QuantResult.concentrations``: one row per participant × time × analyte."""
 
-    participant_id: Series[str] = pa.Field(str_length={"min_value": 1})
-    time: Series[str] = pa.Field(str_length={"min_value": 1})
-    analyte: Series[str] = pa.Field(str_length={"min_value": 1})
-    concentration: Series[float] = pa.Field(nullable=True, gt=0)
-    n_replicates: Series[int] = pa.Field(ge=0)
-    sd: Series[float] = pa.Field(nullable=True, ge=0)
-    cv_pct: Series[float] = pa.Field(nullable=True, ge=0)
-    flag: Series[str] = pa.Field(isin=list(SAMPLE_FLAGS))
-    plate_id: Series[str] = pa.Field(str_length={"min_value": 1})
-    wells: Series[str] = pa.Field(str_matches=r"^[A-H](?:[1-9]|1[0-2])(?:;[A-H](?:[1-9]|1[0-2]))*$")
-    dilution: Series[float] = pa.Field(ge=1)
+    participant_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Participant ID", description="As written in the plate map."
+    )
+    time: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Time point", description="As written in the plate map."
+    )
+    analyte: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Analyte", description="Analyte of the plate (manifest)."
+    )
+    concentration: Series[float] = pa.Field(
+        nullable=True,
+        gt=0,
+        title="Concentration (pg/mL)",
+        description="Mean of the replicates' back-calculated concentrations × dilution; NaN when censored, saturated, undetermined or the plate failed.",
+    )
+    n_replicates: Series[int] = pa.Field(ge=0, title="Replicates", description="Usable replicate wells.")
+    sd: Series[float] = pa.Field(
+        nullable=True, ge=0, title="SD (pg/mL)", description="SD of the replicates' concentrations (n − 1)."
+    )
+    cv_pct: Series[float] = pa.Field(
+        nullable=True, ge=0, title="CV (%)", description="Replicate coefficient of variation."
+    )
+    flag: Series[str] = pa.Field(
+        isin=list(SAMPLE_FLAGS),
+        title="Flag",
+        description="'' usable; high_cv (analysed, listed); < LLOQ, > ULOQ, saturated, not_determined, plate_failed (not analysed).",
+    )
+    plate_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Plate", description="Plate id from the manifest."
+    )
+    wells: Series[str] = pa.Field(
+        str_matches=r"^[A-H](?:[1-9]|1[0-2])(?:;[A-H](?:[1-9]|1[0-2]))*$",
+        title="Wells",
+        description="Replicate wells, ';'-joined (e.g. A3;A4).",
+    )
+    dilution: Series[float] = pa.Field(ge=1, title="Dilution", description="Dilution factor of the sample in the well.")
 
     class Config:
         strict = False
@@ -46,24 +71,36 @@ class ConcentrationsSchema(pa.DataFrameModel):
 class PlateQCSchema(pa.DataFrameModel):
     """``QuantResult.plate_qc``: one row per plate."""
 
-    plate_id: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
-    analyte: Series[str] = pa.Field(str_length={"min_value": 1})
-    kit_lot: Series[str]
-    model: Series[str] = pa.Field(isin=list(MODELS))
-    weighting: Series[str] = pa.Field(isin=list(WEIGHTINGS))
-    a: Series[float] = pa.Field(nullable=True)
-    b: Series[float] = pa.Field(nullable=True, gt=0)
-    c: Series[float] = pa.Field(nullable=True, gt=0)
-    d: Series[float] = pa.Field(nullable=True)
-    g: Series[float] = pa.Field(nullable=True, gt=0)
-    r2: Series[float] = pa.Field(nullable=True, le=1)
-    n_standards: Series[int] = pa.Field(ge=0)
-    n_standards_pass: Series[int] = pa.Field(ge=0)
-    controls_pass: Series[bool]
-    lloq: Series[float] = pa.Field(nullable=True, gt=0)
-    uloq: Series[float] = pa.Field(nullable=True, gt=0)
-    verdict: Series[str] = pa.Field(isin=["pass", "fail"])
-    reasons: Series[str]
+    plate_id: Series[str] = pa.Field(
+        unique=True, str_length={"min_value": 1}, title="Plate", description="Plate id from the manifest."
+    )
+    analyte: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Analyte", description="Analyte of the plate (manifest)."
+    )
+    kit_lot: Series[str] = pa.Field(title='Kit lot', description='Kit lot from the manifest.')
+    model: Series[str] = pa.Field(isin=list(MODELS), title="Curve model", description="4PL or 5PL.")
+    weighting: Series[str] = pa.Field(isin=list(WEIGHTINGS), title="Weighting", description="none, 1/y or 1/y^2.")
+    a: Series[float] = pa.Field(nullable=True, title="a", description="Response at zero concentration.")
+    b: Series[float] = pa.Field(nullable=True, gt=0, title="b", description="Slope parameter.")
+    c: Series[float] = pa.Field(nullable=True, gt=0, title="c", description="Inflection point (pg/mL).")
+    d: Series[float] = pa.Field(nullable=True, title="d", description="Response at infinite concentration.")
+    g: Series[float] = pa.Field(nullable=True, gt=0, title="g", description="5PL asymmetry (NaN for 4PL).")
+    r2: Series[float] = pa.Field(
+        nullable=True, le=1, title="R²", description="Unweighted coefficient of determination of the fit."
+    )
+    n_standards: Series[int] = pa.Field(ge=0, title="Standard levels", description="Levels on the plate.")
+    n_standards_pass: Series[int] = pa.Field(
+        ge=0, title="Levels passing", description="Levels within their recovery limits."
+    )
+    controls_pass: Series[bool] = pa.Field(title='Controls pass', description='Every control within tolerance.')
+    lloq: Series[float] = pa.Field(
+        nullable=True, gt=0, title="LLOQ (pg/mL)", description="Lowest passing standard, in well."
+    )
+    uloq: Series[float] = pa.Field(
+        nullable=True, gt=0, title="ULOQ (pg/mL)", description="Highest passing standard, in well."
+    )
+    verdict: Series[str] = pa.Field(isin=["pass", "fail"], title="Verdict", description="pass or fail.")
+    reasons: Series[str] = pa.Field(title='Reasons', description="Every failed criterion, '; '-joined; empty on pass.")
 
     class Config:
         strict = False
