@@ -2,6 +2,8 @@
 import re
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
+
 from trialflow.pipeline import code_version
 from trialflow.provenance import remember_command
 
@@ -72,8 +74,16 @@ def elisa_plate_files():
     if not ELISA:
         return []
     folder = ELISA_MANIFEST.parent
-    rows = elisa_plates()
-    return sorted({str(folder / r[k]) for r in rows for k in ("export_file", "map_file") if r.get(k)})
+    files = set()
+    for line, row in enumerate(elisa_plates(), start=2):
+        for key in ("export_file", "map_file"):
+            name = row.get(key) or ""
+            if name and not (folder / name).resolve().is_relative_to(RAW.resolve()):
+                raise WorkflowError(f"{ELISA_MANIFEST}, line {line}, column {key!r}: {name!r} points outside "
+                                    f"the raw folder {RAW}; plate files must live inside it")
+            if name:
+                files.add(str(folder / name))
+    return sorted(files)
 
 
 def plate_figures():
