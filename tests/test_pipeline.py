@@ -203,3 +203,25 @@ def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run,
         assert injection in text.replace("\n", "")
     # The exported validation table opens in a spreadsheet as text, not as a formula.
     assert "'=HYPERLINK" in (tmp_path / "validation.csv").read_text()
+
+
+def test_report_is_pdfa3b_with_the_results_attached_byte_for_byte(run):
+    # veraPDF cannot be installed here (no registry ships it); this checks PDF/A-3b's
+    # structural requirements that WeasyPrint's pdf/a-3b variant is responsible for.
+    reader = PdfReader(run["dir"] / "reports/demo-ms-combined-training/report.pdf")
+    root = reader.trailer["/Root"]
+    xmp = reader.xmp_metadata.rdf_root.toxml()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    assert "/OutputIntents" in root and "/Metadata" in root and "/AF" in root
+    assert "/Encrypt" not in reader.trailer
+    for page in reader.pages:  # every font embedded
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts", [font])
+            for f in descendants:
+                descriptor = f.get_object().get("/FontDescriptor")
+                assert descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    attachments = reader.attachments
+    assert "data/analysis.csv" in attachments and "stats/anova.csv" in attachments
+    for name, contents in attachments.items():
+        assert contents[0] == (run["dir"] / "results" / name).read_bytes(), name

@@ -215,14 +215,18 @@ def render_report(config: dict, results: dict[str, str], figures: dict[str, str]
 
         acceptance = config.get("elisa", {}).get("acceptance", {})
         context["elisa"]["rules"] = asdict(AcceptanceRules(**_tuples(acceptance)))
+    # The PDF carries the analysis data set and every results table it prints (PDF/A-3b).
+    attachments = {f"{Path(p).parent.name}/{Path(p).name}": p for p in [*results.values(), *(elisa or {}).values()]
+                   if str(p).endswith(".csv")}
+    cutoff = config["trial"].get("data_cutoff")
     page = render_html(context)
     write_atomic(html, page.encode("utf-8"))
-    write_pdf(page, pdf)
+    write_pdf(page, pdf, attachments=attachments, created=cutoff)
     log.info("report written: %s", pdf)
     if elisa and elisa_pdf:
         qc_page = render_html(context, template="elisa_qc.html.j2")
         write_atomic(elisa_html, qc_page.encode("utf-8"))
-        write_pdf(qc_page, elisa_pdf)
+        write_pdf(qc_page, elisa_pdf, attachments={f"elisa/{Path(p).name}": p for p in elisa.values()}, created=cutoff)
         log.info("ELISA QC report written: %s", elisa_pdf)
 
 

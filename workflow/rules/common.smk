@@ -122,6 +122,7 @@ def report_inputs(wildcards):
     """Everything the report prints, by name (the ELISA tables and plate figures when present)."""
     inputs = {
         "participants": "results/data/participants.csv",
+        "analysis": "results/data/analysis.csv",
         "baseline": "results/stats/baseline.csv",
         "baseline_tests": "results/stats/baseline_tests.csv",
         "descriptives": "results/stats/descriptives.csv",

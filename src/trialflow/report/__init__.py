@@ -8,6 +8,7 @@ the figures passed in; anything else (other files, http, data from elsewhere) fa
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -77,14 +78,27 @@ class RestrictedFetcher(URLFetcher):
         )
 
 
-def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path] = ()) -> bytes:
+def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path] = (), attachments: dict[str, str] | None = None,
+              created: str | None = None) -> bytes:
     """Render ``html`` to PDF bytes (and write them atomically to ``out_pdf``).
 
-    Only :class:`RestrictedFetcher` loads resources; a refused fetch raises FetchRefused.
+    With ``attachments`` (name -> file) the PDF is PDF/A-3b with those files embedded
+    byte for byte, dated ``created`` (the data cut-off, ISO date) so the bytes do not depend on
+    the day of the run. Only :class:`RestrictedFetcher` loads resources; a refused fetch — also
+    one inside an SVG, which WeasyPrint would otherwise swallow — fails the render.
     """
     fetcher = RestrictedFetcher([PACKAGE_DIR, *allowed_dirs])
     doc = weasyprint.HTML(string=html, base_url=PACKAGE_DIR.as_uri() + "/", url_fetcher=fetcher)
-    pdf = doc.write_pdf()
+    options = {}
+    if attachments is not None:
+        when = datetime.datetime.fromisoformat(created or "2000-01-01").replace(tzinfo=datetime.timezone.utc)
+        options = {
+            "pdf_variant": "pdf/a-3b",
+            "attachments": [weasyprint.Attachment(string=Path(path).read_bytes(), name=name, description=name,
+                                                  relationship="Data", created=when, modified=when)
+                            for name, path in sorted(attachments.items())],
+        }
+    pdf = doc.write_pdf(**options)
     if fetcher.refused:  # refused inside an SVG image: WeasyPrint logged it and drew on; the render still fails
         raise FetchRefused(
             f"refused to load {fetcher.refused[0]!r} (linked from an image): the report may only use the "
