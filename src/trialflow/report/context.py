@@ -14,6 +14,37 @@ import pandas as pd
 from trialflow.outputs import read_csv
 from trialflow.report.formatting import p_value
 
+# CONSORT 2025 items (abridged topics) and the section of this report that answers each.
+CHECKLIST = [
+    ("1a", "Identification as a randomised trial; title", "design"),
+    ("2", "Structured summary / design", "design"),
+    ("3", "Trial registration", "design"),
+    ("4", "Protocol and statistical analysis plan", "design"),
+    ("9", "Trial design", "design"),
+    ("11", "Settings and locations", "design"),
+    ("12a", "Eligibility criteria", "eligibility"),
+    ("13", "Interventions, in detail (with CERT items)", "interventions"),
+    ("14", "Outcomes", "outcomes"),
+    ("16a", "Sample size", "sample-size"),
+    ("17-19", "Randomisation: sequence, concealment, implementation", "randomisation"),
+    ("20", "Blinding", "blinding"),
+    ("21", "Statistical methods", "methods"),
+    ("22", "Participant flow (diagram)", None),
+    ("23", "Recruitment dates", "recruitment"),
+    ("24", "Baseline data", "participants"),
+    ("25", "Numbers analysed", "outcomes"),
+    ("26", "Outcomes and estimation", "estimation"),
+    ("27", "Ancillary analyses (sensitivity: ANCOVA, mixed model)", "appendix"),
+    ("28", "Harms", "harms"),
+    ("–", "Reported vs reproduced (audit)", "published"),
+]
+CHECKLIST_NAMES = {"design": "Trial design and interventions", "eligibility": "Eligibility",
+                   "interventions": "Intervention and Table 1", "outcomes": "Table 3 and Table 4",
+                   "sample-size": "Sample size", "randomisation": "Randomisation", "blinding": "Blinding",
+                   "methods": "Statistical methods", "recruitment": "Recruitment", "participants": "Table 2",
+                   "estimation": "Table 6", "appendix": "Appendix", "harms": "Harms",
+                   "published": "Reported vs reproduced"}
+
 DOMAIN_TITLES = {"biomarker": "Serum biomarkers", "strength": "Strength", "mobility": "Mobility",
                  "fatigue": "Fatigue", "disability": "Disability"}
 EFFECT_WORDS = {
@@ -150,6 +181,9 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "sample_size": sample_size,
         "lmm": lmm,
         "elisa": None,  # filled by the render step when the ELISA route ran
+        "protocol": config.get("protocol"),
+        "checklist": CHECKLIST,
+        "checklist_names": CHECKLIST_NAMES,
         "exclusions": exclusions,
         "warnings": warnings,
         "rejected": rejected,
