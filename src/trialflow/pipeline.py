@@ -198,7 +198,8 @@ def plot_outcome(
 
 def render_report(config: dict, results: dict[str, str], figures: dict[str, str], html: str, pdf: str,
                   elisa: dict[str, str] | None = None, plate_figures: dict[str, str] | None = None,
-                  elisa_html: str | None = None, elisa_pdf: str | None = None) -> None:
+                  elisa_html: str | None = None, elisa_pdf: str | None = None,
+                  raw_dir: str | None = None, raw_files: list[str] | None = None, repo: str | None = None) -> None:
     """The report as HTML and PDF from the results tables and figures; with ELISA tables also
     the separate ELISA QC report (one page per plate)."""
     from trialflow.outputs import write_atomic
@@ -207,6 +208,7 @@ def render_report(config: dict, results: dict[str, str], figures: dict[str, str]
     from trialflow.report.elisa_context import build_elisa_context
 
     context = build_context(config, results, figures)
+    context["provenance"] = report_provenance(config, raw_dir, raw_files, repo) if raw_files else None
     context["elisa"] = build_elisa_context(elisa, plate_figures) if elisa else None
     if elisa:
         from dataclasses import asdict
@@ -268,6 +270,21 @@ def quantify_plates(manifest: str, manifest_name: str, rules: dict, model: str, 
     for p in found:
         log.warning("%s", p)
     log.info("%d plates quantified, %d failed", len(result.plate_qc), len(failed))
+
+
+def report_provenance(config: dict, raw_dir: str, raw_files: list[str], repo: str | None) -> dict:
+    """What the report's provenance appendix prints: the inputs with SHA-256, the config hash,
+    the code version and the package versions (the full manifest, outputs included, is
+    results/provenance.json, written after the report)."""
+    from trialflow import provenance
+
+    return {
+        "inputs": provenance._input_records(Path(raw_dir), raw_files),
+        "config_sha256": provenance.config_sha256(config),
+        "git": provenance.git_version(repo) if repo else {},
+        "code_sha256": code_version(),
+        **provenance.environment(),
+    }
 
 
 def _tuples(rules: dict) -> dict:

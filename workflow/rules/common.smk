@@ -134,6 +134,7 @@ def report_inputs(wildcards):
         "estimation": "results/stats/estimation.csv",
         "lmm_tests": "results/stats/lmm_tests.csv",
         "figures": list(outcome_figures().values()),
+        "raw": raw_inputs(),
     }
     if "sample_size" in config:
         inputs["sample_size"] = "results/stats/sample_size.csv"

@@ -13,5 +13,7 @@ rule render_report:
         config=config,
         figures=outcome_figures(),
         plate_figures=plate_figures(),
+        raw_dir=raw_folder,
+        repo=workflow.basedir,
     script:
         "../scripts/render_report.py"

@@ -3,7 +3,7 @@
 from trialflow import pipeline
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-tables = {k: v for k, v in sm.input.items() if k not in ("figures", "plate_figures")}
+tables = {k: v for k, v in sm.input.items() if k not in ("figures", "plate_figures", "raw")}
 pipeline.run_logged(
     sm.log[0],
     pipeline.render_report,
@@ -16,4 +16,7 @@ pipeline.run_logged(
     plate_figures=sm.params.plate_figures,
     elisa_html=sm.output.get("elisa_html"),
     elisa_pdf=sm.output.get("elisa_pdf"),
+    raw_dir=sm.params.raw_dir,
+    raw_files=list(sm.input.raw),
+    repo=sm.params.repo,
 )

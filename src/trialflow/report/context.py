@@ -181,6 +181,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "sample_size": sample_size,
         "lmm": lmm,
         "elisa": None,  # filled by the render step when the ELISA route ran
+        "provenance": None,  # filled by the render step
         "protocol": config.get("protocol"),
         "checklist": CHECKLIST,
         "checklist_names": CHECKLIST_NAMES,
