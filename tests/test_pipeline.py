@@ -225,3 +225,14 @@ def test_report_is_pdfa3b_with_the_results_attached_byte_for_byte(run):
     assert "data/analysis.csv" in attachments and "stats/anova.csv" in attachments
     for name, contents in attachments.items():
         assert contents[0] == (run["dir"] / "results" / name).read_bytes(), name
+
+
+def test_tables_docx_and_flow_diagram_come_from_the_run(run):
+    import docx
+
+    document = docx.Document(run["dir"] / "reports/demo-ms-combined-training/tables.docx")
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    assert {"227.77 ± 26.30", "450.43 ± 24.31", "37.1 ± 5.5"} <= cells
+    flow = pd.read_csv(run["dir"] / "results/consort/flow.csv")
+    assert "Assessed for eligibility (n=45)" in (run["dir"] / "results/figures/consort_flow.svg").read_text()
+    assert len(flow) > 0

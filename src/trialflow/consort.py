@@ -401,7 +401,7 @@ def analysis_from_results(
             if (oid, pid) in has and (oid, pid) not in why:
                 analysed[(arm, oid)] += 1
             elif not _flag(r.lost_to_follow_up):
-                reason = why.get((oid, pid)) or f"no {label} values"
+                reason = (why[(oid, pid)] or NOT_RECORDED) if (oid, pid) in why else f"no {label} values"
                 rows.append({"outcome": oid, "participant_id": pid, "arm": arm, "reason": reason})
     return analysed, pd.DataFrame(rows, columns=["outcome", "participant_id", "arm", "reason"])
 

@@ -195,6 +195,9 @@ def write_demo_trial(out_dir: str | Path, seed: int = 20251) -> None:
 
     write_demo_redcap(out / "participants.csv", out)
     write_demo_elisa(out, participants, concentrations)
+    from trialflow.consort import write_demo_disposition  # a plausible screening log: 45 assessed
+
+    write_demo_disposition(out / "participants.csv", out / "disposition.csv", seed=2025)
 
 
 # Flagged and censored examples the ELISA QC must show (chosen in trialflow.elisa.demo).

@@ -199,7 +199,8 @@ def plot_outcome(
 def render_report(config: dict, results: dict[str, str], figures: dict[str, str], html: str, pdf: str,
                   elisa: dict[str, str] | None = None, plate_figures: dict[str, str] | None = None,
                   elisa_html: str | None = None, elisa_pdf: str | None = None,
-                  raw_dir: str | None = None, raw_files: list[str] | None = None, repo: str | None = None) -> None:
+                  raw_dir: str | None = None, raw_files: list[str] | None = None, repo: str | None = None,
+                  consort: str | None = None) -> None:
     """The report as HTML and PDF from the results tables and figures; with ELISA tables also
     the separate ELISA QC report (one page per plate)."""
     from trialflow.outputs import write_atomic
@@ -208,6 +209,9 @@ def render_report(config: dict, results: dict[str, str], figures: dict[str, str]
     from trialflow.report.elisa_context import build_elisa_context
 
     context = build_context(config, results, figures)
+    from trialflow.report.context import svg_data_uri
+
+    context["consort_svg"] = svg_data_uri(consort) if consort else None
     context["provenance"] = report_provenance(config, raw_dir, raw_files, repo) if raw_files else None
     context["elisa"] = build_elisa_context(elisa, plate_figures) if elisa else None
     if elisa:
@@ -393,3 +397,54 @@ def compute_sample_size(settings: dict, table: str) -> None:
         settings["effect_size_f"], settings["alpha"], settings["power"], settings["groups"],
         settings["measurements"], settings.get("correlation", 0.5), settings.get("nonsphericity", 1.0))
     write_csv(pd.DataFrame([result]), table)
+
+
+def consort_flow(raw: str, name: str, participants: str, analysis: str, excluded: str, arms: list[dict],
+                 time_points: list[dict], outcomes: list[dict], flow_json: str, flow_csv: str, svg: str,
+                 problems: str) -> None:
+    """The CONSORT participant flow derived from the disposition log and the analysis, as JSON,
+    a long table and a vector diagram; inconsistencies are validation errors."""
+    from trialflow import consort
+
+    disposition, found = consort.read_disposition(raw, name, arms, time_points)
+    flow = None
+    if not errors_in(found):
+        analysed, exclusions = consort.analysis_from_results(disposition, read_csv(analysis), read_csv(excluded),
+                                                             outcomes)
+        flow, more = consort.derive_flow(disposition, arms, time_points, analysed, outcomes=outcomes,
+                                         analysis_exclusions=exclusions, participants=read_csv(participants),
+                                         name=name)
+        found += more
+    _settle(found, problems, name)
+    if flow is None or errors_in(found):
+        raise InputError(errors_in(found))
+    write_atomic(flow_json, consort.flow_json(flow))
+    write_csv(consort.flow_frame(flow), flow_csv)
+    write_atomic(svg, consort.flow_diagram_svg(flow).encode("utf-8"))
+
+
+def tables_docx(config: dict, results: dict[str, str], figures: dict[str, str], docx: str) -> None:
+    """The paper's Tables 2 and 3 as a DOCX for a journal submission, with the report's strings."""
+    from trialflow.docx_tables import write_tables_docx
+    from trialflow.report.context import build_context
+    from trialflow.report.formatting import fixed, mean_sd, p_value
+
+    ctx = build_context(config, results, figures)
+    style, arms = ctx["style"], [a["label"] for a in config["arms"]]
+    table2 = [{"group": row["label"], "n": str(row["n"]),
+               **{v["id"]: mean_sd(c["mean"], c["sd"], c["decimals"]) for v, c in zip(config["baseline"], row["cells"],
+                                                                                       strict=True)}}
+              for row in ctx["baseline_rows"]]
+    headers = {"group": "Group", "n": "N", **{v["id"]: v["label"] for v in config["baseline"]}}
+    table3 = []
+    for o in ctx["outcomes"]:
+        for i, t in enumerate(config["time_points"]):
+            row = {"variable": o["label"] if i == 0 else "", "time": t["label"]}
+            row |= {a["label"]: mean_sd(o["cells"][(a["id"], t["id"])]["mean"], o["cells"][(a["id"], t["id"])]["sd"],
+                                        o["decimals"]) for a in config["arms"]}
+            row |= {f"p_{k}": (p_value(o["effects"][e]["p"], style) if i == 0 else "")
+                    for k, e in [("time", "time"), ("groups", "group"), ("interaction", "interaction")]}
+            table3.append(row)
+        table3.append({f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})"
+                       for k, e in [("time", "time"), ("groups", "group"), ("interaction", "interaction")]})
+    write_tables_docx(table2, table3, docx, date=config["trial"]["data_cutoff"], table2_headers=headers, arms=arms)

@@ -17,6 +17,7 @@ OUTCOME_IDS = [o["id"] for o in config["outcomes"]]
 OUTCOMES = {o["id"]: o for o in config["outcomes"]}
 FUNCTIONAL = "functional_redcap" in config["inputs"]
 PUBLISHED = "published" in config["inputs"]
+DISPOSITION = "disposition" in config["inputs"]
 ELISA = "elisa" in config
 ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
 ELISA_DIR = Path(config["elisa"]["manifest"]).parent.as_posix() if ELISA else ""
@@ -136,6 +137,8 @@ def report_inputs(wildcards):
         "figures": list(outcome_figures().values()),
         "raw": raw_inputs(),
     }
+    if DISPOSITION:
+        inputs["consort"] = "results/figures/consort_flow.svg"
     if "sample_size" in config:
         inputs["sample_size"] = "results/stats/sample_size.csv"
     if PUBLISHED:
@@ -164,7 +167,7 @@ def raw_inputs():
 
 
 def final_targets():
-    return [REPORT_PDF, "results/qc/validation.csv", "results/provenance.json"]
+    return [REPORT_PDF, f"{REPORT_DIR}/tables.docx", "results/qc/validation.csv", "results/provenance.json"]
 
 
 def outcome_spec(wildcards):
@@ -186,6 +189,9 @@ def provenance_outputs():
         files += [*rules.read_functional.output]
     if PUBLISHED:
         files += [*rules.check_published.output]
+    if DISPOSITION:
+        files += [*rules.consort_flow.output]
+    files += [*rules.tables_docx.output]
     if "sample_size" in config:
         files += [*rules.compute_sample_size.output]
     return sorted(set(files))

@@ -3,13 +3,14 @@
 from trialflow import pipeline
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-tables = {k: v for k, v in sm.input.items() if k not in ("figures", "plate_figures", "raw")}
+tables = {k: v for k, v in sm.input.items() if k not in ("figures", "plate_figures", "raw", "consort")}
 pipeline.run_logged(
     sm.log[0],
     pipeline.render_report,
     config=sm.params.config,
     results={k: v for k, v in tables.items() if not k.startswith("elisa_")},
     figures=sm.params.figures,
+    consort=sm.input.get("consort"),
     html=sm.output.html,
     pdf=sm.output.pdf,
     elisa={k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")} or None,

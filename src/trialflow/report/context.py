@@ -29,7 +29,7 @@ CHECKLIST = [
     ("17-19", "Randomisation: sequence, concealment, implementation", "randomisation"),
     ("20", "Blinding", "blinding"),
     ("21", "Statistical methods", "methods"),
-    ("22", "Participant flow (diagram)", None),
+    ("22", "Participant flow (diagram)", "flow"),
     ("23", "Recruitment dates", "recruitment"),
     ("24", "Baseline data", "participants"),
     ("25", "Numbers analysed", "outcomes"),
@@ -43,7 +43,7 @@ CHECKLIST_NAMES = {"design": "Trial design and interventions", "eligibility": "E
                    "sample-size": "Sample size", "randomisation": "Randomisation", "blinding": "Blinding",
                    "methods": "Statistical methods", "recruitment": "Recruitment", "participants": "Table 2",
                    "estimation": "Table 6", "appendix": "Appendix", "harms": "Harms",
-                   "published": "Reported vs reproduced"}
+                   "published": "Reported vs reproduced", "flow": "Figure: participant flow"}
 
 DOMAIN_TITLES = {"biomarker": "Serum biomarkers", "strength": "Strength", "mobility": "Mobility",
                  "fatigue": "Fatigue", "disability": "Disability"}
@@ -182,6 +182,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "lmm": lmm,
         "elisa": None,  # filled by the render step when the ELISA route ran
         "provenance": None,  # filled by the render step
+        "consort_svg": None,  # filled by the render step when there is a disposition log
         "protocol": config.get("protocol"),
         "checklist": CHECKLIST,
         "checklist_names": CHECKLIST_NAMES,
