@@ -109,6 +109,9 @@ def read_functional(raw: str, name: str, participants: str, outcomes: list[dict]
     raw_long, found = functional.read_redcap(
         raw, name, redcap.get("events", {}), functional.source_fields(definitions), missing_codes,
         repeat_instances=redcap.get("repeat_instances"), record_id=redcap.get("record_id", "record_id"))
+    from trialflow import schemas
+
+    schemas.FunctionalValues.validate(raw_long, lazy=True)  # the contract between reading and deriving
     data, gaps, more = functional.build_functional_outcomes(raw_long, read_csv(participants), definitions, time_points)
     _settle(found + more, problems, name)
     write_csv(data, table)
@@ -264,6 +267,9 @@ def quantify_plates(manifest: str, manifest_name: str, rules: dict, model: str, 
                          getattr(err, "detail", str(err)))]
         write_csv(problems_frame(found), problems)
         raise InputError(found) from None
+    from trialflow import schemas
+
+    schemas.PlateWells.validate(result.wells, lazy=True)  # the contract of the well-level table
     for name in ELISA_TABLES:
         write_csv(getattr(result, name), out[name])
     failed = result.plate_qc[result.plate_qc["verdict"] != "pass"]

@@ -100,6 +100,54 @@ class AnalysisData(pa.DataFrameModel):
         unique = ["participant_id", "time", "outcome"]
 
 
+class PlateWells(pa.DataFrameModel):
+    """``results/elisa/wells.csv``: every well of every plate, its plate-map entry, its reading and its back-calculation."""
+
+    plate_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Plate", description="Plate id from the manifest.")
+    analyte: Series[str] = pa.Field(title="Analyte", description="Analyte of the plate.")
+    well: Series[str] = pa.Field(str_matches=r"^[A-H](?:[1-9]|1[0-2])$", title="Well", description="A1 to H12.")
+    role: Series[str] = pa.Field(isin=["blank", "standard", "control", "sample", "unused"], title="Role",
+                                 description="From the plate map; wells the map does not name are unused.")
+    participant_id: Series[str] = pa.Field(nullable=True, title="Participant ID", description="Samples only.")
+    time: Series[str] = pa.Field(nullable=True, title="Time point", description="Samples only.")
+    nominal_conc: Series[float] = pa.Field(nullable=True, ge=0, title="Nominal concentration (pg/mL)",
+                                           description="Standards and controls only.")
+    dilution: Series[float] = pa.Field(nullable=True, ge=1, title="Dilution", description="Dilution factor in the well.")
+    od: Series[float] = pa.Field(nullable=True, title="OD", description="450 nm minus the reference wavelength when read; NaN with a flag.")
+    flag: Series[str] = pa.Field(nullable=True, title="Well flag",
+                                 description="Reader sentinel (saturated, not_determined, ...), curve flag or excluded; empty when usable.")
+    source: Series[str] = pa.Field(title="Source", description="Export file and line/column or Sheet!cell of the reading.")
+
+    class Config:
+        strict = "filter"  # the reading and fit columns beyond these are documented in docs/elisa.md
+        coerce = True
+        unique = ["plate_id", "well"]
+
+
+class FunctionalValues(pa.DataFrameModel):
+    """Functional-test values as read from a REDCap export or long CSV, before outcome definitions apply."""
+
+    participant_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Participant ID", description="REDCap record id.")
+    time: Series[str] = pa.Field(title="Time point", description="Mapped from the REDCap event.")
+    field: Series[str] = pa.Field(title="Field", description="REDCap field or test name.")
+    value: Series[float] = pa.Field(nullable=True, title="Value", description="NaN exactly when missing_reason says why.")
+    missing_reason: Series[str] = pa.Field(nullable=True, title="Missing reason",
+                                           description="REDCap missing-data code in words, or empty.")
+    source_file: Series[str] = pa.Field(title="Source file", description="Export file.")
+    source_line: Series[str] = pa.Field(title="Source line", description="Line of the record in the export.")
+    source_column: Series[str] = pa.Field(title="Source column", description="Column of the field in the export.")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["participant_id", "time", "field"]
+
+    @pa.dataframe_check
+    def value_or_reason(cls, df: pd.DataFrame) -> Series[bool]:
+        """A value is missing if and only if a reason says why: nothing becomes NaN silently."""
+        return df["value"].isna() == (df["missing_reason"].fillna("") != "")
+
+
 class Descriptives(pa.DataFrameModel):
     """``results/stats/descriptives.csv``: n, mean and SD per outcome × arm × time."""
 
