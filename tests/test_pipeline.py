@@ -104,7 +104,7 @@ def test_changing_the_redcap_export_reruns_only_what_depends_on_it(run):
     jobs = set(re.findall(r"^rule (\w+):", dry.stdout, flags=re.M))
     assert jobs == {"read_functional", "build_analysis_data", "collect_validation", "analyse_outcomes",
                     "plot_outcome", "estimate_effects", "check_validation", "check_published", "render_report",
-                    "write_provenance", "all"}
+                    "consort_flow", "tables_docx", "write_provenance", "all"}
 
 
 def test_snakemake_lint_reports_only_the_conda_environment_lint():
