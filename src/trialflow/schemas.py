@@ -100,6 +100,37 @@ class AnalysisData(pa.DataFrameModel):
         unique = ["participant_id", "time", "outcome"]
 
 
+class PlateMap(pa.DataFrameModel):
+    """One plate map after reading: which well holds what (docs/elisa.md section 2)."""
+
+    well: Series[str] = pa.Field(str_matches=r"^[A-H](?:[1-9]|1[0-2])$", title="Well", description="A1 to H12.")
+    role: Series[str] = pa.Field(isin=["blank", "standard", "control", "sample"], title="Role",
+                                 description="blank, standard, control or sample.")
+    participant_id: Series[str] = pa.Field(title="Participant ID", description="Samples only; empty otherwise.")
+    time: Series[str] = pa.Field(title="Time point", description="Samples only; empty otherwise.")
+    nominal_conc: Series[float] = pa.Field(nullable=True, gt=0, title="Nominal concentration (pg/mL)",
+                                           description="Standards and controls; empty for blanks and samples.")
+    dilution: Series[float] = pa.Field(ge=1, title="Dilution", description="Dilution factor in the well; 1 for standards and blanks.")
+    replicate_group: Series[str] = pa.Field(title="Replicate group", description="Wells averaged together.")
+    map_line: Series[int] = pa.Field(ge=2, title="Map line", description="Line of the well in the plate-map file.")
+
+    class Config:
+        strict = True
+        unique = ["well"]
+
+    @pa.dataframe_check
+    def samples_identified(cls, df: pd.DataFrame) -> Series[bool]:
+        """Every sample well names a participant and a time point; no other well does."""
+        is_sample = df["role"] == "sample"
+        named = (df["participant_id"] != "") & (df["time"] != "")
+        return is_sample == named
+
+    @pa.dataframe_check
+    def standards_have_nominal(cls, df: pd.DataFrame) -> Series[bool]:
+        """Standards and controls carry a nominal concentration."""
+        return ~df["role"].isin(["standard", "control"]) | df["nominal_conc"].notna()
+
+
 class PlateWells(pa.DataFrameModel):
     """``results/elisa/wells.csv``: every well of every plate, its plate-map entry, its reading and its back-calculation."""
 

@@ -268,7 +268,9 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5) -> pd.Data
             problems.append(Problem(name, 0, "role", "", "no blank wells"))
     if problems:
         raise PlateMapError(problems)
-    return df
+    from trialflow.schemas import PlateMap  # the contract the checks above guarantee
+
+    return PlateMap.validate(df, lazy=True)
 
 
 def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
