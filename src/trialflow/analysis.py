@@ -115,7 +115,9 @@ def _why_missing(missing: pd.DataFrame, outcome: str, row) -> str:
     """The recorded reason for each missing time point (e.g. 'post: not asked (NASK)')."""
     parts = []
     for time in row.missing.split(";"):
-        hit = missing[(missing["outcome"] == outcome) & (missing[SUBJECT] == row.participant_id) & (missing["time"] == time)]
+        hit = missing[
+            (missing["outcome"] == outcome) & (missing[SUBJECT] == row.participant_id) & (missing["time"] == time)
+        ]
         parts.append(f"{time}: {hit['reason'].iloc[0]}" if len(hit) else f"no value at {time}")
     return "; ".join(parts)
 
@@ -174,12 +176,26 @@ def describe_baseline(
     return table.reset_index(drop=True), tests
 
 
-ESTIMATION_COLUMNS = ["outcome", "arm", "reference_arm", "estimand", "method", "estimate", "se", "df",
-                      "ci_low", "ci_high", "p", "n", "n_excluded"]
+ESTIMATION_COLUMNS = [
+    "outcome",
+    "arm",
+    "reference_arm",
+    "estimand",
+    "method",
+    "estimate",
+    "se",
+    "df",
+    "ci_low",
+    "ci_high",
+    "p",
+    "n",
+    "n_excluded",
+]
 
 
-def estimate_effects(data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str],
-                     conf: float = 0.95) -> pd.DataFrame:
+def estimate_effects(
+    data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str], conf: float = 0.95
+) -> pd.DataFrame:
     """CONSORT estimation for each outcome and each arm against the first (reference) arm,
     between the first (baseline) and last time point: the difference in mean change
     (Student, pooled SD), Hedges' g of the change with its exact (noncentral t) CI, and the
@@ -193,8 +209,13 @@ def estimate_effects(data: pd.DataFrame, outcomes: list[str], arms: list[str], t
     from trialflow.stats.estimation import ancova_follow_up, difference_in_change, hedges_g_change
 
     rows = []
-    kw = {"baseline": times[0], "follow_up": times[-1], "reference_arm": arms[0], "treatment_arm": arms[1:],
-          "conf": conf}
+    kw = {
+        "baseline": times[0],
+        "follow_up": times[-1],
+        "reference_arm": arms[0],
+        "treatment_arm": arms[1:],
+        "conf": conf,
+    }
     for outcome in outcomes:
         d = data.loc[data["outcome"] == outcome, [SUBJECT, ARM, TIME, VALUE]]
         dic = difference_in_change(d, **kw)

@@ -90,8 +90,9 @@ def _marks(effects: pd.DataFrame, arm: str, reference: str, baseline: str, time:
     return marks
 
 
-def plot_plate_curve(plate_id: str, wells: pd.DataFrame, standards: pd.DataFrame, curves: pd.DataFrame,
-                     qc: dict) -> bytes:
+def plot_plate_curve(
+    plate_id: str, wells: pd.DataFrame, standards: pd.DataFrame, curves: pd.DataFrame, qc: dict
+) -> bytes:
     """SVG of one plate's standard curve: standards (open = failed or excluded), the fitted
     curve, samples on it (in-well concentration), LLOQ and ULOQ."""
     fig, ax = plt.subplots(figsize=(4.2, 3.0))
@@ -100,15 +101,32 @@ def plot_plate_curve(plate_id: str, wells: pd.DataFrame, standards: pd.DataFrame
     std = wells[(wells["plate_id"] == plate_id) & (wells["role"] == "standard")]
     passed = standards[standards["plate_id"] == plate_id].set_index("replicate_group")["passed"]
     ok = std["replicate_group"].map(passed).fillna(False).astype(bool)
-    ax.scatter(std.loc[ok, "nominal_conc"], std.loc[ok, "od_corrected"], s=16, color="black", label="standard", zorder=3)
+    ax.scatter(
+        std.loc[ok, "nominal_conc"], std.loc[ok, "od_corrected"], s=16, color="black", label="standard", zorder=3
+    )
     if (~ok).any():
-        ax.scatter(std.loc[~ok, "nominal_conc"], std.loc[~ok, "od_corrected"], s=18, facecolors="white",
-                   edgecolors="black", label="standard (failed)", zorder=3)
+        ax.scatter(
+            std.loc[~ok, "nominal_conc"],
+            std.loc[~ok, "od_corrected"],
+            s=18,
+            facecolors="white",
+            edgecolors="black",
+            label="standard (failed)",
+            zorder=3,
+        )
     smp = wells[(wells["plate_id"] == plate_id) & (wells["role"] == "sample")].copy()
     smp["in_well"] = smp["backcalc_conc"] / smp["dilution"]
     smp = smp[smp["in_well"] > 0]
-    ax.scatter(smp["in_well"], smp["od_corrected"], s=10, marker="x", color="#666666", linewidths=0.7,
-               label="sample well", zorder=2)
+    ax.scatter(
+        smp["in_well"],
+        smp["od_corrected"],
+        s=10,
+        marker="x",
+        color="#666666",
+        linewidths=0.7,
+        label="sample well",
+        zorder=2,
+    )
     for limit in ("lloq", "uloq"):
         if pd.notna(qc.get(limit)):
             ax.axvline(qc[limit], color="#999999", linestyle="--", linewidth=0.7)

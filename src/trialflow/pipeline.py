@@ -72,11 +72,24 @@ def write_balance(raw: str, name: str, accepted: int | None, found, out: str) ->
     if accepted is None:
         accepted = table.rows_read - row_balance(table, 0, found).rejected
     balance = row_balance(table, accepted, found)
-    write_csv(pd.DataFrame([{"file": name, "rows_read": balance.read, "rows_accepted": balance.accepted,
-                             "rows_rejected": balance.rejected, "balanced": balance.ok}]), out)
+    write_csv(
+        pd.DataFrame(
+            [
+                {
+                    "file": name,
+                    "rows_read": balance.read,
+                    "rows_accepted": balance.accepted,
+                    "rows_rejected": balance.rejected,
+                    "balanced": balance.ok,
+                }
+            ]
+        ),
+        out,
+    )
     if not balance.ok:
-        log.error("%s: %d rows read but %d accepted + %d rejected", name, balance.read, balance.accepted,
-                  balance.rejected)
+        log.error(
+            "%s: %d rows read but %d accepted + %d rejected", name, balance.read, balance.accepted, balance.rejected
+        )
 
 
 def read_participants(raw: str, name: str, arms: list[str], table: str, problems: str, balance: str) -> None:
@@ -88,8 +101,16 @@ def read_participants(raw: str, name: str, arms: list[str], table: str, problems
     log.info("%s: %d participants accepted", name, len(accepted))
 
 
-def read_concentrations(raw: str, name: str, participants: str, time_points: list[str],
-                        units: dict[str, str], table: str, problems: str, balance: str) -> None:
+def read_concentrations(
+    raw: str,
+    name: str,
+    participants: str,
+    time_points: list[str],
+    units: dict[str, str],
+    table: str,
+    problems: str,
+    balance: str,
+) -> None:
     """Validate the concentrations file against the participants; write its analysis rows."""
     people = read_csv(participants)
     accepted, found = ingest.read_concentrations(raw, name, people, time_points, units)
@@ -98,17 +119,33 @@ def read_concentrations(raw: str, name: str, participants: str, time_points: lis
     write_csv(ingest.build_analysis_data(people, accepted), table)
 
 
-def read_functional(raw: str, name: str, participants: str, outcomes: list[dict], time_points: list[str],
-                    redcap: dict, missing_codes: dict, table: str, missing: str, problems: str,
-                    balance: str) -> None:
+def read_functional(
+    raw: str,
+    name: str,
+    participants: str,
+    outcomes: list[dict],
+    time_points: list[str],
+    redcap: dict,
+    missing_codes: dict,
+    table: str,
+    missing: str,
+    problems: str,
+    balance: str,
+) -> None:
     """Read the REDCap export; derive and check the functional outcomes; write analysis rows and
     the participant × time × outcome values that are missing, with the reason."""
     from trialflow import functional
 
     definitions = [d for d in functional.outcome_definitions(outcomes) if d.source is not None]
     raw_long, found = functional.read_redcap(
-        raw, name, redcap.get("events", {}), functional.source_fields(definitions), missing_codes,
-        repeat_instances=redcap.get("repeat_instances"), record_id=redcap.get("record_id", "record_id"))
+        raw,
+        name,
+        redcap.get("events", {}),
+        functional.source_fields(definitions),
+        missing_codes,
+        repeat_instances=redcap.get("repeat_instances"),
+        record_id=redcap.get("record_id", "record_id"),
+    )
     from trialflow import schemas
 
     schemas.FunctionalValues.validate(raw_long, lazy=True)  # the contract between reading and deriving
@@ -136,8 +173,9 @@ def compare_baseline(participants: str, variables: list[str], arms: list[str], t
     write_csv(t_tests, tests)
 
 
-def analyse(data: str, missing: list[str], outcomes: list[str], arms: list[str], times: list[str],
-            out: dict[str, str]) -> None:
+def analyse(
+    data: str, missing: list[str], outcomes: list[str], arms: list[str], times: list[str], out: dict[str, str]
+) -> None:
     """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome.
 
     The linear mixed model (sensitivity analysis) is fitted only if the rule asks for one of its
@@ -199,11 +237,21 @@ def plot_outcome(
     write_atomic(figure, svg)
 
 
-def render_report(config: dict, results: dict[str, str], figures: dict[str, str], html: str, pdf: str,
-                  elisa: dict[str, str] | None = None, plate_figures: dict[str, str] | None = None,
-                  elisa_html: str | None = None, elisa_pdf: str | None = None,
-                  raw_dir: str | None = None, raw_files: list[str] | None = None, repo: str | None = None,
-                  consort: str | None = None) -> None:
+def render_report(
+    config: dict,
+    results: dict[str, str],
+    figures: dict[str, str],
+    html: str,
+    pdf: str,
+    elisa: dict[str, str] | None = None,
+    plate_figures: dict[str, str] | None = None,
+    elisa_html: str | None = None,
+    elisa_pdf: str | None = None,
+    raw_dir: str | None = None,
+    raw_files: list[str] | None = None,
+    repo: str | None = None,
+    consort: str | None = None,
+) -> None:
     """The report as HTML and PDF from the results tables and figures; with ELISA tables also
     the separate ELISA QC report (one page per plate)."""
     from trialflow.outputs import write_atomic
@@ -225,8 +273,11 @@ def render_report(config: dict, results: dict[str, str], figures: dict[str, str]
         acceptance = config.get("elisa", {}).get("acceptance", {})
         context["elisa"]["rules"] = asdict(AcceptanceRules(**_tuples(acceptance)))
     # The PDF carries the analysis data set and every results table it prints (PDF/A-3b).
-    attachments = {f"{Path(p).parent.name}/{Path(p).name}": p for p in [*results.values(), *(elisa or {}).values()]
-                   if str(p).endswith(".csv")}
+    attachments = {
+        f"{Path(p).parent.name}/{Path(p).name}": p
+        for p in [*results.values(), *(elisa or {}).values()]
+        if str(p).endswith(".csv")
+    }
     cutoff = config["trial"].get("data_cutoff")
     page = render_html(context)
     write_atomic(html, page.encode("utf-8"))
@@ -243,8 +294,9 @@ ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "curves", "concent
 USABLE_ELISA_FLAGS = {"", "high_cv"}  # high-CV results are analysed and listed as flagged
 
 
-def quantify_plates(manifest: str, manifest_name: str, rules: dict, model: str, weighting: str,
-                    out: dict[str, str], problems: str) -> None:
+def quantify_plates(
+    manifest: str, manifest_name: str, rules: dict, model: str, weighting: str, out: dict[str, str], problems: str
+) -> None:
     """Fit every plate's standard curve, apply the acceptance rules, write the ELISA tables.
 
     An export or plate map that cannot be read stops the run with the message naming the file
@@ -255,16 +307,28 @@ def quantify_plates(manifest: str, manifest_name: str, rules: dict, model: str, 
     raw_dir = str(Path(manifest).resolve().parents[len(Path(manifest_name).parts) - 1])
 
     try:
-        result = elisa.quantify_plates(manifest, elisa.AcceptanceRules(**_tuples(rules)), model=model,
-                                       weighting=weighting)
+        result = elisa.quantify_plates(
+            manifest, elisa.AcceptanceRules(**_tuples(rules)), model=model, weighting=weighting
+        )
     except elisa.PlateMapError as err:
-        found = [Problem(_relative(p.file, raw_dir), str(p.line or ""), p.column, p.value, "plate_input", "error",
-                         p.problem) for p in err.problems]
+        found = [
+            Problem(_relative(p.file, raw_dir), str(p.line or ""), p.column, p.value, "plate_input", "error", p.problem)
+            for p in err.problems
+        ]
         write_csv(problems_frame(found), problems)
         raise InputError(found) from None
     except elisa.ElisaInputError as err:
-        found = [Problem(_relative(getattr(err, "path", manifest), raw_dir), "", "", "", "plate_export", "error",
-                         getattr(err, "detail", str(err)))]
+        found = [
+            Problem(
+                _relative(getattr(err, "path", manifest), raw_dir),
+                "",
+                "",
+                "",
+                "plate_export",
+                "error",
+                getattr(err, "detail", str(err)),
+            )
+        ]
         write_csv(problems_frame(found), problems)
         raise InputError(found) from None
     from trialflow import schemas
@@ -273,9 +337,18 @@ def quantify_plates(manifest: str, manifest_name: str, rules: dict, model: str, 
     for name in ELISA_TABLES:
         write_csv(getattr(result, name), out[name])
     failed = result.plate_qc[result.plate_qc["verdict"] != "pass"]
-    found = [Problem(str(r.export_file), "", "", r.plate_id, "plate_acceptance", "warning",
-                     f"plate {r.plate_id} failed QC ({r.reasons}); its samples are not used and need re-assay")
-             for r in failed.itertuples()]
+    found = [
+        Problem(
+            str(r.export_file),
+            "",
+            "",
+            r.plate_id,
+            "plate_acceptance",
+            "warning",
+            f"plate {r.plate_id} failed QC ({r.reasons}); its samples are not used and need re-assay",
+        )
+        for r in failed.itertuples()
+    ]
     write_csv(problems_frame(found), problems)
     for p in found:
         log.warning("%s", p)
@@ -308,8 +381,18 @@ def _relative(path: str, raw_dir: str) -> str:
         return Path(path).name
 
 
-def read_quantified(concentrations: str, wells: str, plate_qc: str, participants: str, elisa_dir: str,
-                    time_points: list[str], units: dict[str, str], table: str, missing: str, problems: str) -> None:
+def read_quantified(
+    concentrations: str,
+    wells: str,
+    plate_qc: str,
+    participants: str,
+    elisa_dir: str,
+    time_points: list[str],
+    units: dict[str, str],
+    table: str,
+    missing: str,
+    problems: str,
+) -> None:
     """Turn quantified ELISA results into analysis rows.
 
     Usable results (and high-CV ones, flagged) become analysis rows traced to the plate export
@@ -321,19 +404,39 @@ def read_quantified(concentrations: str, wells: str, plate_qc: str, participants
     well_source = read_csv(wells).set_index(["plate_id", "well"])["source"]
     found = []
     unknown = ~conc["participant_id"].isin(people["participant_id"])
-    found += [Problem(f"{elisa_dir}/{qc.loc[r.plate_id, 'export_file']}", "", "participant_id", r.participant_id,
-                      "participant_known", "error", f"plate {r.plate_id}: participant {r.participant_id!r} is not in "
-                      "the participants file") for r in conc[unknown].itertuples()]
+    found += [
+        Problem(
+            f"{elisa_dir}/{qc.loc[r.plate_id, 'export_file']}",
+            "",
+            "participant_id",
+            r.participant_id,
+            "participant_known",
+            "error",
+            f"plate {r.plate_id}: participant {r.participant_id!r} is not in the participants file",
+        )
+        for r in conc[unknown].itertuples()
+    ]
     bad_time = ~conc["time"].isin(time_points)
-    found += [Problem(f"{elisa_dir}/{qc.loc[r.plate_id, 'export_file']}", "", "time", r.time, "time_known", "error",
-                      f"plate {r.plate_id}: time point {r.time!r} is not one of {', '.join(time_points)}")
-              for r in conc[bad_time & ~unknown].itertuples()]
+    found += [
+        Problem(
+            f"{elisa_dir}/{qc.loc[r.plate_id, 'export_file']}",
+            "",
+            "time",
+            r.time,
+            "time_known",
+            "error",
+            f"plate {r.plate_id}: time point {r.time!r} is not one of {', '.join(time_points)}",
+        )
+        for r in conc[bad_time & ~unknown].itertuples()
+    ]
     _settle(found, problems, "ELISA concentrations")
     usable = conc[conc["flag"].fillna("").isin(USABLE_ELISA_FLAGS) & conc["analyte"].isin(units)].copy()
     first_well = usable["wells"].str.split(";").str[0]
     usable["source_file"] = [f"{elisa_dir}/{qc.loc[p, 'export_file']}" for p in usable["plate_id"]]
-    usable["source_line"] = [well_source.loc[(p, w)].split(":", 1)[-1].strip() + f" (well {w})"
-                             for p, w in zip(usable["plate_id"], first_well, strict=True)]
+    usable["source_line"] = [
+        well_source.loc[(p, w)].split(":", 1)[-1].strip() + f" (well {w})"
+        for p, w in zip(usable["plate_id"], first_well, strict=True)
+    ]
     rows = usable.rename(columns={"analyte": "outcome", "concentration": "value"})
     rows["unit"] = rows["outcome"].map(units)
     rows = rows.merge(people[["participant_id", "arm"]], on="participant_id")
@@ -341,12 +444,21 @@ def read_quantified(concentrations: str, wells: str, plate_qc: str, participants
 
     write_csv(schemas.AnalysisData.validate(rows[list(schemas.AnalysisData.to_schema().columns)]), table)
     gaps = conc[~conc["flag"].fillna("").isin(USABLE_ELISA_FLAGS)]
-    write_csv(pd.DataFrame({
-        "participant_id": gaps["participant_id"], "time": gaps["time"], "outcome": gaps["analyte"],
-        "reason": [f"{f} on plate {p} (wells {w})" for f, p, w in zip(gaps["flag"], gaps["plate_id"], gaps["wells"],
-                                                                     strict=True)],
-        "source": [f"{elisa_dir}/{qc.loc[p, 'export_file']}" for p in gaps["plate_id"]],
-    }), missing)
+    write_csv(
+        pd.DataFrame(
+            {
+                "participant_id": gaps["participant_id"],
+                "time": gaps["time"],
+                "outcome": gaps["analyte"],
+                "reason": [
+                    f"{f} on plate {p} (wells {w})"
+                    for f, p, w in zip(gaps["flag"], gaps["plate_id"], gaps["wells"], strict=True)
+                ],
+                "source": [f"{elisa_dir}/{qc.loc[p, 'export_file']}" for p in gaps["plate_id"]],
+            }
+        ),
+        missing,
+    )
 
 
 def plot_plate(plate: str, wells: str, standards: str, curves: str, plate_qc: str, figure: str) -> None:
@@ -359,27 +471,40 @@ def plot_plate(plate: str, wells: str, standards: str, curves: str, plate_qc: st
     write_atomic(figure, svg)
 
 
-def check_published(published: str, descriptives: str, anova: str, baseline: str, baseline_tests: str,
-                    out: dict[str, str]) -> None:
+def check_published(
+    published: str, descriptives: str, anova: str, baseline: str, baseline_tests: str, out: dict[str, str]
+) -> None:
     """Reported vs reproduced, and the internal consistency of the reported numbers."""
     import yaml
 
     from trialflow.published import check_baseline_tests, check_internal_consistency, compare_reported
 
     reported = yaml.safe_load(Path(published).read_text(encoding="utf-8"))
-    compared = compare_reported(reported, read_csv(descriptives), read_csv(anova), read_csv(baseline),
-                                read_csv(baseline_tests))
-    consistency = pd.concat([check_internal_consistency(reported), check_baseline_tests(reported)],
-                            ignore_index=True)
+    compared = compare_reported(
+        reported, read_csv(descriptives), read_csv(anova), read_csv(baseline), read_csv(baseline_tests)
+    )
+    consistency = pd.concat([check_internal_consistency(reported), check_baseline_tests(reported)], ignore_index=True)
     write_csv(compared, out["check"])
     write_csv(consistency, out["consistency"])
     flagged = consistency[consistency["verdict"] != "consistent"]
-    log.info("published check: %d numbers compared, %d differ; %d internal inconsistencies",
-             len(compared), int((compared["verdict"] == "differs").sum()), len(flagged))
+    log.info(
+        "published check: %d numbers compared, %d differ; %d internal inconsistencies",
+        len(compared),
+        int((compared["verdict"] == "differs").sum()),
+        len(flagged),
+    )
 
 
-def write_provenance(raw_dir: str, inputs: list[str], config: dict, outputs: list[str], command: list[str],
-                     data_cutoff: str, repo: str, manifest: str) -> None:
+def write_provenance(
+    raw_dir: str,
+    inputs: list[str],
+    config: dict,
+    outputs: list[str],
+    command: list[str],
+    data_cutoff: str,
+    repo: str,
+    manifest: str,
+) -> None:
     """The provenance manifest: every input and output with its SHA-256, config, code, versions."""
     from trialflow.provenance import build_manifest, write_manifest
 
@@ -400,14 +525,31 @@ def compute_sample_size(settings: dict, table: str) -> None:
     from trialflow.stats.power import sample_size_rm_within_between
 
     result = sample_size_rm_within_between(
-        settings["effect_size_f"], settings["alpha"], settings["power"], settings["groups"],
-        settings["measurements"], settings.get("correlation", 0.5), settings.get("nonsphericity", 1.0))
+        settings["effect_size_f"],
+        settings["alpha"],
+        settings["power"],
+        settings["groups"],
+        settings["measurements"],
+        settings.get("correlation", 0.5),
+        settings.get("nonsphericity", 1.0),
+    )
     write_csv(pd.DataFrame([result]), table)
 
 
-def consort_flow(raw: str, name: str, participants: str, analysis: str, excluded: str, arms: list[dict],
-                 time_points: list[dict], outcomes: list[dict], flow_json: str, flow_csv: str, svg: str,
-                 problems: str) -> None:
+def consort_flow(
+    raw: str,
+    name: str,
+    participants: str,
+    analysis: str,
+    excluded: str,
+    arms: list[dict],
+    time_points: list[dict],
+    outcomes: list[dict],
+    flow_json: str,
+    flow_csv: str,
+    svg: str,
+    problems: str,
+) -> None:
     """The CONSORT participant flow derived from the disposition log and the analysis, as JSON,
     a long table and a vector diagram; inconsistencies are validation errors."""
     from trialflow import consort
@@ -415,11 +557,19 @@ def consort_flow(raw: str, name: str, participants: str, analysis: str, excluded
     disposition, found = consort.read_disposition(raw, name, arms, time_points)
     flow = None
     if not errors_in(found):
-        analysed, exclusions = consort.analysis_from_results(disposition, read_csv(analysis), read_csv(excluded),
-                                                             outcomes)
-        flow, more = consort.derive_flow(disposition, arms, time_points, analysed, outcomes=outcomes,
-                                         analysis_exclusions=exclusions, participants=read_csv(participants),
-                                         name=name)
+        analysed, exclusions = consort.analysis_from_results(
+            disposition, read_csv(analysis), read_csv(excluded), outcomes
+        )
+        flow, more = consort.derive_flow(
+            disposition,
+            arms,
+            time_points,
+            analysed,
+            outcomes=outcomes,
+            analysis_exclusions=exclusions,
+            participants=read_csv(participants),
+            name=name,
+        )
         found += more
     _settle(found, problems, name)
     if flow is None or errors_in(found):
@@ -437,20 +587,37 @@ def tables_docx(config: dict, results: dict[str, str], figures: dict[str, str], 
 
     ctx = build_context(config, results, figures)
     style, arms = ctx["style"], [a["label"] for a in config["arms"]]
-    table2 = [{"group": row["label"], "n": str(row["n"]),
-               **{v["id"]: mean_sd(c["mean"], c["sd"], c["decimals"]) for v, c in zip(config["baseline"], row["cells"],
-                                                                                       strict=True)}}
-              for row in ctx["baseline_rows"]]
+    table2 = [
+        {
+            "group": row["label"],
+            "n": str(row["n"]),
+            **{
+                v["id"]: mean_sd(c["mean"], c["sd"], c["decimals"])
+                for v, c in zip(config["baseline"], row["cells"], strict=True)
+            },
+        }
+        for row in ctx["baseline_rows"]
+    ]
     headers = {"group": "Group", "n": "N", **{v["id"]: v["label"] for v in config["baseline"]}}
     table3 = []
     for o in ctx["outcomes"]:
         for i, t in enumerate(config["time_points"]):
             row = {"variable": o["label"] if i == 0 else "", "time": t["label"]}
-            row |= {a["label"]: mean_sd(o["cells"][(a["id"], t["id"])]["mean"], o["cells"][(a["id"], t["id"])]["sd"],
-                                        o["decimals"]) for a in config["arms"]}
-            row |= {f"p_{k}": (p_value(o["effects"][e]["p"], style) if i == 0 else "")
-                    for k, e in [("time", "time"), ("groups", "group"), ("interaction", "interaction")]}
+            row |= {
+                a["label"]: mean_sd(
+                    o["cells"][(a["id"], t["id"])]["mean"], o["cells"][(a["id"], t["id"])]["sd"], o["decimals"]
+                )
+                for a in config["arms"]
+            }
+            row |= {
+                f"p_{k}": (p_value(o["effects"][e]["p"], style) if i == 0 else "")
+                for k, e in [("time", "time"), ("groups", "group"), ("interaction", "interaction")]
+            }
             table3.append(row)
-        table3.append({f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})"
-                       for k, e in [("time", "time"), ("groups", "group"), ("interaction", "interaction")]})
+        table3.append(
+            {
+                f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})"
+                for k, e in [("time", "time"), ("groups", "group"), ("interaction", "interaction")]
+            }
+        )
     write_tables_docx(table2, table3, docx, date=config["trial"]["data_cutoff"], table2_headers=headers, arms=arms)

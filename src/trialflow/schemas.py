@@ -104,13 +104,20 @@ class PlateMap(pa.DataFrameModel):
     """One plate map after reading: which well holds what (docs/elisa.md section 2)."""
 
     well: Series[str] = pa.Field(str_matches=r"^[A-H](?:[1-9]|1[0-2])$", title="Well", description="A1 to H12.")
-    role: Series[str] = pa.Field(isin=["blank", "standard", "control", "sample"], title="Role",
-                                 description="blank, standard, control or sample.")
+    role: Series[str] = pa.Field(
+        isin=["blank", "standard", "control", "sample"], title="Role", description="blank, standard, control or sample."
+    )
     participant_id: Series[str] = pa.Field(title="Participant ID", description="Samples only; empty otherwise.")
     time: Series[str] = pa.Field(title="Time point", description="Samples only; empty otherwise.")
-    nominal_conc: Series[float] = pa.Field(nullable=True, gt=0, title="Nominal concentration (pg/mL)",
-                                           description="Standards and controls; empty for blanks and samples.")
-    dilution: Series[float] = pa.Field(ge=1, title="Dilution", description="Dilution factor in the well; 1 for standards and blanks.")
+    nominal_conc: Series[float] = pa.Field(
+        nullable=True,
+        gt=0,
+        title="Nominal concentration (pg/mL)",
+        description="Standards and controls; empty for blanks and samples.",
+    )
+    dilution: Series[float] = pa.Field(
+        ge=1, title="Dilution", description="Dilution factor in the well; 1 for standards and blanks."
+    )
     replicate_group: Series[str] = pa.Field(title="Replicate group", description="Wells averaged together.")
     map_line: Series[int] = pa.Field(ge=2, title="Map line", description="Line of the well in the plate-map file.")
 
@@ -137,17 +144,30 @@ class PlateWells(pa.DataFrameModel):
     plate_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Plate", description="Plate id from the manifest.")
     analyte: Series[str] = pa.Field(title="Analyte", description="Analyte of the plate.")
     well: Series[str] = pa.Field(str_matches=r"^[A-H](?:[1-9]|1[0-2])$", title="Well", description="A1 to H12.")
-    role: Series[str] = pa.Field(isin=["blank", "standard", "control", "sample", "unused"], title="Role",
-                                 description="From the plate map; wells the map does not name are unused.")
+    role: Series[str] = pa.Field(
+        isin=["blank", "standard", "control", "sample", "unused"],
+        title="Role",
+        description="From the plate map; wells the map does not name are unused.",
+    )
     participant_id: Series[str] = pa.Field(nullable=True, title="Participant ID", description="Samples only.")
     time: Series[str] = pa.Field(nullable=True, title="Time point", description="Samples only.")
-    nominal_conc: Series[float] = pa.Field(nullable=True, ge=0, title="Nominal concentration (pg/mL)",
-                                           description="Standards and controls only.")
-    dilution: Series[float] = pa.Field(nullable=True, ge=1, title="Dilution", description="Dilution factor in the well.")
-    od: Series[float] = pa.Field(nullable=True, title="OD", description="450 nm minus the reference wavelength when read; NaN with a flag.")
-    flag: Series[str] = pa.Field(nullable=True, title="Well flag",
-                                 description="Reader sentinel (saturated, not_determined, ...), curve flag or excluded; empty when usable.")
-    source: Series[str] = pa.Field(title="Source", description="Export file and line/column or Sheet!cell of the reading.")
+    nominal_conc: Series[float] = pa.Field(
+        nullable=True, ge=0, title="Nominal concentration (pg/mL)", description="Standards and controls only."
+    )
+    dilution: Series[float] = pa.Field(
+        nullable=True, ge=1, title="Dilution", description="Dilution factor in the well."
+    )
+    od: Series[float] = pa.Field(
+        nullable=True, title="OD", description="450 nm minus the reference wavelength when read; NaN with a flag."
+    )
+    flag: Series[str] = pa.Field(
+        nullable=True,
+        title="Well flag",
+        description="Reader sentinel (saturated, not_determined, ...), curve flag or excluded; empty when usable.",
+    )
+    source: Series[str] = pa.Field(
+        title="Source", description="Export file and line/column or Sheet!cell of the reading."
+    )
 
     class Config:
         strict = "filter"  # the reading and fit columns beyond these are documented in docs/elisa.md
@@ -158,12 +178,17 @@ class PlateWells(pa.DataFrameModel):
 class FunctionalValues(pa.DataFrameModel):
     """Functional-test values as read from a REDCap export or long CSV, before outcome definitions apply."""
 
-    participant_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Participant ID", description="REDCap record id.")
+    participant_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, title="Participant ID", description="REDCap record id."
+    )
     time: Series[str] = pa.Field(title="Time point", description="Mapped from the REDCap event.")
     field: Series[str] = pa.Field(title="Field", description="REDCap field or test name.")
-    value: Series[float] = pa.Field(nullable=True, title="Value", description="NaN exactly when missing_reason says why.")
-    missing_reason: Series[str] = pa.Field(nullable=True, title="Missing reason",
-                                           description="REDCap missing-data code in words, or empty.")
+    value: Series[float] = pa.Field(
+        nullable=True, title="Value", description="NaN exactly when missing_reason says why."
+    )
+    missing_reason: Series[str] = pa.Field(
+        nullable=True, title="Missing reason", description="REDCap missing-data code in words, or empty."
+    )
     source_file: Series[str] = pa.Field(title="Source file", description="Export file.")
     source_line: Series[str] = pa.Field(title="Source line", description="Line of the record in the export.")
     source_column: Series[str] = pa.Field(title="Source column", description="Column of the field in the export.")

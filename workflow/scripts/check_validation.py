@@ -4,6 +4,9 @@ from trialflow import pipeline
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 pipeline.run_logged(
-    sm.log[0], pipeline.check_validation, validation=sm.input.validation, on_error=sm.params.on_error,
+    sm.log[0],
+    pipeline.check_validation,
+    validation=sm.input.validation,
+    on_error=sm.params.on_error,
     flag=sm.output.flag,
 )

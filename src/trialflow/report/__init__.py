@@ -78,8 +78,13 @@ class RestrictedFetcher(URLFetcher):
         )
 
 
-def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path] = (), attachments: dict[str, str] | None = None,
-              created: str | None = None) -> bytes:
+def write_pdf(
+    html: str,
+    out_pdf: str | Path,
+    allowed_dirs: list[Path] = (),
+    attachments: dict[str, str] | None = None,
+    created: str | None = None,
+) -> bytes:
     """Render ``html`` to PDF bytes (and write them atomically to ``out_pdf``).
 
     With ``attachments`` (name -> file) the PDF is PDF/A-3b with those files embedded
@@ -91,12 +96,20 @@ def write_pdf(html: str, out_pdf: str | Path, allowed_dirs: list[Path] = (), att
     doc = weasyprint.HTML(string=html, base_url=PACKAGE_DIR.as_uri() + "/", url_fetcher=fetcher)
     options = {}
     if attachments is not None:
-        when = datetime.datetime.fromisoformat(created or "2000-01-01").replace(tzinfo=datetime.timezone.utc)
+        when = datetime.datetime.fromisoformat(created or "2000-01-01").replace(tzinfo=datetime.UTC)
         options = {
             "pdf_variant": "pdf/a-3b",
-            "attachments": [weasyprint.Attachment(string=Path(path).read_bytes(), name=name, description=name,
-                                                  relationship="Data", created=when, modified=when)
-                            for name, path in sorted(attachments.items())],
+            "attachments": [
+                weasyprint.Attachment(
+                    string=Path(path).read_bytes(),
+                    name=name,
+                    description=name,
+                    relationship="Data",
+                    created=when,
+                    modified=when,
+                )
+                for name, path in sorted(attachments.items())
+            ],
         }
     pdf = doc.write_pdf(**options)
     if fetcher.refused:  # refused inside an SVG image: WeasyPrint logged it and drew on; the render still fails

@@ -38,15 +38,31 @@ CHECKLIST = [
     ("28", "Harms", "harms"),
     ("–", "Reported vs reproduced (audit)", "published"),
 ]
-CHECKLIST_NAMES = {"design": "Trial design and interventions", "eligibility": "Eligibility",
-                   "interventions": "Intervention and Table 1", "outcomes": "Table 3 and Table 4",
-                   "sample-size": "Sample size", "randomisation": "Randomisation", "blinding": "Blinding",
-                   "methods": "Statistical methods", "recruitment": "Recruitment", "participants": "Table 2",
-                   "estimation": "Table 6", "appendix": "Appendix", "harms": "Harms",
-                   "published": "Reported vs reproduced", "flow": "Figure: participant flow"}
+CHECKLIST_NAMES = {
+    "design": "Trial design and interventions",
+    "eligibility": "Eligibility",
+    "interventions": "Intervention and Table 1",
+    "outcomes": "Table 3 and Table 4",
+    "sample-size": "Sample size",
+    "randomisation": "Randomisation",
+    "blinding": "Blinding",
+    "methods": "Statistical methods",
+    "recruitment": "Recruitment",
+    "participants": "Table 2",
+    "estimation": "Table 6",
+    "appendix": "Appendix",
+    "harms": "Harms",
+    "published": "Reported vs reproduced",
+    "flow": "Figure: participant flow",
+}
 
-DOMAIN_TITLES = {"biomarker": "Serum biomarkers", "strength": "Strength", "mobility": "Mobility",
-                 "fatigue": "Fatigue", "disability": "Disability"}
+DOMAIN_TITLES = {
+    "biomarker": "Serum biomarkers",
+    "strength": "Strength",
+    "mobility": "Mobility",
+    "fatigue": "Fatigue",
+    "disability": "Disability",
+}
 EFFECT_WORDS = {
     "time": "the main effect of time",
     "group": "the main effect of group",
@@ -105,13 +121,19 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
     exclusions = []
     for pid, rows in excluded.groupby("participant_id", sort=True):
         labels = {o["id"]: o["label"] for o in outcomes}
-        exclusions.append({
-            "id": pid, "arm": arm_label.get(rows["arm"].iloc[0], rows["arm"].iloc[0]),
-            "outcomes": [labels.get(o, o) for o in rows["outcome"]],
-            "reasons": sorted(set(rows["reason"])),
-        })
-    validation = (pd.read_csv(results["validation"], dtype=str, keep_default_na=False)
-                  if "validation" in results else pd.DataFrame(columns=["severity"]))
+        exclusions.append(
+            {
+                "id": pid,
+                "arm": arm_label.get(rows["arm"].iloc[0], rows["arm"].iloc[0]),
+                "outcomes": [labels.get(o, o) for o in rows["outcome"]],
+                "reasons": sorted(set(rows["reason"])),
+            }
+        )
+    validation = (
+        pd.read_csv(results["validation"], dtype=str, keep_default_na=False)
+        if "validation" in results
+        else pd.DataFrame(columns=["severity"])
+    )
     warnings = validation[validation["severity"] == "warning"].fillna("").to_dict("records")
     rejected = validation[validation["severity"] == "error"].fillna("").to_dict("records")
 
@@ -123,9 +145,15 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
             for arm in arms[1:]:
                 key = (o["id"], arm["id"])
                 if (*key, "difference_in_change") in e:
-                    est_rows.append({"outcome": o, "arm": arm["label"],
-                                     "dic": e[(*key, "difference_in_change")], "g": e[(*key, "hedges_g")],
-                                     "ancova": e[(*key, "ancova_difference")]})
+                    est_rows.append(
+                        {
+                            "outcome": o,
+                            "arm": arm["label"],
+                            "dic": e[(*key, "difference_in_change")],
+                            "g": e[(*key, "hedges_g")],
+                            "ancova": e[(*key, "ancova_difference")],
+                        }
+                    )
     lmm = read_csv(results["lmm_tests"]).to_dict("records") if "lmm_tests" in results else []
     sample_size = read_csv(results["sample_size"]).iloc[0].to_dict() if "sample_size" in results else None
 
@@ -134,7 +162,8 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         check = read_csv(results["published_check"])
         consistency = read_csv(results["published_consistency"])
         published = {
-            "n": len(check), "n_match": int((check["verdict"] == "match").sum()),
+            "n": len(check),
+            "n_match": int((check["verdict"] == "match").sum()),
             "differs": check[check["verdict"] != "match"].fillna("").to_dict("records"),
             "flags": consistency[consistency["verdict"] != "consistent"].fillna("").to_dict("records"),
             "n_checks": len(consistency),

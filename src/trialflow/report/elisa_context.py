@@ -24,12 +24,15 @@ def build_elisa_context(tables: dict[str, str], figures: dict[str, str] | None =
     plates = []
     for row in qc.fillna({"reasons": "", "kit_lot": ""}).to_dict("records"):
         pid = row["plate_id"]
-        plates.append(row | {
-            "standards": standards[standards["plate_id"] == pid].to_dict("records"),
-            "controls": controls[controls["plate_id"] == pid].to_dict("records"),
-            "flagged": flagged[flagged["plate_id"] == pid].to_dict("records"),
-            "figure": svg_data_uri(figures[pid]) if figures and pid in figures else None,
-        })
+        plates.append(
+            row
+            | {
+                "standards": standards[standards["plate_id"] == pid].to_dict("records"),
+                "controls": controls[controls["plate_id"] == pid].to_dict("records"),
+                "flagged": flagged[flagged["plate_id"] == pid].to_dict("records"),
+                "figure": svg_data_uri(figures[pid]) if figures and pid in figures else None,
+            }
+        )
     failed = qc[qc["verdict"] != "pass"]["plate_id"].tolist()
     return {
         "plates": plates,
@@ -51,6 +54,15 @@ def _censored_then_reassayed(wells: pd.DataFrame, conc: pd.DataFrame) -> list[di
     ):
         chosen = reported.get((pid, time, analyte))
         if chosen is not None and chosen != plate:
-            rows.append({"participant_id": pid, "time": time, "analyte": analyte, "plate_id": plate,
-                         "dilution": dilution, "wells": ";".join(g["well"]), "reported_plate": chosen})
+            rows.append(
+                {
+                    "participant_id": pid,
+                    "time": time,
+                    "analyte": analyte,
+                    "plate_id": plate,
+                    "dilution": dilution,
+                    "wells": ";".join(g["well"]),
+                    "reported_plate": chosen,
+                }
+            )
     return rows
