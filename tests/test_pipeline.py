@@ -104,7 +104,7 @@ def test_changing_the_redcap_export_reruns_only_what_depends_on_it(run):
     jobs = set(re.findall(r"^rule (\w+):", dry.stdout, flags=re.M))
     assert jobs == {"read_functional", "build_analysis_data", "collect_validation", "analyse_outcomes",
                     "plot_outcome", "estimate_effects", "check_validation", "check_published", "render_report",
-                    "consort_flow", "tables_docx", "write_provenance", "all"}
+                    "read_disposition", "consort_flow", "tables_docx", "write_provenance", "all"}
 
 
 def test_snakemake_lint_reports_only_the_conda_environment_lint():
@@ -236,3 +236,27 @@ def test_tables_docx_and_flow_diagram_come_from_the_run(run):
     flow = pd.read_csv(run["dir"] / "results/consort/flow.csv")
     assert "Assessed for eligibility (n=45)" in (run["dir"] / "results/figures/consort_flow.svg").read_text()
     assert len(flow) > 0
+
+
+def test_bad_disposition_log_stops_at_the_gate_before_any_analysis(run, tmp_path):
+    workdir = tmp_path / "trial"
+    shutil.copytree(ROOT / "raw" / "demo", workdir / "raw" / "demo")
+    shutil.copy(ROOT / "config.yaml", workdir / "config.yaml")
+    log = workdir / "raw/demo/disposition.csv"
+    lines = log.read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines):  # MS003 randomised to the other arm in the log only
+        cells = line.split(",")
+        if cells[1] == "MS003":
+            cells[5] = "training" if cells[5] == "control" else "control"
+            lines[i] = ",".join(cells)
+    log.write_text("".join(lines))
+    result = snakemake(workdir)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "input error(s); nothing was analysed (on_error: stop)" in out
+    assert "participant 'MS003' is randomised to 'training' in the disposition log" in out
+    validation = pd.read_csv(workdir / "results/qc/validation.csv", dtype=str, keep_default_na=False)
+    assert "arm_agrees" in set(validation["rule"])
+    assert not (workdir / "results/stats").exists() or not any((workdir / "results/stats").glob("anova.csv"))
+    assert not (workdir / "results/consort/flow.json").exists()
+    assert not (workdir / "reports").exists()

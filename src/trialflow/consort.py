@@ -406,6 +406,76 @@ def analysis_from_results(
     return analysed, pd.DataFrame(rows, columns=["outcome", "participant_id", "arm", "reason"])
 
 
+def analysis_exclusions(analysis: pd.DataFrame, outcomes: Items, time_points: Items) -> pd.DataFrame:
+    """Who the analysis will leave out, before it runs: per outcome, the participants in the
+    analysis data set without a value at every time point (as the ANOVA excludes them).
+
+    Returns a frame (outcome, participant_id, reason) shaped like ``results/stats/excluded.csv``,
+    for :func:`analysis_from_results` at the validation gate.
+    """
+    from trialflow.stats.anova import complete_cases
+
+    times = [t for t, _ in _ids_labels(time_points)]
+    frames = []
+    for oid, _ in _ids_labels(outcomes):
+        rows = analysis[analysis["outcome"].astype(str) == oid]
+        if rows.empty:
+            continue
+        _, excluded = complete_cases(rows, "value", "time", "participant_id", levels=times)
+        frames.append(excluded.assign(outcome=oid)[["outcome", "participant_id", "reason"]])
+    columns = ["outcome", "participant_id", "reason"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def cross_check(
+    disposition: pd.DataFrame,
+    participants: pd.DataFrame,
+    analysis: pd.DataFrame,
+    arms: Items,
+    time_points: Items,
+    outcomes: Items,
+    name: str = "disposition log",
+) -> list[Problem]:
+    """Every cross-check of the flow, run at the validation gate, before any analysis.
+
+    The log's counts are checked against the participants file and against the analysis data
+    set, counting as analysed whoever has a value at every time point (the ANOVA's rule), so
+    an inconsistency such as "analysed > followed up" stops the run before the analysis, not
+    after it. Same rules and messages as :func:`derive_flow` (``docs/consort.md``).
+    """
+    analysed, exclusions = analysis_from_results(
+        disposition, analysis, analysis_exclusions(analysis, outcomes, time_points), outcomes
+    )
+    _, problems = derive_flow(
+        disposition,
+        arms,
+        time_points,
+        analysed,
+        outcomes=outcomes,
+        analysis_exclusions=exclusions,
+        participants=participants,
+        name=name,
+    )
+    return problems
+
+
+def read_disposition_table(path: str | Path, time_points: Items) -> pd.DataFrame:
+    """The accepted log as written to ``results/data/disposition.csv``, typed again as
+    :func:`read_disposition` returns it (flags True/False, NA where not randomised)."""
+    attended = [attended_column(t) for t, _ in _ids_labels(time_points)]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    flags = {"True": True, "False": False, "": None}
+    records = []
+    for row in frame.to_dict("records"):
+        for c in ["eligible", "declined", "randomised", "received_allocated", "discontinued", "lost_to_follow_up"]:
+            row[c] = flags[row[c]]
+        for c in attended:
+            row[c] = flags[row[c]]
+        row["source_line"] = int(row["source_line"])
+        records.append(row)
+    return _typed(records, attended)
+
+
 def derive_flow(
     disposition: pd.DataFrame,
     arms: Items,

@@ -197,18 +197,37 @@ def collect_validation(problem_files: list[str], balance_files: list[str], out: 
     write_csv(pd.concat([read_csv(p) for p in balance_files], ignore_index=True), balance)
 
 
-def check_validation(validation: str, on_error: str, flag: str, shown: int = 10) -> None:
+def check_validation(
+    validation: str, on_error: str, flag: str, shown: int = 10, blocking: list[str] | None = None
+) -> None:
     """The run's policy on input errors.
 
     ``stop``: any error ends the run here, before any analysis, with a summary of the first
     problems; previous results and reports stay as they were. ``quarantine``: the analysis goes
     on without the rejected rows, which the report lists. Warnings never stop a run.
+
+    ``blocking`` names problem files whose errors stop the run under either policy: the
+    disposition log's, because the CONSORT flow must count every person assessed and its
+    cross-checks are counts, not rows that could be left out (docs/consort.md).
     """
     table = pd.read_csv(validation, dtype=str, keep_default_na=False)
     errors = table[table["severity"] == "error"]
     if len(errors) and on_error == "stop":
         lines = [f"{len(errors)} input error(s); nothing was analysed (on_error: stop). First problems:"]
         lines += [f"  - {_describe(r)}" for r in errors.head(shown).to_dict("records")]
+        lines.append(f"Every problem, with file, line, column, value and rule: {validation}")
+        raise InputError([], message="\n".join(lines))
+    held = pd.concat(
+        [pd.read_csv(p, dtype=str, keep_default_na=False) for p in blocking or []] + [table.iloc[:0]],
+        ignore_index=True,
+    )
+    held = held[held["severity"] == "error"]
+    if len(held):
+        lines = [
+            f"{len(held)} error(s) in the disposition log or its cross-checks cannot be quarantined: the CONSORT "
+            "flow must account for every person assessed. Nothing was analysed. First problems:"
+        ]
+        lines += [f"  - {_describe(r)}" for r in held.head(shown).to_dict("records")]
         lines.append(f"Every problem, with file, line, column, value and rule: {validation}")
         raise InputError([], message="\n".join(lines))
     if len(errors):
@@ -536,8 +555,37 @@ def compute_sample_size(settings: dict, table: str) -> None:
     write_csv(pd.DataFrame([result]), table)
 
 
-def consort_flow(
+def read_disposition(
     raw: str,
+    name: str,
+    participants: str,
+    analysis: str,
+    arms: list[dict],
+    time_points: list[dict],
+    outcomes: list[dict],
+    table: str,
+    problems: str,
+    balance: str,
+) -> None:
+    """Validate the disposition log row by row and cross-check its counts against the
+    participants file and the analysis data set, at the validation gate: every problem goes to
+    validation.csv before anything is analysed (docs/consort.md). The cross-checks run on a log
+    whose rows all pass; the row balance counts the log's own rows."""
+    from trialflow import consort
+
+    disposition, found = consort.read_disposition(raw, name, arms, time_points)
+    checks = []
+    if not errors_in(found):
+        checks = consort.cross_check(
+            disposition, read_csv(participants), read_csv(analysis), arms, time_points, outcomes, name
+        )
+    write_csv(disposition, table)
+    _settle(found + checks, problems, name)
+    write_balance(raw, name, len(disposition), found, balance)
+
+
+def consort_flow(
+    disposition: str,
     name: str,
     participants: str,
     analysis: str,
@@ -548,31 +596,25 @@ def consort_flow(
     flow_json: str,
     flow_csv: str,
     svg: str,
-    problems: str,
 ) -> None:
-    """The CONSORT participant flow derived from the disposition log and the analysis, as JSON,
-    a long table and a vector diagram; inconsistencies are validation errors."""
+    """The CONSORT participant flow derived from the validated disposition log and the
+    analysis, as JSON, a long table and a vector diagram. Its cross-checks already passed at the
+    validation gate; should one fail here all the same, the step stops."""
     from trialflow import consort
 
-    disposition, found = consort.read_disposition(raw, name, arms, time_points)
-    flow = None
-    if not errors_in(found):
-        analysed, exclusions = consort.analysis_from_results(
-            disposition, read_csv(analysis), read_csv(excluded), outcomes
-        )
-        flow, more = consort.derive_flow(
-            disposition,
-            arms,
-            time_points,
-            analysed,
-            outcomes=outcomes,
-            analysis_exclusions=exclusions,
-            participants=read_csv(participants),
-            name=name,
-        )
-        found += more
-    _settle(found, problems, name)
-    if flow is None or errors_in(found):
+    log_table = consort.read_disposition_table(disposition, time_points)
+    analysed, exclusions = consort.analysis_from_results(log_table, read_csv(analysis), read_csv(excluded), outcomes)
+    flow, found = consort.derive_flow(
+        log_table,
+        arms,
+        time_points,
+        analysed,
+        outcomes=outcomes,
+        analysis_exclusions=exclusions,
+        participants=read_csv(participants),
+        name=name,
+    )
+    if errors_in(found):
         raise InputError(errors_in(found))
     write_atomic(flow_json, consort.flow_json(flow))
     write_csv(consort.flow_frame(flow), flow_csv)

@@ -99,7 +99,14 @@ def problem_files():
         files.append("results/qc/elisa_problems.csv")
     if FUNCTIONAL:
         files.append("results/qc/functional_problems.csv")
+    if DISPOSITION:
+        files.append("results/qc/disposition_problems.csv")
     return files
+
+
+def blocking_problem_files():
+    """Problem files whose errors stop the run even with on_error: quarantine (docs/consort.md)."""
+    return ["results/qc/disposition_problems.csv"] if DISPOSITION else []
 
 
 def balance_files():
@@ -109,6 +116,8 @@ def balance_files():
         files.append("results/qc/concentrations_balance.csv")
     if FUNCTIONAL:
         files.append("results/qc/functional_balance.csv")
+    if DISPOSITION:
+        files.append("results/qc/disposition_balance.csv")
     return files
 
 
@@ -190,7 +199,7 @@ def provenance_outputs():
     if PUBLISHED:
         files += [*rules.check_published.output]
     if DISPOSITION:
-        files += [*rules.consort_flow.output]
+        files += [*rules.read_disposition.output, *rules.consort_flow.output]
     files += [*rules.tables_docx.output]
     if "sample_size" in config:
         files += [*rules.compute_sample_size.output]

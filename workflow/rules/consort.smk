@@ -1,11 +1,32 @@
-# CONSORT: participant flow from the disposition log; the paper's tables as DOCX.
+# CONSORT: the disposition log (checked at the validation gate), the participant flow; the paper's tables as DOCX.
 
 
 if DISPOSITION:
 
-    rule consort_flow:
+    rule read_disposition:
         input:
             raw=raw_file("disposition"),
+            participants=rules.read_participants.output.table,
+            analysis=rules.build_analysis_data.output.data,
+        output:
+            table="results/data/disposition.csv",
+            problems="results/qc/disposition_problems.csv",
+            balance="results/qc/disposition_balance.csv",
+        log:
+            f"{LOGS}/read_disposition.log",
+        params:
+            code=CODE,
+            name=config["inputs"].get("disposition", ""),
+            arms=config["arms"],
+            time_points=config["time_points"],
+            outcomes=config["outcomes"],
+        script:
+            "../scripts/read_disposition.py"
+
+
+    rule consort_flow:
+        input:
+            disposition=rules.read_disposition.output.table,
             participants=rules.read_participants.output.table,
             analysis=rules.build_analysis_data.output.data,
             excluded=rules.analyse_outcomes.output.excluded,
@@ -13,7 +34,6 @@ if DISPOSITION:
             flow_json="results/consort/flow.json",
             flow_csv="results/consort/flow.csv",
             svg="results/figures/consort_flow.svg",
-            problems="results/qc/disposition_problems.csv",
         log:
             f"{LOGS}/consort_flow.log",
         params:

@@ -94,6 +94,7 @@ rule collect_validation:
 rule check_validation:
     input:
         validation=rules.collect_validation.output.table,
+        blocking=blocking_problem_files(),
     output:
         flag="results/qc/validation_passed.txt",
     log:

@@ -9,4 +9,5 @@ pipeline.run_logged(
     validation=sm.input.validation,
     on_error=sm.params.on_error,
     flag=sm.output.flag,
+    blocking=list(sm.input.blocking),
 )

@@ -1,4 +1,4 @@
-"""Rule consort_flow: the CONSORT participant flow from the disposition log (JSON, CSV, SVG)."""
+"""Rule consort_flow: the CONSORT participant flow from the validated disposition log (JSON, CSV, SVG)."""
 
 from trialflow import pipeline
 
@@ -6,7 +6,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 pipeline.run_logged(
     sm.log[0],
     pipeline.consort_flow,
-    raw=sm.input.raw,
+    disposition=sm.input.disposition,
     name=sm.params.name,
     participants=sm.input.participants,
     analysis=sm.input.analysis,
@@ -17,5 +17,4 @@ pipeline.run_logged(
     flow_json=sm.output.flow_json,
     flow_csv=sm.output.flow_csv,
     svg=sm.output.svg,
-    problems=sm.output.problems,
 )
