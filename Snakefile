@@ -17,6 +17,7 @@ include: "workflow/rules/elisa.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/consort.smk"
+include: "workflow/rules/harms.smk"
 include: "workflow/rules/provenance.smk"
 
 

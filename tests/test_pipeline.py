@@ -238,6 +238,20 @@ def test_tables_docx_and_flow_diagram_come_from_the_run(run):
     assert len(flow) > 0
 
 
+def test_harms_table_from_the_adverse_events_file(run):
+    harms = pd.read_csv(run["dir"] / "results/stats/harms.csv").set_index(["arm", "measure"])
+    assert harms.loc[("training", "any"), ["participants", "events", "denominator"]].tolist() == [6, 7, 15]
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(run["dir"] / "reports/demo-ms-combined-training/report.pdf").pages
+    )
+    text = re.sub(r"[ \t]+", " ", text)
+    assert "Table 7. Adverse events per group" in text
+    assert "Multiple sclerosis relapse 1 (6.7) 1 0 (0.0) 0" in text
+    balance = pd.read_csv(run["dir"] / "results/qc/row_balance.csv").set_index("file")
+    assert balance.loc["adverse_events.csv", ["rows_read", "rows_accepted", "rows_rejected"]].tolist() == [9, 9, 0]
+    assert balance.loc["disposition.csv", ["rows_read", "rows_accepted", "rows_rejected"]].tolist() == [45, 45, 0]
+
+
 def test_bad_disposition_log_stops_at_the_gate_before_any_analysis(run, tmp_path):
     workdir = tmp_path / "trial"
     shutil.copytree(ROOT / "raw" / "demo", workdir / "raw" / "demo")

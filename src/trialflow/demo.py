@@ -183,7 +183,8 @@ def _write(path: Path, rows: list[dict], formats: dict[str, str]) -> None:
 
 
 def write_demo_trial(out_dir: str | Path, seed: int = 20251) -> None:
-    """Write the demo trial's raw files (participants, concentrations, REDCap export) into ``out_dir``."""
+    """Write the demo trial's raw files (participants, concentrations, REDCap export, plates,
+    disposition log, adverse events) into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -198,6 +199,9 @@ def write_demo_trial(out_dir: str | Path, seed: int = 20251) -> None:
     from trialflow.consort import write_demo_disposition  # a plausible screening log: 45 assessed
 
     write_demo_disposition(out / "participants.csv", out / "disposition.csv", seed=2025)
+    from trialflow.harms import write_demo_adverse_events  # invented: the paper reports no harms
+
+    write_demo_adverse_events(out / "participants.csv", out / "adverse_events.csv", seed=2025)
 
 
 # Flagged and censored examples the ELISA QC must show (chosen in trialflow.elisa.demo).

@@ -663,3 +663,35 @@ def tables_docx(config: dict, results: dict[str, str], figures: dict[str, str], 
             }
         )
     write_tables_docx(table2, table3, docx, date=config["trial"]["data_cutoff"], table2_headers=headers, arms=arms)
+
+
+def read_adverse_events(
+    raw: str,
+    name: str,
+    participants: str,
+    start_date: str | None,
+    data_cutoff: str | None,
+    table: str,
+    problems: str,
+    balance: str,
+) -> None:
+    """Validate the adverse-events file against the participants and the trial period; write the
+    accepted events, the problems and the row balance."""
+    from trialflow.harms import read_adverse_events as read_events
+
+    accepted, found = read_events(raw, name, read_csv(participants), start_date or None, data_cutoff or None)
+    write_csv(accepted, table)
+    _settle(found, problems, name)
+    write_balance(raw, name, len(accepted), found, balance)
+    log.info("%s: %d adverse events accepted", name, len(accepted))
+
+
+def summarise_harms(events: str, participants: str, arms: list[str], table: str, by_term: str) -> None:
+    """Participants with events and numbers of events per arm: by kind of harm and by event term."""
+    from trialflow import schemas
+    from trialflow.stats.harms import harms_by_term
+    from trialflow.stats.harms import summarise_harms as summarise
+
+    ev, people = read_csv(events), read_csv(participants)
+    write_csv(schemas.Harms.validate(summarise(ev, people, arms)), table)
+    write_csv(schemas.HarmsByTerm.validate(harms_by_term(ev, people, arms)), by_term)

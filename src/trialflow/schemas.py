@@ -204,6 +204,117 @@ class FunctionalValues(pa.DataFrameModel):
         return df["value"].isna() == (df["missing_reason"].fillna("") != "")
 
 
+SEVERITIES = ["mild", "moderate", "severe"]
+RELATEDNESS = ["unrelated", "unlikely", "possible", "probable", "definite"]
+RELATED = ["possible", "probable", "definite"]  # "related to the intervention" in the harms table
+AE_OUTCOMES = ["recovered", "recovering", "not recovered", "recovered with sequelae", "fatal", "unknown"]
+
+
+class AdverseEvents(pa.DataFrameModel):
+    """One row per adverse event (harms, CONSORT 2025 item 28), as read from the adverse-events file."""
+
+    participant_id: Series[str] = pa.Field(
+        str_matches=ID_PATTERN, title="Participant ID", description="As in the participants file (randomised)."
+    )
+    event_term: Series[str] = pa.Field(
+        str_length={"min_value": 1},
+        title="Event term",
+        description="What happened, e.g. a MedDRA preferred term; events are grouped by this text exactly as written.",
+    )
+    start_date: Series[str] = pa.Field(
+        str_matches=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        title="Start date",
+        description="Onset, ISO 8601 (YYYY-MM-DD); within the trial period (trial.start_date to trial.data_cutoff) when configured.",
+    )
+    severity: Series[str] = pa.Field(
+        isin=SEVERITIES,
+        title="Severity",
+        description="mild (no interference with daily activity), moderate (some interference), severe (prevents daily activity).",
+    )
+    serious: Series[str] = pa.Field(
+        isin=["yes", "no"],
+        title="Serious",
+        description="yes: death, life-threatening, hospitalisation, disability or other important medical event (ICH E2A).",
+    )
+    relatedness: Series[str] = pa.Field(
+        isin=RELATEDNESS,
+        title="Related to the intervention",
+        description="unrelated, unlikely, possible, probable or definite; possible, probable and definite count as related.",
+    )
+    outcome: Series[str] = pa.Field(
+        isin=AE_OUTCOMES,
+        title="Outcome",
+        description="recovered, recovering, not recovered, recovered with sequelae, fatal or unknown.",
+    )
+    led_to_discontinuation: Series[str] = pa.Field(
+        isin=["yes", "no"],
+        title="Led to discontinuation",
+        description="yes if the event made the participant stop the allocated intervention.",
+    )
+    source_file: Series[str] = _source_fields()[0]
+    source_line: Series[int] = _source_fields()[1]
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["participant_id", "event_term", "start_date"]
+
+    @pa.dataframe_check
+    def fatal_is_serious(cls, df: pd.DataFrame) -> Series[bool]:
+        """An event with a fatal outcome is serious (ICH E2A)."""
+        return (df["outcome"] != "fatal") | (df["serious"] == "yes")
+
+
+class Harms(pa.DataFrameModel):
+    """``results/stats/harms.csv``: participants and events per arm and harms measure."""
+
+    arm: Series[str] = pa.Field(title="Arm", description="Arm id.")
+    measure: Series[str] = pa.Field(
+        isin=["any", "serious", "severe", "related", "led_to_discontinuation", "fatal"],
+        title="Measure",
+        description="any event; serious; severe; related (possible, probable, definite); led to discontinuation; fatal.",
+    )
+    participants: Series[int] = pa.Field(
+        ge=0, title="Participants", description="Participants with at least one such event."
+    )
+    events: Series[int] = pa.Field(ge=0, title="Events", description="Number of such events.")
+    denominator: Series[int] = pa.Field(ge=0, title="Randomised", description="Participants randomised to the arm.")
+    percent: Series[float] = pa.Field(
+        nullable=True,
+        ge=0,
+        le=100,
+        title="Percent",
+        description="100 × participants / denominator, unrounded; empty if none randomised.",
+    )
+
+    class Config:
+        strict = True
+        unique = ["arm", "measure"]
+
+
+class HarmsByTerm(pa.DataFrameModel):
+    """``results/stats/harms_by_term.csv``: participants and events per event term and arm."""
+
+    event_term: Series[str] = pa.Field(title="Event term", description="As written in the adverse-events file.")
+    arm: Series[str] = pa.Field(title="Arm", description="Arm id.")
+    participants: Series[int] = pa.Field(
+        ge=0, title="Participants", description="Participants with at least one event of the term."
+    )
+    events: Series[int] = pa.Field(ge=0, title="Events", description="Number of events of the term.")
+    denominator: Series[int] = pa.Field(ge=0, title="Randomised", description="Participants randomised to the arm.")
+    percent: Series[float] = pa.Field(
+        nullable=True,
+        ge=0,
+        le=100,
+        title="Percent",
+        description="100 × participants / denominator, unrounded; empty if none randomised.",
+    )
+
+    class Config:
+        strict = True
+        unique = ["event_term", "arm"]
+
+
 class Descriptives(pa.DataFrameModel):
     """``results/stats/descriptives.csv``: n, mean and SD per outcome × arm × time."""
 

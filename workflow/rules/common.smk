@@ -18,6 +18,7 @@ OUTCOMES = {o["id"]: o for o in config["outcomes"]}
 FUNCTIONAL = "functional_redcap" in config["inputs"]
 PUBLISHED = "published" in config["inputs"]
 DISPOSITION = "disposition" in config["inputs"]
+HARMS = "adverse_events" in config["inputs"]
 ELISA = "elisa" in config
 ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
 ELISA_DIR = Path(config["elisa"]["manifest"]).parent.as_posix() if ELISA else ""
@@ -101,6 +102,8 @@ def problem_files():
         files.append("results/qc/functional_problems.csv")
     if DISPOSITION:
         files.append("results/qc/disposition_problems.csv")
+    if HARMS:
+        files.append("results/qc/adverse_events_problems.csv")
     return files
 
 
@@ -118,6 +121,8 @@ def balance_files():
         files.append("results/qc/functional_balance.csv")
     if DISPOSITION:
         files.append("results/qc/disposition_balance.csv")
+    if HARMS:
+        files.append("results/qc/adverse_events_balance.csv")
     return files
 
 
@@ -150,6 +155,8 @@ def report_inputs(wildcards):
         inputs["consort"] = "results/figures/consort_flow.svg"
     if "sample_size" in config:
         inputs["sample_size"] = "results/stats/sample_size.csv"
+    if HARMS:
+        inputs |= {"harms": "results/stats/harms.csv", "harms_by_term": "results/stats/harms_by_term.csv"}
     if PUBLISHED:
         inputs |= {"published_check": "results/qc/published_check.csv",
                    "published_consistency": "results/qc/published_consistency.csv"}
@@ -200,6 +207,8 @@ def provenance_outputs():
         files += [*rules.check_published.output]
     if DISPOSITION:
         files += [*rules.read_disposition.output, *rules.consort_flow.output]
+    if HARMS:
+        files += [*rules.read_adverse_events.output, *rules.summarise_harms.output]
     files += [*rules.tables_docx.output]
     if "sample_size" in config:
         files += [*rules.compute_sample_size.output]

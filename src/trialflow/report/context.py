@@ -156,6 +156,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
                     )
     lmm = read_csv(results["lmm_tests"]).to_dict("records") if "lmm_tests" in results else []
     sample_size = read_csv(results["sample_size"]).iloc[0].to_dict() if "sample_size" in results else None
+    harms = harms_rows(results, arms) if "harms" in results else None
 
     published = None
     if "published_check" in results:
@@ -209,6 +210,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "estimation": est_rows,
         "sample_size": sample_size,
         "lmm": lmm,
+        "harms": harms,
         "elisa": None,  # filled by the render step when the ELISA route ran
         "provenance": None,  # filled by the render step
         "consort_svg": None,  # filled by the render step when there is a disposition log
@@ -220,6 +222,35 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "rejected": rejected,
         "row_balance": read_csv(results["row_balance"]).to_dict("records") if "row_balance" in results else [],
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
+    }
+
+
+HARMS_LABELS = {
+    "any": "Participants with ≥ 1 adverse event",
+    "serious": "Serious adverse event",
+    "severe": "Severe adverse event",
+    "related": "Related to the intervention (possible, probable, definite)",
+    "led_to_discontinuation": "Adverse event leading to discontinuation",
+    "fatal": "Death (fatal adverse event)",
+}
+
+
+def harms_rows(results: dict[str, str], arms: list[dict]) -> dict:
+    """The harms table: per measure and per event term, one cell per arm (participants, percent,
+    events), with the denominators; unrounded, as in results/stats/harms*.csv."""
+    summary = _by(read_csv(results["harms"]), "measure", "arm")
+    by_term = read_csv(results["harms_by_term"])
+    terms = _by(by_term, "event_term", "arm") if len(by_term) else {}
+    return {
+        "denominators": {a["id"]: int(summary[("any", a["id"])]["denominator"]) for a in arms},
+        "measures": [
+            {"label": label, "cells": [summary[(measure, a["id"])] for a in arms]}
+            for measure, label in HARMS_LABELS.items()
+        ],
+        "terms": [
+            {"label": term, "cells": [terms[(term, a["id"])] for a in arms]}
+            for term in dict.fromkeys(by_term["event_term"])
+        ],
     }
 
 
