@@ -1,0 +1,151 @@
+"""The seeded synthetic large trial (trialflow.synthetic): deterministic, consistent, and the whole
+pipeline runs on a reduced size of it without a validation error."""
+
+import csv
+import hashlib
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from trialflow import synthetic
+from trialflow.cli import main as cli_main
+
+SMALL = {"participants": 90, "arms": 3, "time_points": 4, "analytes": 2, "functional_outcomes": 3, "seed": 2026}
+RAW = "raw/synthetic"
+
+
+def _hashes(folder):
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def trial(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("synthetic")
+    config = synthetic.write_synthetic_trial(workdir / RAW, raw_dir=RAW, **SMALL)
+    return {"dir": workdir, "raw": workdir / RAW, "config": config}
+
+
+def test_same_seed_gives_the_same_bytes(trial, tmp_path):
+    again = tmp_path / "again"
+    cli_main(["make-synthetic", str(again), "--raw-dir", RAW, *_cli_options(SMALL)])
+    assert _hashes(again) == _hashes(trial["raw"])
+    other = tmp_path / "other"
+    synthetic.write_synthetic_trial(other, raw_dir=RAW, **(SMALL | {"seed": 7}))
+    assert (other / "participants.csv").read_bytes() != (trial["raw"] / "participants.csv").read_bytes()
+
+
+def _cli_options(size):
+    return [
+        "--participants", str(size["participants"]), "--arms", str(size["arms"]),
+        "--time-points", str(size["time_points"]), "--analytes", str(size["analytes"]),
+        "--functional-outcomes", str(size["functional_outcomes"]), "--seed", str(size["seed"]),
+    ]  # fmt: skip
+
+
+def test_config_is_valid_and_describes_the_trial(trial):
+    from snakemake.utils import validate
+
+    config = yaml.safe_load(trial["config"].read_text())
+    validate(config, str(ROOT / "schemas/config.schema.yaml"))
+    assert config["trial"]["id"] == "synthetic-large"
+    assert config["raw_dir"] == RAW
+    assert "published" not in config["inputs"]
+    assert [a["id"] for a in config["arms"]] == ["control", "moderate", "vigorous"]
+    assert [t["id"] for t in config["time_points"]] == ["baseline", "week8", "week16", "week24"]
+    assert [o["id"] for o in config["outcomes"]] == ["BDNF", "GDNF", "six_mwt", "gait_speed", "edss"]
+
+
+def test_default_raw_dir_is_the_absolute_folder(tmp_path):
+    config = synthetic.write_synthetic_trial(tmp_path / "t", **(SMALL | {"analytes": 1, "functional_outcomes": 1}))
+    assert yaml.safe_load(config.read_text())["raw_dir"] == str((tmp_path / "t").resolve())
+
+
+def test_arms_are_unequal_and_dropouts_are_consistent(trial):
+    raw = trial["raw"]
+    people = pd.read_csv(raw / "participants.csv", dtype=str)
+    sizes = people["arm"].value_counts()
+    assert sizes.sum() == 90 and sizes.nunique() == 3  # 32 / 30 / 28
+    log = pd.read_csv(raw / "disposition.csv", dtype=str, keep_default_na=False)
+    randomised = log[log["participant_id"] != ""].set_index("participant_id")
+    assert set(randomised.index) == set(people["participant_id"])
+    assert (randomised.loc[people["participant_id"], "arm"].to_numpy() == people["arm"].to_numpy()).all()
+    times = ["baseline", "week8", "week16", "week24"]
+    attended = {(p, t) for p, r in randomised.iterrows() for t in times if r[f"attended_{t}"] == "yes"}
+    assert len(attended) < 90 * 4  # some visits missed
+    lost = randomised[randomised["lost_to_follow_up"] == "yes"]
+    assert len(lost) and (lost["attended_week24"] == "no").all()
+    # REDCap rows exist exactly for attended visits
+    events = {
+        "baseline_arm_1": "baseline",
+        "week_8_arm_1": "week8",
+        "week_16_arm_1": "week16",
+        "week_24_arm_1": "week24",
+    }
+    redcap = {(r["record_id"], events[r["redcap_event_name"]]) for r in _rows(raw / "functional_redcap.csv")}
+    assert redcap == attended
+    # every attended visit x analyte is on a plate, except the samples awaiting assay; nothing else is
+    on_plates = {}
+    for plate in _rows(raw / "elisa/plates.csv"):
+        for w in _rows(raw / "elisa" / plate["map_file"]):
+            if w["role"] == "sample":
+                on_plates.setdefault(plate["analyte"], set()).add((w["participant_id"], w["time"]))
+    pending = yaml.safe_load((raw / "synthetic.json").read_text())["pending"]
+    assert 1 <= len(pending) <= synthetic.SAMPLES_PER_PLATE
+    assert {p["analyte"] for p in pending} == {"BDNF"}
+    assert on_plates["GDNF"] == attended
+    assert on_plates["BDNF"] == attended - {(p["participant_id"], p["time"]) for p in pending}
+
+
+def test_add_plate_assays_the_waiting_samples(trial, tmp_path):
+    from trialflow.elisa import AcceptanceRules, quantify_plates
+
+    raw = tmp_path / "raw"
+    shutil.copytree(trial["raw"], raw)
+    pending = yaml.safe_load((raw / "synthetic.json").read_text())["pending"]
+    n_plates = len(_rows(raw / "elisa/plates.csv"))
+    assert synthetic.add_plate(raw, seed=3) == "BDNF_L01"
+    manifest = _rows(raw / "elisa/plates.csv")
+    assert len(manifest) == n_plates + 1 and manifest[-1]["plate_id"] == "BDNF_L01"
+    res = quantify_plates(raw / "elisa/plates.csv", AcceptanceRules())
+    assert (res.plate_qc["verdict"] == "pass").all(), res.plate_qc[["plate_id", "reasons"]]
+    assert (res.concentrations["flag"] == "").all()
+    new = res.concentrations[res.concentrations["plate_id"] == "BDNF_L01"]
+    assert set(zip(new["participant_id"], new["time"], strict=True)) == {
+        (p["participant_id"], p["time"]) for p in pending
+    }
+    truth = {p["participant_id"]: p["concentration"] for p in pending}
+    assert ((new["concentration"] / new["participant_id"].map(truth) - 1).abs() < 0.1).all()
+    with pytest.raises(ValueError, match="no samples await assay"):
+        synthetic.add_plate(raw, seed=4)
+
+
+@pytest.mark.pipeline
+def test_pipeline_runs_clean_on_the_synthetic_trial(trial):
+    workdir = trial["dir"]
+    cmd = ["snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(trial["config"]), "--cores", "2"]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    validation = pd.read_csv(workdir / "results/qc/validation.csv", dtype=str, keep_default_na=False)
+    assert not (validation["severity"] == "error").any(), validation.head(10).to_string()
+    anova = pd.read_csv(workdir / "results/stats/anova.csv")
+    assert set(anova["outcome"]) == {"BDNF", "GDNF", "six_mwt", "gait_speed", "edss"}
+    for _, rows in anova.groupby("outcome"):
+        df1 = dict(zip(rows["effect"], rows["df1"], strict=True))
+        assert df1 == {"group": 2, "time": 3, "interaction": 6}
+        within = rows[rows["effect"] != "group"]
+        assert within[["eps_gg", "eps_hf", "p_gg", "p_hf"]].notna().all().all()
+    assert (workdir / "reports/synthetic-large/report.pdf").stat().st_size > 10_000
