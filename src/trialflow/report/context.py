@@ -216,7 +216,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "consort_svg": None,  # filled by the render step when there is a disposition log
         "protocol": config.get("protocol"),
         "checklist": CHECKLIST,
-        "checklist_names": CHECKLIST_NAMES,
+        "checklist_names": CHECKLIST_NAMES | ({"harms": "Harms, Table 7"} if harms else {}),
         "exclusions": exclusions,
         "warnings": warnings,
         "rejected": rejected,
