@@ -270,7 +270,7 @@ def test_demo_file_is_what_the_seeded_writer_writes(tmp_path):
 @pytest.fixture(scope="module")
 def demo_results(tmp_path_factory, demo_analysis):
     """The demo's results tables as the pipeline writes them (library calls, no Snakemake)."""
-    from trialflow.analysis import estimate_effects
+    from trialflow.analysis import analyse_outcomes, estimate_effects
     from trialflow.outputs import write_csv
 
     d = tmp_path_factory.mktemp("results")
@@ -280,6 +280,9 @@ def demo_results(tmp_path_factory, demo_analysis):
         write_csv(demo_analysis[name], results[name])
     results["participants"] = str(d / "participants.csv")
     write_csv(demo_analysis["participants"], results["participants"])
+    results["lmm_tests"] = str(d / "lmm_tests.csv")
+    lmm = analyse_outcomes(demo_analysis["data"], ["BDNF", "GDNF"], ARMS, ["pre", "post"], lmm=True)["lmm_tests"]
+    write_csv(lmm, results["lmm_tests"])
     results["estimation"] = str(d / "estimation.csv")
     write_csv(estimate_effects(demo_analysis["data"], ["BDNF", "GDNF"], ARMS, ["pre", "post"]), results["estimation"])
     events, _ = read_adverse_events(
@@ -305,7 +308,7 @@ def figures(tmp_path):
     return {"BDNF": str(tmp_path / "f.svg"), "GDNF": str(tmp_path / "f.svg")}
 
 
-def test_report_prints_the_harms_table_and_names_harms_in_the_methods(demo_results, tmp_path):
+def test_report_prints_the_harms_table_and_names_every_analysis_in_the_methods(demo_results, tmp_path):
     from pypdf import PdfReader
 
     from trialflow.report import render_html, write_pdf
@@ -322,8 +325,12 @@ def test_report_prints_the_harms_table_and_names_harms_in_the_methods(demo_resul
     assert "Harms were not reported in the publication" in text  # the config's statement, as a note
     methods = text[text.index("Statistical methods") : text.index("Sample size")]
     flat = " ".join(methods.split())
+    # every analysis that ran is named: the estimation with its ANCOVA sensitivity analysis,
+    # the linear mixed model, the harms summary
     assert "Adverse events are summarised per group" in flat
-    assert "ANCOVA" in flat  # the estimation's sensitivity analysis
+    assert "as a sensitivity analysis, an ANCOVA of the post value adjusted for pre" in flat
+    assert "A linear mixed model on all available values" in flat
+    assert "results files). Between-group effects" in flat  # sentences do not run together
 
 
 def test_without_the_file_the_harms_section_prints_the_config_statement(demo_results, tmp_path):
