@@ -20,9 +20,20 @@ Sources of reference values
                          total sample size = 30, actual power = 0.9665574
      N = 43 already reaches .95 for the first protocol, so these pin G*Power's rounding of
      the a-priori N up to a multiple of the number of groups (shared code path).
+[SPV] Superpower vignette "More ANOVA designs" (A. R. Caldwell; github.com/arcaldwell49/Superpower,
+     vignettes/more_anova_designs.Rmd, section "Two within conditions", with G*Power screenshots
+     gpower_1.png and gpower_11.png): G*Power "ANOVA: Repeated measures, within factors", a priori,
+     f = .25, alpha = .05, power = .80, 1 group, 2 measurements: with corr = .5 the design is the
+     paired t-test with d_z = .5, n = 34 ("should give 80.777 power, according to g*power"); "If
+     we change the correlation to 0.7 and keep all other settings the same, the repeated measure
+     a-priori power analysis yields a sample of 21."
 [R]  R 4.2.2 stats::qf / stats::pf (noncentral pf is Lenth's AS 243, independent of scipy).
 No published G*Power output was found for the trial's own setting (f = .3, 2 x 2); it is
-pinned to R and to the closed form below.
+pinned to R and to the closed form below. Published within-between outputs found: the two
+post-hoc settings of [SP]. A search of the G*Power 3.1 manual, Faul et al. (2007), tutorials
+(Bartlett's guide, Perugini et al. 2018, Superpower book and vignettes) and public code for a
+third printed within-between result (a priori or post hoc, with its inputs) found none that
+could be cited; values computed here are not pinned as if G*Power had printed them.
 """
 
 import math
@@ -127,6 +138,18 @@ def test_gpower_rounding_is_not_a_bare_minimum():
     # nevertheless reports 45, i.e. equal allocation.
     assert _rm_anova_power(43, 0.25, 0.05, 3, 3, 0.5, 1.0, "within")["actual_power"] > 0.95
     assert _rm_anova_power(42, 0.25, 0.05, 3, 3, 0.5, 1.0, "within")["actual_power"] < 0.95
+
+
+@pytest.mark.parametrize(("corr", "gpower_n"), [(0.5, 34), (0.7, 21)])
+def test_gpower_apriori_within_factors_one_group_superpower_vignette(corr, gpower_n):
+    # [SPV] G*Power within factors, a priori, f = .25, alpha = .05, power = .80, 1 group,
+    # 2 measurements: total sample size 34 (corr .5) and 21 (corr .7). The same noncentral-F
+    # search as the within-between sample size; with one group there is no rounding to a
+    # multiple, so this pins the search itself.
+    res = _rm_anova_sample_size(0.25, 0.05, 0.80, 1, 2, corr, 1.0, "within")
+    assert res["total_n"] == gpower_n
+    below = _rm_anova_power(gpower_n - 1, 0.25, 0.05, 1, 2, corr, 1.0, "within")
+    assert below["actual_power"] < 0.80 <= res["actual_power"]
 
 
 def test_gpower_within_factors_one_group_superpower_readme():
