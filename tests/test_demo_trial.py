@@ -15,7 +15,13 @@ def test_committed_demo_files_are_what_the_seeded_script_writes(tmp_path):
     write_demo_trial(tmp_path)
     committed = ROOT / "raw" / "demo"
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    generated = {"participants.csv", "concentrations.csv", "functional_redcap.csv", "disposition.csv", "adverse_events.csv"}
+    generated = {
+        "participants.csv",
+        "concentrations.csv",
+        "functional_redcap.csv",
+        "disposition.csv",
+        "adverse_events.csv",
+    }
     assert generated <= {p.as_posix() for p in written}
     assert any(p.parts[0] == "elisa" for p in written)
     for rel in written:
