@@ -103,7 +103,7 @@ def test_changing_the_redcap_export_reruns_only_what_depends_on_it(run):
     dry = snakemake(run["dir"], "-n")
     jobs = set(re.findall(r"^rule (\w+):", dry.stdout, flags=re.M))
     assert jobs == {"read_functional", "build_analysis_data", "collect_validation", "analyse_outcomes",
-                    "plot_outcome", "estimate_effects", "check_validation", "check_published", "render_report",
+                    "plot_outcomes", "estimate_effects", "check_validation", "check_published", "render_report",
                     "read_disposition", "consort_flow", "tables_docx", "write_provenance", "all"}
 
 

@@ -248,14 +248,21 @@ DOWNSTREAM_OF_REDCAP = {
     "collect_validation",
     "check_validation",
     "analyse_outcomes",
-    "plot_outcome",
+    "plot_outcomes",
     "check_published",
     "render_report",
     "write_provenance",
     "all",
 }
 # compare_baseline waits for the validation gate only by its existence (ancient), so it stays.
-NOT_DOWNSTREAM_OF_REDCAP = {"read_participants", "quantify_plates", "read_quantified", "plot_plate", "compare_baseline"}
+NOT_DOWNSTREAM_OF_REDCAP = {
+    "read_participants",
+    "quantify_batch",
+    "combine_plates",
+    "read_quantified",
+    "render_elisa_qc",
+    "compare_baseline",
+}
 
 
 def test_a_run_killed_mid_way_finishes_on_the_next_run_with_identical_outputs(pipeline, baseline, tmp_path):

@@ -242,18 +242,24 @@ def _describe(row: dict) -> str:
     return f"{where}: {row['message']}{value}"
 
 
-def plot_outcome(
-    descriptives: str, effects: str, outcome: dict, arms: list[dict], times: list[dict], alpha: float, figure: str
+def plot_outcomes(
+    descriptives: str,
+    effects: str,
+    outcomes: list[dict],
+    arms: list[dict],
+    times: list[dict],
+    alpha: float,
+    figures: list[str],
 ) -> None:
-    """One outcome's Mean ± SD figure as SVG."""
-    from trialflow.figures import plot_outcome as plot
-    from trialflow.outputs import write_atomic
+    """Each outcome's Mean ± SD figure as SVG (``figures`` in the order of ``outcomes``)."""
+    from trialflow.figures import plot_outcome
 
     desc, eff = read_csv(descriptives), read_csv(effects)
-    svg = plot(
-        desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]], outcome, arms, times, alpha
-    )
-    write_atomic(figure, svg)
+    for outcome, figure in zip(outcomes, figures, strict=True):
+        svg = plot_outcome(
+            desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]], outcome, arms, times, alpha
+        )
+        write_atomic(figure, svg)
 
 
 def render_report(
@@ -263,95 +269,139 @@ def render_report(
     html: str,
     pdf: str,
     elisa: dict[str, str] | None = None,
-    plate_figures: dict[str, str] | None = None,
-    elisa_html: str | None = None,
-    elisa_pdf: str | None = None,
     raw_dir: str | None = None,
     raw_files: list[str] | None = None,
     repo: str | None = None,
     consort: str | None = None,
 ) -> None:
-    """The report as HTML and PDF from the results tables and figures; with ELISA tables also
-    the separate ELISA QC report (one page per plate)."""
-    from trialflow.outputs import write_atomic
+    """The report as HTML and PDF from the results tables and figures (with ELISA tables, their
+    plate summary; the per-plate pages are :func:`render_elisa_qc`)."""
     from trialflow.report import render_html, write_pdf
-    from trialflow.report.context import build_context
-    from trialflow.report.elisa_context import build_elisa_context
+    from trialflow.report.context import build_context, svg_data_uri
 
     context = build_context(config, results, figures)
-    from trialflow.report.context import svg_data_uri
-
     context["consort_svg"] = svg_data_uri(consort) if consort else None
     context["provenance"] = report_provenance(config, raw_dir, raw_files, repo) if raw_files else None
-    context["elisa"] = build_elisa_context(elisa, plate_figures) if elisa else None
-    if elisa:
-        from dataclasses import asdict
-
-        from trialflow.elisa import AcceptanceRules
-
-        acceptance = config.get("elisa", {}).get("acceptance", {})
-        context["elisa"]["rules"] = asdict(AcceptanceRules(**_tuples(acceptance)))
+    context["elisa"] = _elisa_context(config, elisa) if elisa else None
     # The PDF carries the analysis data set and every results table it prints (PDF/A-3b).
     attachments = {
         f"{Path(p).parent.name}/{Path(p).name}": p
         for p in [*results.values(), *(elisa or {}).values()]
         if str(p).endswith(".csv")
     }
-    cutoff = config["trial"].get("data_cutoff")
     page = render_html(context)
     write_atomic(html, page.encode("utf-8"))
-    write_pdf(page, pdf, attachments=attachments, created=cutoff)
+    write_pdf(page, pdf, attachments=attachments, created=config["trial"].get("data_cutoff"))
     log.info("report written: %s", pdf)
-    if elisa and elisa_pdf:
-        qc_page = render_html(context, template="elisa_qc.html.j2")
-        write_atomic(elisa_html, qc_page.encode("utf-8"))
-        write_pdf(qc_page, elisa_pdf, attachments={f"elisa/{Path(p).name}": p for p in elisa.values()}, created=cutoff)
-        log.info("ELISA QC report written: %s", elisa_pdf)
+
+
+def render_elisa_qc(config: dict, elisa: dict[str, str], html: str, pdf: str) -> None:
+    """The ELISA QC report: plate summary, then a page per plate (``elisa.plate_pages``) with its
+    standard curve, parameters, recoveries and controls; the ELISA tables attached."""
+    from trialflow.report import render_html, write_pdf
+
+    pages = config.get("elisa", {}).get("plate_pages", "all")
+    context = {"trial": config["trial"], "elisa": _elisa_context(config, elisa, plate_pages=pages, draw=True)}
+    page = render_html(context, template="elisa_qc.html.j2")
+    write_atomic(html, page.encode("utf-8"))
+    attachments = {f"elisa/{Path(p).name}": p for p in elisa.values()}
+    write_pdf(page, pdf, attachments=attachments, created=config["trial"].get("data_cutoff"))
+    log.info("ELISA QC report written: %s", pdf)
+
+
+def _elisa_context(config: dict, elisa: dict[str, str], **options) -> dict:
+    from dataclasses import asdict
+
+    from trialflow.elisa import AcceptanceRules
+    from trialflow.report.elisa_context import build_elisa_context
+
+    context = build_elisa_context(elisa, **options)
+    context["rules"] = asdict(AcceptanceRules(**_tuples(config.get("elisa", {}).get("acceptance", {}))))
+    return context
 
 
 ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "curves", "concentrations"]
 USABLE_ELISA_FLAGS = {"", "high_cv"}  # high-CV results are analysed and listed as flagged
 
 
-def quantify_plates(
-    manifest: str, manifest_name: str, rules: dict, model: str, weighting: str, out: dict[str, str], problems: str
-) -> None:
-    """Fit every plate's standard curve, apply the acceptance rules, write the ELISA tables.
-
-    An export or plate map that cannot be read stops the run with the message naming the file
-    (relative to the raw folder: ``manifest_name`` is the manifest's path inside it).
-    """
+def _elisa_problems(err: Exception, manifest: str, raw_dir: str) -> list[Problem]:
+    """Problems of the ELISA library as validation rows, files named relative to the raw folder."""
     from trialflow import elisa
 
-    raw_dir = str(Path(manifest).resolve().parents[len(Path(manifest_name).parts) - 1])
-
-    try:
-        result = elisa.quantify_plates(
-            manifest, elisa.AcceptanceRules(**_tuples(rules)), model=model, weighting=weighting
-        )
-    except elisa.PlateMapError as err:
-        found = [
+    if isinstance(err, elisa.PlateMapError):
+        return [
             Problem(_relative(p.file, raw_dir), str(p.line or ""), p.column, p.value, "plate_input", "error", p.problem)
             for p in err.problems
         ]
-        write_csv(problems_frame(found), problems)
-        raise InputError(found) from None
-    except elisa.ElisaInputError as err:
-        found = [
-            Problem(
-                _relative(getattr(err, "path", manifest), raw_dir),
-                "",
-                "",
-                "",
-                "plate_export",
-                "error",
-                getattr(err, "detail", str(err)),
-            )
-        ]
-        write_csv(problems_frame(found), problems)
-        raise InputError(found) from None
-    from trialflow import schemas
+    where = _relative(getattr(err, "path", manifest), raw_dir)
+    return [Problem(where, "", "", "", "plate_export", "error", getattr(err, "detail", str(err)))]
 
+
+def _raw_dir(manifest: str, manifest_name: str) -> str:
+    """The raw folder, from the manifest's path and its path inside the raw folder."""
+    return str(Path(manifest).resolve().parents[len(Path(manifest_name).parts) - 1])
+
+
+def quantify_batch(
+    manifest: str, manifest_name: str, plates: list[dict], rules: dict, model: str, weighting: str, out: str
+) -> None:
+    """Fit the standard curves of one batch of plates and apply the acceptance rules.
+
+    ``plates`` are the batch's manifest rows as the workflow read them (``line`` and ``row``);
+    they are validated here as in the whole manifest. The batch's tables, or the problems
+    that stopped it, go to one intermediate file (a pickle: exact dtypes and floats) that
+    :func:`combine_plates` reads; problems do not stop the batch, so that one run reports the
+    problems of every plate.
+    """
+    import pickle
+
+    from trialflow import elisa
+    from trialflow.elisa.plate_map import check_manifest_rows
+
+    found: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    try:
+        rows = check_manifest_rows(manifest, [(int(p["line"]), dict(p["row"])) for p in plates])
+        tables, _ = elisa.quantify_batch(rows, elisa.AcceptanceRules(**_tuples(rules)), model, weighting)
+    except (elisa.PlateMapError, elisa.ElisaInputError) as err:
+        found = _elisa_problems(err, manifest, _raw_dir(manifest, manifest_name))
+    write_atomic(out, pickle.dumps({"tables": tables, "problems": problems_frame(found)}, protocol=5))
+    log.info("%d plates quantified, %d problems", len(plates), len(found))
+
+
+def combine_plates(manifest: str, manifest_name: str, batches: list[str], out: dict[str, str], problems: str) -> None:
+    """Put the plate batches together: the ELISA tables in manifest order, re-assays resolved.
+
+    Any problem of the manifest or of a plate stops the run here, listing all of them with the
+    file named relative to the raw folder.
+    """
+    import pickle
+
+    from trialflow import elisa, schemas
+    from trialflow.elisa.quantify import BATCH_TABLES
+
+    raw_dir = _raw_dir(manifest, manifest_name)
+    found: list[Problem] = []
+    try:
+        listed = elisa.read_manifest(manifest)
+    except elisa.PlateMapError as err:
+        found = _elisa_problems(err, manifest, raw_dir)
+    parts = []
+    for path in batches:
+        with open(path, "rb") as fh:
+            part = pickle.load(fh)  # noqa: S301 (written by quantify_batch of this run)
+        parts.append(part["tables"])
+        # A manifest row's own problem is found by its batch and by the manifest check: once.
+        found += [p for p in (Problem(**r) for r in part["problems"].to_dict("records")) if p not in found]
+    if not found:
+        tables = {name: pd.concat([t[name] for t in parts], ignore_index=True) for name in BATCH_TABLES}
+        try:
+            result = elisa.assemble_plates(tables, listed, manifest)
+        except elisa.PlateMapError as err:
+            found = _elisa_problems(err, manifest, raw_dir)
+    if found:
+        write_csv(problems_frame(found), problems)
+        raise InputError(found) from None
     schemas.PlateWells.validate(result.wells, lazy=True)  # the contract of the well-level table
     for name in ELISA_TABLES:
         write_csv(getattr(result, name), out[name])
@@ -478,16 +528,6 @@ def read_quantified(
         ),
         missing,
     )
-
-
-def plot_plate(plate: str, wells: str, standards: str, curves: str, plate_qc: str, figure: str) -> None:
-    """One plate's standard curve as SVG."""
-    from trialflow.figures import plot_plate_curve
-    from trialflow.outputs import write_atomic
-
-    qc = read_csv(plate_qc).set_index("plate_id").loc[plate].to_dict() | {"plate_id": plate}
-    svg = plot_plate_curve(plate, read_csv(wells), read_csv(standards), read_csv(curves), qc)
-    write_atomic(figure, svg)
 
 
 def check_published(

@@ -43,22 +43,22 @@ rule analyse_outcomes:
         "../scripts/analyse_outcomes.py"
 
 
-rule plot_outcome:
+rule plot_outcomes:
     input:
         descriptives=rules.analyse_outcomes.output.descriptives,
         simple_effects=rules.analyse_outcomes.output.simple_effects,
     output:
-        figure="results/figures/{outcome}.svg",
+        figures=list(outcome_figures().values()),  # one job: a process per figure costs more than the figure
     log:
-        f"{LOGS}/plot_outcome_{{outcome}}.log",
+        f"{LOGS}/plot_outcomes.log",
     params:
         code=CODE,
-        outcome=outcome_spec,
+        outcomes=config["outcomes"],
         arms=config["arms"],
         times=config["time_points"],
         alpha=ALPHA,
     script:
-        "../scripts/plot_outcome.py"
+        "../scripts/plot_outcomes.py"
 
 
 rule estimate_effects:

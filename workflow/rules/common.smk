@@ -36,8 +36,7 @@ CODE = code_version()
 
 
 wildcard_constraints:
-    outcome="|".join(re.escape(o) for o in OUTCOME_IDS),
-    plate="[A-Za-z0-9][A-Za-z0-9_.-]*",
+    batch="[A-Za-z0-9_]+-[0-9]+",
 
 
 def raw_file(key):
@@ -63,35 +62,56 @@ def missing_values():
     return files
 
 
-def elisa_plates():
-    """Plate ids and files listed in the ELISA manifest (read at DAG time: raw files exist)."""
-    import csv
+def elisa_batches():
+    """The manifest's plates in batches of `elisa.plates_per_job`, per analyte in manifest order.
 
-    with open(ELISA_MANIFEST, newline="", encoding="utf-8-sig") as fh:
-        return list(csv.DictReader(fh))
+    Plates are quantified independently, so a batch job covers many plates (one process per
+    plate would cost more than the fits) and a plate appended to the manifest reruns only the
+    last batch of its analyte. Read at DAG time: returns batch id -> [{line, row}, ...].
+    """
+    from trialflow.elisa.plate_map import PlateMapError, manifest_rows
 
-
-def elisa_plate_files():
-    """Every export and plate map the manifest names, so a changed plate reruns quantification."""
     if not ELISA:
-        return []
+        return {}
+    try:
+        _, rows = manifest_rows(ELISA_MANIFEST)
+    except PlateMapError:
+        return {}  # combine_plates reads the manifest itself and reports why it cannot be read
+    size = int(config["elisa"].get("plates_per_job", 25))
+    by_analyte = {}
+    for line, row in rows:
+        by_analyte.setdefault(row.get("analyte", ""), []).append({"line": line, "row": row})
+    batches = {}
+    for analyte, plates in by_analyte.items():
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", analyte).strip("_") or "plates"
+        while any(b.startswith(f"{slug}-") for b in batches):  # analytes that differ only in punctuation
+            slug += "_"
+        for start in range(0, len(plates), size):
+            batches[f"{slug}-{start // size + 1:03d}"] = plates[start : start + size]
+    return batches
+
+
+ELISA_BATCHES = elisa_batches()
+
+
+def plate_files(batch):
+    """The exports and plate maps of one batch (a changed plate file reruns its batch)."""
     folder = ELISA_MANIFEST.parent
     files = set()
-    for line, row in enumerate(elisa_plates(), start=2):
+    for plate in ELISA_BATCHES[batch]:
         for key in ("export_file", "map_file"):
-            name = row.get(key) or ""
+            name = plate["row"].get(key) or ""
             if name and not (folder / name).resolve().is_relative_to(RAW.resolve()):
-                raise WorkflowError(f"{ELISA_MANIFEST}, line {line}, column {key!r}: {name!r} points outside "
-                                    f"the raw folder {RAW}; plate files must live inside it")
-            if name:
+                raise WorkflowError(f"{ELISA_MANIFEST}, line {plate['line']}, column {key!r}: {name!r} points "
+                                    f"outside the raw folder {RAW}; plate files must live inside it")
+            if name and (folder / name).is_file():  # a missing file is reported by the manifest check
                 files.add(str(folder / name))
     return sorted(files)
 
 
-def plate_figures():
-    if not ELISA:
-        return {}
-    return {r["plate_id"]: f"results/elisa/figures/{r['plate_id']}.svg" for r in elisa_plates()}
+def elisa_plate_files():
+    """Every export and plate map the manifest names."""
+    return sorted({f for batch in ELISA_BATCHES for f in plate_files(batch)})
 
 
 def problem_files():
@@ -162,15 +182,11 @@ def report_inputs(wildcards):
                    "published_consistency": "results/qc/published_consistency.csv"}
     if ELISA:
         inputs |= {f"elisa_{t}": f"results/elisa/{t}.csv" for t in ELISA_TABLES}
-        inputs["plate_figures"] = list(plate_figures().values())
     return inputs
 
 
 def report_outputs():
-    outputs = {"html": f"{REPORT_DIR}/report.html", "pdf": REPORT_PDF}
-    if ELISA:
-        outputs |= {"elisa_html": f"{REPORT_DIR}/elisa_qc.html", "elisa_pdf": f"{REPORT_DIR}/elisa_qc.pdf"}
-    return outputs
+    return {"html": f"{REPORT_DIR}/report.html", "pdf": REPORT_PDF}
 
 
 def raw_inputs():
@@ -183,12 +199,10 @@ def raw_inputs():
 
 
 def final_targets():
-    return [REPORT_PDF, f"{REPORT_DIR}/tables.docx", "results/qc/validation.csv", "results/provenance.json"]
-
-
-def outcome_spec(wildcards):
-    """The config entry of the outcome a job is for."""
-    return OUTCOMES[wildcards.outcome]
+    targets = [REPORT_PDF, f"{REPORT_DIR}/tables.docx", "results/qc/validation.csv", "results/provenance.json"]
+    if ELISA:
+        targets.append(f"{REPORT_DIR}/elisa_qc.pdf")
+    return targets
 
 
 def provenance_outputs():
@@ -198,7 +212,7 @@ def provenance_outputs():
              *rules.estimate_effects.output,
              *rules.render_report.output]
     if ELISA:
-        files += [*rules.quantify_plates.output, *rules.read_quantified.output, *plate_figures().values()]
+        files += [*rules.combine_plates.output, *rules.read_quantified.output, *rules.render_elisa_qc.output]
     else:
         files += [*rules.read_concentrations.output]
     if FUNCTIONAL:

@@ -4,10 +4,29 @@
 
 if ELISA:
 
-    rule quantify_plates:
+    rule quantify_batch:
+        input:
+            files=lambda wildcards: plate_files(wildcards.batch),
+        output:
+            batch="results/elisa/batches/{batch}.pickle",
+        log:
+            f"{LOGS}/quantify_batch_{{batch}}.log",
+        params:
+            code=CODE,
+            manifest=str(ELISA_MANIFEST),  # not an input: a new manifest row must not rerun every batch
+            manifest_name=config.get("elisa", {}).get("manifest", ""),
+            plates=lambda wildcards: ELISA_BATCHES[wildcards.batch],  # the rows: an edited row reruns its batch
+            rules=config.get("elisa", {}).get("acceptance", {}),
+            model=config.get("elisa", {}).get("model", "4PL"),
+            weighting=config.get("elisa", {}).get("weighting", "1/y^2"),
+        script:
+            "../scripts/quantify_batch.py"
+
+
+    rule combine_plates:
         input:
             manifest=ELISA_MANIFEST,
-            files=elisa_plate_files(),
+            batches=expand(rules.quantify_batch.output.batch, batch=ELISA_BATCHES),
         output:
             wells="results/elisa/wells.csv",
             standards="results/elisa/standards.csv",
@@ -17,22 +36,19 @@ if ELISA:
             concentrations="results/elisa/concentrations.csv",
             problems="results/qc/elisa_problems.csv",
         log:
-            f"{LOGS}/quantify_plates.log",
+            f"{LOGS}/combine_plates.log",
         params:
             code=CODE,
             manifest_name=config.get("elisa", {}).get("manifest", ""),
-            rules=config.get("elisa", {}).get("acceptance", {}),
-            model=config.get("elisa", {}).get("model", "4PL"),
-            weighting=config.get("elisa", {}).get("weighting", "1/y^2"),
         script:
-            "../scripts/quantify_plates.py"
+            "../scripts/combine_plates.py"
 
 
     rule read_quantified:
         input:
-            concentrations=rules.quantify_plates.output.concentrations,
-            wells=rules.quantify_plates.output.wells,
-            plate_qc=rules.quantify_plates.output.plate_qc,
+            concentrations=rules.combine_plates.output.concentrations,
+            wells=rules.combine_plates.output.wells,
+            plate_qc=rules.combine_plates.output.plate_qc,
             participants=rules.read_participants.output.table,
         output:
             table="results/data/concentrations.csv",
@@ -47,19 +63,3 @@ if ELISA:
             units=BIOMARKER_UNITS,
         script:
             "../scripts/read_quantified.py"
-
-
-    rule plot_plate:
-        input:
-            wells=rules.quantify_plates.output.wells,
-            standards=rules.quantify_plates.output.standards,
-            curves=rules.quantify_plates.output.curves,
-            plate_qc=rules.quantify_plates.output.plate_qc,
-        output:
-            figure="results/elisa/figures/{plate}.svg",
-        log:
-            f"{LOGS}/plot_plate_{{plate}}.log",
-        params:
-            code=CODE,
-        script:
-            "../scripts/plot_plate.py"

@@ -1,4 +1,4 @@
-# The report: HTML from the package's Jinja templates, PDF by WeasyPrint.
+# The reports: HTML from the package's Jinja templates, PDF by WeasyPrint.
 
 
 rule render_report:
@@ -12,8 +12,26 @@ rule render_report:
         code=CODE,
         config=config,
         figures=outcome_figures(),
-        plate_figures=plate_figures(),
         raw_dir=raw_folder,
         repo=workflow.basedir,
     script:
         "../scripts/render_report.py"
+
+
+if ELISA:
+
+    rule render_elisa_qc:
+        input:
+            tables=[f"results/elisa/{t}.csv" for t in [*ELISA_TABLES, "curves"]],
+            validated=ancient(rules.check_validation.output.flag),  # a report only after the gate
+        output:
+            html=f"{REPORT_DIR}/elisa_qc.html",
+            pdf=f"{REPORT_DIR}/elisa_qc.pdf",
+        log:
+            f"{LOGS}/render_elisa_qc.log",
+        params:
+            code=CODE,
+            config=config,
+            names=[*ELISA_TABLES, "curves"],
+        script:
+            "../scripts/render_elisa_qc.py"

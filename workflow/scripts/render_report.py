@@ -1,9 +1,9 @@
-"""Rule render_report: HTML and PDF report (and the ELISA QC report) from results and figures."""
+"""Rule render_report: HTML and PDF report from results and figures."""
 
 from trialflow import pipeline
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-tables = {k: v for k, v in sm.input.items() if k not in ("figures", "plate_figures", "raw", "consort")}
+tables = {k: v for k, v in sm.input.items() if k not in ("figures", "raw", "consort")}
 pipeline.run_logged(
     sm.log[0],
     pipeline.render_report,
@@ -14,9 +14,6 @@ pipeline.run_logged(
     html=sm.output.html,
     pdf=sm.output.pdf,
     elisa={k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")} or None,
-    plate_figures=sm.params.plate_figures,
-    elisa_html=sm.output.get("elisa_html"),
-    elisa_pdf=sm.output.get("elisa_pdf"),
     raw_dir=sm.params.raw_dir,
     raw_files=list(sm.input.raw),
     repo=sm.params.repo,

@@ -3,7 +3,7 @@
 from trialflow import pipeline
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-skip = ("figures", "plate_figures", "raw", "consort")
+skip = ("figures", "raw", "consort")
 pipeline.run_logged(
     sm.log[0],
     pipeline.tables_docx,

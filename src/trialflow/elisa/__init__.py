@@ -27,7 +27,7 @@ from .demo import write_demo_plates
 from .errors import ElisaInputError, PlateFormatError, PlateMapError, Problem
 from .plate_map import read_manifest, read_plate_map
 from .qc import AcceptanceRules
-from .quantify import PlateResult, QuantResult, quantify_plate, quantify_plates
+from .quantify import PlateResult, QuantResult, assemble_plates, quantify_batch, quantify_plate, quantify_plates
 from .readers import read_plate_export
 from .schemas import ConcentrationsSchema, PlateQCSchema
 
@@ -50,6 +50,8 @@ __all__ = [
     "inverse_four_pl",
     "quantify_plate",
     "quantify_plates",
+    "quantify_batch",
+    "assemble_plates",
     "read_manifest",
     "read_plate_export",
     "read_plate_map",

@@ -275,7 +275,9 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5) -> pd.Data
 
 def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
     keys = ["role", "participant_id", "time", "nominal_conc", "dilution"]
-    for group, sub in df.groupby("replicate_group", sort=False):
+    # One vectorised pass finds the groups that mix wells; only those are examined per well.
+    mixed = df[keys].astype(str).groupby(df["replicate_group"], sort=False).nunique().max(axis=1) > 1
+    for group, sub in df[df["replicate_group"].isin(mixed[mixed].index)].groupby("replicate_group", sort=False):
         distinct = sub[keys].astype(str).drop_duplicates()
         if len(distinct) > 1:
             for col in keys:
@@ -346,19 +348,40 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
         Missing columns or values, duplicate plate ids or export files, files that do
         not exist.
     """
-    path = Path(path)
-    name = str(path)
+    header, rows = manifest_rows(path)
     problems: list[Problem] = []
-    header, rows = _read_csv_rows(path, problems)
-    if problems:
-        raise PlateMapError(problems)
     for col in MANIFEST_COLUMNS:
         if col not in header:
-            problems.append(Problem(name, 1, col, "", "required column missing"))
+            problems.append(Problem(str(path), 1, col, "", "required column missing"))
     if problems:
         raise PlateMapError(problems)
     if not rows:
-        raise PlateMapError([Problem(name, 0, "", "", "no plates listed")])
+        raise PlateMapError([Problem(str(path), 0, "", "", "no plates listed")])
+    return check_manifest_rows(path, rows)
+
+
+def manifest_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The manifest's header and its ``(line, row)`` pairs, unvalidated (the workflow reads
+    them when it builds its jobs, to put plates into batches).
+
+    Raises
+    ------
+    PlateMapError
+        The file cannot be read or has fields beyond its header.
+    """
+    problems: list[Problem] = []
+    header, rows = _read_csv_rows(Path(path), problems)
+    if problems:
+        raise PlateMapError(problems)
+    return header, rows
+
+
+def check_manifest_rows(path: str | Path, rows: list[tuple[int, dict]]) -> pd.DataFrame:
+    """Validate manifest rows (all of a manifest, or one batch of it) as :func:`read_manifest` does;
+    file names resolve against the manifest's folder."""
+    path = Path(path)
+    name = str(path)
+    problems: list[Problem] = []
     base = path.parent
     records = []
     seen_ids: dict[str, int] = {}

@@ -289,28 +289,52 @@ def group_result(
         (NaN when not reported), ``flag`` (see module docstring, without
         ``plate_failed``), ``wells`` (``'A3;A4'``), ``dilution``.
     """
-    dilution = float(sub["dilution"].iloc[0])
+    return _replicate_result(
+        sub["flag"].tolist(),
+        sub["backcalc_conc"].to_numpy(dtype=float),
+        float(sub["dilution"].iloc[0]),
+        sub["well"].tolist(),
+        rules,
+        lloq,
+        uloq,
+        check_cv=check_cv,
+    )
+
+
+def _replicate_result(
+    flags: list[str],
+    backcalc: np.ndarray,
+    dilution: float,
+    wells: list[str],
+    rules: AcceptanceRules,
+    lloq: float,
+    uloq: float,
+    *,
+    check_cv: bool,
+) -> dict:
+    """:func:`group_result` on plain arrays (a plate has ~40 groups: pandas per group is the cost)."""
     out = {
         "concentration": math.nan,
         "n_replicates": 0,
         "sd": math.nan,
         "cv_pct": math.nan,
         "flag": "",
-        "wells": ";".join(sub["well"]),
+        "wells": ";".join(wells),
         "dilution": dilution,
     }
-    flags = sub["flag"]
-    measured = sub[flags.isin(("",) + _CURVE_FLAGS)]
-    out["n_replicates"] = len(measured)
-    if (flags == "saturated").any():
+    keep = [i for i, f in enumerate(flags) if f in ("",) + _CURVE_FLAGS]
+    out["n_replicates"] = len(keep)
+    if "saturated" in flags:
         out["flag"] = "saturated"
         return out
-    if measured.empty:
+    if not keep:
         out["flag"] = "not_determined"
         return out
-    conc_in = (measured["backcalc_conc"] / dilution).to_numpy(dtype=float)
-    conc_in = np.where(measured["flag"] == "below_curve", 0.0, conc_in)
-    conc_in = np.where(measured["flag"] == "above_curve", np.inf, conc_in)
+    kept_flags = [flags[i] for i in keep]
+    values = backcalc[keep]
+    conc_in = values / dilution
+    conc_in = np.where([f == "below_curve" for f in kept_flags], 0.0, conc_in)
+    conc_in = np.where([f == "above_curve" for f in kept_flags], np.inf, conc_in)
     mean_in = float(np.mean(conc_in))
     if not math.isfinite(lloq) or not math.isfinite(uloq):
         out["flag"] = "not_determined"
@@ -321,10 +345,9 @@ def group_result(
     if mean_in > uloq:
         out["flag"] = "> ULOQ"
         return out
-    if measured["flag"].isin(_CURVE_FLAGS).any():
+    if any(f in _CURVE_FLAGS for f in kept_flags):
         out["flag"] = "high_cv"  # replicates straddle an asymptote: no mean can be formed
         return out
-    values = measured["backcalc_conc"].to_numpy(dtype=float)
     mean = float(np.mean(values))
     out["concentration"] = mean
     if len(values) >= 2:
@@ -495,21 +518,34 @@ def summarise_samples(
         "dilution",
     ]
     rows = []
-    for _, sub in smp.groupby("replicate_group", sort=False):
-        res = group_result(sub, rules, lloq, uloq)
+    flags, conc, wells_col = smp["flag"].tolist(), smp["backcalc_conc"].to_numpy(dtype=float), smp["well"].tolist()
+    first = smp[["participant_id", "time", "analyte", "plate_id", "dilution"]].to_numpy()
+    for idx in sorted(smp.groupby("replicate_group", sort=False).indices.values(), key=lambda a: a[0]):
+        i0 = idx[0]
+        res = _replicate_result(
+            [flags[i] for i in idx],
+            conc[idx],
+            float(first[i0][4]),
+            [wells_col[i] for i in idx],
+            rules,
+            lloq,
+            uloq,
+            check_cv=True,
+        )
         if not plate_passed:
             res.update(concentration=math.nan, sd=math.nan, cv_pct=math.nan, flag="plate_failed")
+        pid, time, analyte, plate, _ = first[i0]
         rows.append(
             (
-                sub["participant_id"].iloc[0],
-                sub["time"].iloc[0],
-                sub["analyte"].iloc[0],
+                pid,
+                time,
+                analyte,
                 res["concentration"],
                 res["n_replicates"],
                 res["sd"],
                 res["cv_pct"],
                 res["flag"],
-                sub["plate_id"].iloc[0],
+                plate,
                 res["wells"],
                 res["dilution"],
             )

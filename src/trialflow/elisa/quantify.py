@@ -42,7 +42,7 @@ from .qc import (
 )
 from .readers import read_plate_export
 
-__all__ = ["PlateResult", "QuantResult", "quantify_plate", "quantify_plates"]
+__all__ = ["PlateResult", "QuantResult", "assemble_plates", "quantify_batch", "quantify_plate", "quantify_plates"]
 
 WELL_COLUMNS = [
     "plate_id",
@@ -408,8 +408,42 @@ def quantify_plates(
     PlateFormatError
         An export cannot be parsed.
     """
-    rules = rules or AcceptanceRules()
     manifest = read_manifest(manifest_path)
+    tables, fits = quantify_batch(manifest, rules, model=model, weighting=weighting)
+    result = assemble_plates(tables, manifest, str(manifest_path))
+    result.fits = fits
+    return result
+
+
+BATCH_TABLES = ["wells", "standards", "controls", "plate_qc", "samples", "curves"]
+
+
+def quantify_batch(
+    manifest: pd.DataFrame,
+    rules: AcceptanceRules | None = None,
+    model: str = "4PL",
+    weighting: str = "1/y^2",
+) -> tuple[dict[str, pd.DataFrame], dict[str, CurveFit]]:
+    """Quantify the plates of a (validated) manifest or of a batch of its rows.
+
+    Plates are independent of each other, so a large trial is quantified in batches
+    (:data:`BATCH_TABLES` per batch) and put together by :func:`assemble_plates`.
+
+    Returns
+    -------
+    tuple
+        Tables ``wells``, ``standards``, ``controls``, ``plate_qc``, ``samples`` (one row
+        per sample replicate group, before re-assays are resolved) and ``curves``, in
+        manifest order; and plate_id → :class:`~trialflow.elisa.curve.CurveFit`.
+
+    Raises
+    ------
+    PlateMapError
+        Plate-map problems (every map of the batch is validated before any fitting).
+    PlateFormatError
+        An export cannot be parsed.
+    """
+    rules = rules or AcceptanceRules()
     maps: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for r in manifest.itertuples():
@@ -435,13 +469,29 @@ def quantify_plates(
         )
         res.plate_qc["export_file"] = r.export_file
         results.append(res)
+    plate_qc = pd.DataFrame([x.plate_qc for x in results], columns=PLATE_QC_COLUMNS)
+    tables = {"plate_qc": plate_qc} | {
+        name: pd.concat([getattr(x, name) for x in results], ignore_index=True)
+        for name in ("wells", "standards", "controls", "samples", "curves")
+    }
+    return tables, {x.plate_qc["plate_id"]: x.fit for x in results}
 
-    samples = pd.concat([x.samples for x in results], ignore_index=True)
-    conc = _pick_results(samples, manifest, str(manifest_path))
+
+def assemble_plates(tables: dict[str, pd.DataFrame], manifest: pd.DataFrame, manifest_path: str) -> QuantResult:
+    """Put batches together in manifest order and resolve re-assays (see module docstring).
+
+    ``tables`` holds the :data:`BATCH_TABLES` of every batch, already concatenated.
+    """
+    order = dict(zip(manifest["plate_id"], range(len(manifest)), strict=True))
+
+    def in_manifest_order(df: pd.DataFrame) -> pd.DataFrame:
+        return df.sort_values("plate_id", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
+
+    t = {name: in_manifest_order(df) for name, df in tables.items()}
+    conc = _pick_results(t["samples"], manifest, manifest_path)
     conc = conc.sort_values(["analyte", "participant_id", "time"], kind="stable")
     conc = conc[CONC_COLUMNS].reset_index(drop=True)
-    plate_qc = pd.DataFrame([x.plate_qc for x in results], columns=PLATE_QC_COLUMNS)
-    plate_qc = plate_qc.astype(
+    plate_qc = t["plate_qc"][PLATE_QC_COLUMNS].astype(
         {
             "n_standards": "int64",
             "n_standards_pass": "int64",
@@ -451,11 +501,10 @@ def quantify_plates(
         }
     )
     return QuantResult(
-        wells=pd.concat([x.wells for x in results], ignore_index=True),
-        standards=pd.concat([x.standards for x in results], ignore_index=True),
-        controls=pd.concat([x.controls for x in results], ignore_index=True),
+        wells=t["wells"],
+        standards=t["standards"],
+        controls=t["controls"],
         plate_qc=plate_qc,
         concentrations=conc,
-        curves=pd.concat([x.curves for x in results], ignore_index=True),
-        fits={x.plate_qc["plate_id"]: x.fit for x in results},
+        curves=t["curves"],
     )

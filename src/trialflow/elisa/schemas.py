@@ -77,7 +77,7 @@ class PlateQCSchema(pa.DataFrameModel):
     analyte: Series[str] = pa.Field(
         str_length={"min_value": 1}, title="Analyte", description="Analyte of the plate (manifest)."
     )
-    kit_lot: Series[str] = pa.Field(title='Kit lot', description='Kit lot from the manifest.')
+    kit_lot: Series[str] = pa.Field(title="Kit lot", description="Kit lot from the manifest.")
     model: Series[str] = pa.Field(isin=list(MODELS), title="Curve model", description="4PL or 5PL.")
     weighting: Series[str] = pa.Field(isin=list(WEIGHTINGS), title="Weighting", description="none, 1/y or 1/y^2.")
     a: Series[float] = pa.Field(nullable=True, title="a", description="Response at zero concentration.")
@@ -92,7 +92,7 @@ class PlateQCSchema(pa.DataFrameModel):
     n_standards_pass: Series[int] = pa.Field(
         ge=0, title="Levels passing", description="Levels within their recovery limits."
     )
-    controls_pass: Series[bool] = pa.Field(title='Controls pass', description='Every control within tolerance.')
+    controls_pass: Series[bool] = pa.Field(title="Controls pass", description="Every control within tolerance.")
     lloq: Series[float] = pa.Field(
         nullable=True, gt=0, title="LLOQ (pg/mL)", description="Lowest passing standard, in well."
     )
@@ -100,7 +100,7 @@ class PlateQCSchema(pa.DataFrameModel):
         nullable=True, gt=0, title="ULOQ (pg/mL)", description="Highest passing standard, in well."
     )
     verdict: Series[str] = pa.Field(isin=["pass", "fail"], title="Verdict", description="pass or fail.")
-    reasons: Series[str] = pa.Field(title='Reasons', description="Every failed criterion, '; '-joined; empty on pass.")
+    reasons: Series[str] = pa.Field(title="Reasons", description="Every failed criterion, '; '-joined; empty on pass.")
 
     class Config:
         strict = False

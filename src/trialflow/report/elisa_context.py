@@ -6,42 +6,103 @@ their own QC report, so a trial with hundreds of plates keeps a readable main re
 
 from __future__ import annotations
 
+import base64
+
 import pandas as pd
 
 from trialflow.outputs import read_csv
-from trialflow.report.context import svg_data_uri
+
+LISTED_PLATES = 30  # above this the main report summarises plates per analyte
 
 
-def build_elisa_context(tables: dict[str, str], figures: dict[str, str] | None = None) -> dict:
-    """``tables`` maps wells, standards, controls, plate_qc, concentrations to CSV paths."""
-    qc = read_csv(tables["plate_qc"])
-    standards = read_csv(tables["standards"])
-    controls = read_csv(tables["controls"])
+def build_elisa_context(tables: dict[str, str], *, plate_pages: str = "all", draw: bool = False) -> dict:
+    """``tables`` maps wells, standards, controls, plate_qc, concentrations (and curves, to
+    draw) to CSV paths.
+
+    ``plate_pages`` chooses the plates that get a page of their own in the QC report:
+    ``all``, or ``attention`` (failed plates, plates with flagged or superseded results) for
+    trials with hundreds of plates, whose curves and recoveries stay in the attached tables.
+    ``draw`` draws the standard curve of every plate that gets a page.
+    """
+    qc = read_csv(tables["plate_qc"]).fillna({"reasons": "", "kit_lot": ""})
     conc = read_csv(tables["concentrations"])
     wells = read_csv(tables["wells"]) if "wells" in tables else None
     flagged = conc[conc["flag"].fillna("") != ""].fillna({"flag": ""})
     superseded = _censored_then_reassayed(wells, conc) if wells is not None else []
-    plates = []
-    for row in qc.fillna({"reasons": "", "kit_lot": ""}).to_dict("records"):
-        pid = row["plate_id"]
-        plates.append(
-            row
-            | {
-                "standards": standards[standards["plate_id"] == pid].to_dict("records"),
-                "controls": controls[controls["plate_id"] == pid].to_dict("records"),
-                "flagged": flagged[flagged["plate_id"] == pid].to_dict("records"),
-                "figure": svg_data_uri(figures[pid]) if figures and pid in figures else None,
-            }
-        )
     failed = qc[qc["verdict"] != "pass"]["plate_id"].tolist()
+    attention = set(failed) | set(flagged["plate_id"]) | {s["plate_id"] for s in superseded}
+    paged = qc if plate_pages == "all" else qc[qc["plate_id"].isin(attention)]
     return {
-        "plates": plates,
+        "plates": qc.to_dict("records"),
+        "pages": _plate_pages(paged, tables, flagged, wells if draw else None),
+        "plate_pages": plate_pages,
+        "by_analyte": _by_analyte(qc),
+        "list_plates": len(qc) <= LISTED_PLATES,
         "flagged": flagged.to_dict("records"),
         "superseded": superseded,
         "failed_plates": failed,
         "reassay": flagged[flagged["flag"] == "plate_failed"].to_dict("records"),
         "n_plates": len(qc),
     }
+
+
+def _plate_pages(qc: pd.DataFrame, tables: dict[str, str], flagged: pd.DataFrame, wells: pd.DataFrame | None) -> list:
+    """One entry per plate that gets a page: its QC row, recoveries, controls, flagged samples, curve."""
+    if qc.empty:
+        return []
+    keep = set(qc["plate_id"])
+    standards = read_csv(tables["standards"])
+    controls = read_csv(tables["controls"])
+    std_by, ctl_by, flag_by = (
+        {pid: g for pid, g in t[t["plate_id"].isin(keep)].groupby("plate_id", sort=False)}
+        for t in (standards, controls, flagged)
+    )
+    figures = {}
+    if wells is not None:
+        from trialflow.figures import plot_plate_curve
+
+        curves = read_csv(tables["curves"])
+        curve_by = {pid: g for pid, g in curves[curves["plate_id"].isin(keep)].groupby("plate_id", sort=False)}
+        well_by = {pid: g for pid, g in wells[wells["plate_id"].isin(keep)].groupby("plate_id", sort=False)}
+        empty = wells.iloc[0:0]
+        for row in qc.to_dict("records"):
+            pid = row["plate_id"]
+            svg = plot_plate_curve(
+                pid,
+                well_by.get(pid, empty),
+                std_by.get(pid, standards.iloc[0:0]),
+                curve_by.get(pid, curves.iloc[0:0]),
+                row,
+            )
+            figures[pid] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    none = pd.DataFrame()
+    return [
+        row
+        | {
+            "standards": std_by.get(row["plate_id"], none).to_dict("records"),
+            "controls": ctl_by.get(row["plate_id"], none).to_dict("records"),
+            "flagged": flag_by.get(row["plate_id"], none).to_dict("records"),
+            "figure": figures.get(row["plate_id"]),
+        }
+        for row in qc.to_dict("records")
+    ]
+
+
+def _by_analyte(qc: pd.DataFrame) -> list[dict]:
+    """Plates per analyte: how many, how many passed, the kit lots and the lowest R²."""
+    rows = []
+    for analyte, g in qc.groupby("analyte", sort=False):
+        rows.append(
+            {
+                "analyte": analyte,
+                "n_plates": len(g),
+                "n_passed": int((g["verdict"] == "pass").sum()),
+                "kit_lots": ", ".join(sorted(set(g["kit_lot"].astype(str)) - {""})),
+                "min_r2": float(g["r2"].min()),
+                "models": ", ".join(sorted(set(g["model"].astype(str) + ", " + g["weighting"].astype(str)))),
+            }
+        )
+    return rows
 
 
 def _censored_then_reassayed(wells: pd.DataFrame, conc: pd.DataFrame) -> list[dict]:

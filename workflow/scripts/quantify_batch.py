@@ -1,16 +1,16 @@
-"""Rule quantify_plates: standard curves, acceptance rules and concentrations for every plate."""
+"""Rule quantify_batch: standard curves and acceptance rules for one batch of plates."""
 
 from trialflow import pipeline
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 pipeline.run_logged(
     sm.log[0],
-    pipeline.quantify_plates,
-    manifest=sm.input.manifest,
+    pipeline.quantify_batch,
+    manifest=sm.params.manifest,
     manifest_name=sm.params.manifest_name,
+    plates=list(sm.params.plates),
     rules=dict(sm.params.rules),
     model=sm.params.model,
     weighting=sm.params.weighting,
-    out={k: v for k, v in sm.output.items() if k != "problems"},
-    problems=sm.output.problems,
+    out=sm.output.batch,
 )
