@@ -274,3 +274,23 @@ def test_bad_disposition_log_stops_at_the_gate_before_any_analysis(run, tmp_path
     assert not (workdir / "results/stats").exists() or not any((workdir / "results/stats").glob("anova.csv"))
     assert not (workdir / "results/consort/flow.json").exists()
     assert not (workdir / "reports").exists()
+
+
+@pytest.mark.parametrize("protocol", [None, {}, {"registration": "ISRCTN00000000"}, {"intervention": {"summary": "x"}}])
+def test_report_renders_with_any_subset_of_the_optional_protocol_texts(run, protocol):
+    import yaml
+
+    from trialflow.report import render_html
+    from trialflow.report.context import build_context
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config.pop("protocol")
+    if protocol is not None:
+        config["protocol"] = protocol
+    d = run["dir"]
+    names = ["baseline", "baseline_tests", "descriptives", "anova", "assumptions", "excluded", "estimation"]
+    results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
+    results["participants"] = str(d / "results/data/participants.csv")
+    figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
+    html = render_html(build_context(config, results, figures))  # StrictUndefined: a missing key raises
+    assert ("ISRCTN00000000" in html) == bool(protocol and "registration" in protocol)

@@ -214,7 +214,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "elisa": None,  # filled by the render step when the ELISA route ran
         "provenance": None,  # filled by the render step
         "consort_svg": None,  # filled by the render step when there is a disposition log
-        "protocol": config.get("protocol"),
+        "protocol": protocol_texts(config.get("protocol")),
         "checklist": CHECKLIST,
         "checklist_names": CHECKLIST_NAMES | ({"harms": "Harms, Table 7"} if harms else {}),
         "exclusions": exclusions,
@@ -252,6 +252,27 @@ def harms_rows(results: dict[str, str], arms: list[dict]) -> dict:
             for term in dict.fromkeys(by_term["event_term"])
         ],
     }
+
+
+PROTOCOL_KEYS = [
+    "registration", "protocol_access", "setting", "eligibility", "recruitment",
+    "randomisation", "blinding", "control", "harms",
+]  # fmt: skip
+INTERVENTION_KEYS = ["summary", "intensity", "supervision", "adherence", "table"]
+
+
+def protocol_texts(protocol: dict | None) -> dict | None:
+    """The config's protocol block with every optional text present (None when not given), so
+    the template can ask for any of them; None when there is no block at all."""
+    if protocol is None:
+        return None
+    intervention = protocol.get("intervention")
+    filled = {key: None for key in PROTOCOL_KEYS} | protocol
+    if intervention is not None:
+        filled["intervention"] = {key: None for key in INTERVENTION_KEYS} | intervention
+    else:
+        filled["intervention"] = None
+    return filled
 
 
 def svg_data_uri(path: str) -> str:
