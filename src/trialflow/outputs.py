@@ -20,9 +20,19 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(_neutralised)
+            if _any_text(out[column], lambda text: text.str.startswith(FORMULA_STARTS)):  # most columns have none
+                out[column] = out[column].map(_neutralised)
     out.columns = [_neutralised(c) for c in out.columns]  # header cells are text cells too
     return out
+
+
+def _any_text(column: pd.Series, test) -> bool:
+    """Whether ``test`` (vectorised over the ``.str`` accessor) holds for any text cell; other
+    cells (numbers, missing values in a mixed column) never count."""
+    try:
+        return bool(test(column).fillna(False).astype(bool).any())
+    except AttributeError:  # no text at all (e.g. an object column of missing values)
+        return False
 
 
 def _neutralised(value):
@@ -49,7 +59,11 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     safe = neutralise_formulas(frame)
     # The csv writer quotes a cell holding LF (the row end) but not one holding a bare CR, which
     # readers and spreadsheets also take as a row end: then quote every text cell (still plain CSV).
-    bare_cr = any(isinstance(v, str) and "\r" in v for c in safe.columns for v in [c, *safe[c]])
+    bare_cr = any("\r" in c for c in safe.columns if isinstance(c, str)) or any(
+        _any_text(safe[c], lambda text: text.str.contains("\r", regex=False))
+        for c in safe.columns
+        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c])
+    )
     text = safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC if bare_cr else csv.QUOTE_MINIMAL)
     write_atomic(path, text.encode("utf-8"))
 
@@ -60,5 +74,6 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         path,
         keep_default_na=False,
         na_values=[""],
-        dtype={"participant_id": str, "arm": str, "time": str, "outcome": str},
+        # source_line is "12" for a file line and "P1:A3" for a well: text, whatever the first rows hold
+        dtype={"participant_id": str, "arm": str, "time": str, "outcome": str, "source_line": str},
     )

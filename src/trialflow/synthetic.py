@@ -708,6 +708,8 @@ def _config(
             "manifest": f"{ELISA_DIR}/plates.csv",
             "model": "4PL",
             "weighting": "1/y^2",
+            "plates_per_job": 50,
+            "plate_pages": "attention",  # ~1,260 plates: pages only for those that need a look
             "acceptance": {
                 "standard_recovery": [80, 120],
                 "lowest_standard_recovery": [75, 125],

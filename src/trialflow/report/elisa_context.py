@@ -107,23 +107,24 @@ def _by_analyte(qc: pd.DataFrame) -> list[dict]:
 
 def _censored_then_reassayed(wells: pd.DataFrame, conc: pd.DataFrame) -> list[dict]:
     """Sample measurements that are not the reported one (e.g. > ULOQ, then re-assayed diluted)."""
+    key = ["participant_id", "time", "analyte"]
     samples = wells[wells["role"] == "sample"].dropna(subset=["participant_id"])
-    reported = {(r.participant_id, r.time, r.analyte): r.plate_id for r in conc.itertuples()}
+    reported = conc[[*key, "plate_id"]].rename(columns={"plate_id": "reported_plate"})
+    # Only the few measurements on another plate than the reported one are grouped (a large
+    # trial has ~50,000 sample groups).
+    other = samples.merge(reported, on=key, how="inner")
+    other = other[other["plate_id"] != other["reported_plate"]]
     rows = []
-    for (pid, time, analyte, plate, dilution), g in samples.groupby(
-        ["participant_id", "time", "analyte", "plate_id", "dilution"], sort=True
-    ):
-        chosen = reported.get((pid, time, analyte))
-        if chosen is not None and chosen != plate:
-            rows.append(
-                {
-                    "participant_id": pid,
-                    "time": time,
-                    "analyte": analyte,
-                    "plate_id": plate,
-                    "dilution": dilution,
-                    "wells": ";".join(g["well"]),
-                    "reported_plate": chosen,
-                }
-            )
+    for (pid, time, analyte, plate, dilution), g in other.groupby([*key, "plate_id", "dilution"], sort=True):
+        rows.append(
+            {
+                "participant_id": pid,
+                "time": time,
+                "analyte": analyte,
+                "plate_id": plate,
+                "dilution": dilution,
+                "wells": ";".join(g["well"]),
+                "reported_plate": g["reported_plate"].iloc[0],
+            }
+        )
     return rows

@@ -138,13 +138,14 @@ def _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, inc
         "follow_up": wide[follow_up].to_numpy(dtype=float),
     })
 
-    has_rows = sub.groupby(["participant_id", "time"], sort=False).size()
+    has_rows = set(zip(sub["participant_id"], sub["time"], strict=True))
     excluded = []
-    for pid, arm, b, fu in out[["participant_id", "arm", "baseline", "follow_up"]].itertuples(
+    gaps = out[out["baseline"].isna() | out["follow_up"].isna()]  # only these can be excluded
+    for pid, arm, b, fu in gaps[["participant_id", "arm", "baseline", "follow_up"]].itertuples(
             index=False):
         reasons = []
         for label, val, name in ((baseline, b, "baseline"), (follow_up, fu, "follow-up")):
-            if (pid, label) not in has_rows.index:
+            if (pid, label) not in has_rows:
                 reasons.append(f"no {name} row")
             elif math.isnan(val):
                 reasons.append(f"missing {name} value")
