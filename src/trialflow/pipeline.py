@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialflow import ingest
-from trialflow.analysis import analyse_outcomes, describe_baseline
 from trialflow.outputs import read_csv, write_atomic, write_csv
 from trialflow.problems import InputError, Problem, errors_in, problems_frame
 
@@ -94,6 +92,8 @@ def write_balance(raw: str, name: str, accepted: int | None, found, out: str) ->
 
 def read_participants(raw: str, name: str, arms: list[str], table: str, problems: str, balance: str) -> None:
     """Validate the participants file; write the accepted rows (with BMI), the problems and the row balance."""
+    from trialflow import ingest
+
     accepted, found = ingest.read_participants(raw, name, arms)
     write_csv(accepted, table)
     _settle(found, problems, name)
@@ -112,6 +112,8 @@ def read_concentrations(
     balance: str,
 ) -> None:
     """Validate the concentrations file against the participants; write its analysis rows."""
+    from trialflow import ingest
+
     people = read_csv(participants)
     accepted, found = ingest.read_concentrations(raw, name, people, time_points, units)
     _settle(found, problems, name)
@@ -168,6 +170,8 @@ def build_analysis_data(parts: list[str], data: str) -> None:
 
 def compare_baseline(participants: str, variables: list[str], arms: list[str], table: str, tests: str) -> None:
     """Baseline characteristics per arm and their t-tests."""
+    from trialflow.analysis import describe_baseline
+
     baseline, t_tests = describe_baseline(read_csv(participants), variables, arms)
     write_csv(baseline, table)
     write_csv(t_tests, tests)
@@ -181,6 +185,8 @@ def analyse(
     The linear mixed model (sensitivity analysis) is fitted only if the rule asks for one of its
     tables (``out`` keys lmm_tests, lmm_emmeans, lmm_model).
     """
+    from trialflow.analysis import analyse_outcomes
+
     gaps = pd.concat([read_csv(p) for p in missing], ignore_index=True) if missing else None
     lmm = any(key.startswith("lmm_") for key in out)
     results = analyse_outcomes(read_csv(data), outcomes, arms, times, missing=gaps, lmm=lmm)
