@@ -34,8 +34,12 @@ def _rows(path):
 @pytest.fixture(scope="module")
 def trial(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("synthetic")
-    config = synthetic.write_synthetic_trial(workdir / RAW, raw_dir=RAW, **SMALL)
-    return {"dir": workdir, "raw": workdir / RAW, "config": config}
+    written = synthetic.write_synthetic_trial(workdir / RAW, raw_dir=RAW, **SMALL)
+    # Small batches, so that a new plate has other batches of its analyte to leave alone.
+    config = yaml.safe_load(written.read_text())
+    config["elisa"]["plates_per_job"] = 4
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return {"dir": workdir, "raw": workdir / RAW, "config": workdir / "config.yaml"}
 
 
 def test_same_seed_gives_the_same_bytes(trial, tmp_path):
@@ -149,3 +153,38 @@ def test_pipeline_runs_clean_on_the_synthetic_trial(trial):
         within = rows[rows["effect"] != "group"]
         assert within[["eps_gg", "eps_hf", "p_gg", "p_hf"]].notna().all().all()
     assert (workdir / "reports/synthetic-large/report.pdf").stat().st_size > 10_000
+
+
+@pytest.mark.pipeline
+def test_a_new_plate_reruns_only_its_batch_and_matches_quantifying_everything(trial):
+    """Batching is an implementation detail: after one plate arrives, the incremental run's
+    ELISA tables equal quantifying the whole manifest in one go (the library, in memory)."""
+    from trialflow.elisa import AcceptanceRules, quantify_plates
+    from trialflow.outputs import write_csv
+
+    workdir = trial["dir"]
+    cmd = ["snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(trial["config"]), "--cores", "2"]  # fmt: skip
+    if not (workdir / "results/elisa/concentrations.csv").exists():  # run alone: the cold run first
+        assert subprocess.run(cmd, capture_output=True, timeout=600).returncode == 0
+    plate = synthetic.add_plate(trial["raw"], seed=3)
+    dry = subprocess.run([*cmd, "-n"], capture_output=True, text=True, timeout=300)
+    batches = [line for line in dry.stdout.splitlines() if "quantify_batch_" in line and "log:" in line]
+    bdnf = sorted(
+        log.stem.removeprefix("quantify_batch_") for log in (workdir / "results/logs").glob("quantify_batch_BDNF-*.log")
+    )
+    assert len(bdnf) >= 2, bdnf
+    assert len(batches) == 1 and f"quantify_batch_{bdnf[-1]}.log" in batches[0], batches  # the last BDNF batch only
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rules = yaml.safe_load(trial["config"].read_text())["elisa"]["acceptance"]
+    whole = quantify_plates(
+        trial["raw"] / "elisa/plates.csv",
+        AcceptanceRules(**{k: tuple(v) if isinstance(v, list) else v for k, v in rules.items()}),
+    )
+    assert plate in set(whole.plate_qc["plate_id"])
+    for name in ["wells", "standards", "controls", "plate_qc", "curves", "concentrations"]:
+        write_csv(getattr(whole, name), workdir / f"whole_{name}.csv")
+        assert (workdir / f"whole_{name}.csv").read_bytes() == (workdir / f"results/elisa/{name}.csv").read_bytes(), (
+            name
+        )
