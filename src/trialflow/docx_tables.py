@@ -149,7 +149,7 @@ def _table2(document, rows: Sequence[Mapping[str, str]], headers: Mapping[str, s
         left = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
         _write(table.cell(0, j), headers.get(key, DEFAULT_HEADERS.get(key, key)), left, bold=True)
         for i, row in enumerate(rows, start=1):
-            _write(table.cell(i, j), row.get(key, ""), left)
+            _write(table.rows[i].cells[j], row.get(key, ""), left)  # table.cell() rescans the whole table
     _rules(table, header_rows=1)
 
 
@@ -191,8 +191,9 @@ def _table3(
     for i, row in enumerate(rows, start=2):
         if row.get("variable", "") and i > 2:
             starts.append(i)
+        cells = table.rows[i].cells  # one scan per row: table.cell() rescans the whole table per cell
         for j, key in enumerate(keys):
-            _write(table.cell(i, j), row.get(key, ""), left if j < 2 else WD_ALIGN_PARAGRAPH.CENTER)
+            _write(cells[j], row.get(key, ""), left if j < 2 else WD_ALIGN_PARAGRAPH.CENTER)
     _rules(table, header_rows=2, block_starts=starts)
     for cell in table.rows[0].cells + table.rows[1].cells:
         cell.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
