@@ -366,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     generation = time.perf_counter() - start
     shutil.copy(config, work / "config.yaml")
     n_plates = len((work / "raw/elisa/plates.csv").read_text().splitlines()) - 1
+    commit = _git(args.snapshot)  # before the runs: HEAD may move while they run
     code, env = REPO, None
     if args.snapshot:
         code = work / "code"
@@ -401,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench_command": shlex.join([sys.executable, *sys.argv]),
         "snakemake_command": shlex.join(cmd),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": _git(args.snapshot),
+        "commit": commit,
         "machine": _machine(),
         "versions": _versions(),
         "trial": f"{args.participants} participants, {args.arms} arms, {args.time_points} time points, "
