@@ -448,11 +448,12 @@ def quantify_batch(
     problems: list[Problem] = []
     for r in manifest.itertuples():
         try:
-            maps[r.plate_id] = read_plate_map(r.map_path, min_standard_levels=rules.min_standard_levels)
+            maps[r.plate_id] = read_plate_map(r.map_path, min_standard_levels=rules.min_standard_levels, contract=False)
         except PlateMapError as exc:
             problems.extend(exc.problems)
     if problems:
         raise PlateMapError(problems)
+    _check_map_contract(maps)
 
     results: list[PlateResult] = []
     for r in manifest.itertuples():
@@ -475,6 +476,19 @@ def quantify_batch(
         for name in ("wells", "standards", "controls", "samples", "curves")
     }
     return tables, {x.plate_qc["plate_id"]: x.fit for x in results}
+
+
+def _check_map_contract(maps: dict[str, pd.DataFrame]) -> None:
+    """The :class:`~trialflow.schemas.PlateMap` contract for all maps of a batch in one pass
+    (per map it cost more than the curve fit): wells unique within each plate."""
+    import pandera.pandas as pa
+
+    from trialflow.schemas import PlateMap
+
+    schema = PlateMap.to_schema().add_columns({"plate_id": pa.Column(str)})
+    schema.unique = ["plate_id", "well"]
+    stacked = pd.concat([m.assign(plate_id=pid) for pid, m in maps.items()], ignore_index=True)
+    schema.validate(stacked, lazy=True)
 
 
 def assemble_plates(tables: dict[str, pd.DataFrame], manifest: pd.DataFrame, manifest_path: str) -> QuantResult:
