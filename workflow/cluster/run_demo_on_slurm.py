@@ -73,10 +73,12 @@ def copy_repository(source: Path, target: Path) -> None:
         text=True,
         check=False,
     )
-    if listed.returncode != 0:
+    clone = ["git", "clone", "--quiet", str(source), str(target)]
+    cloned = listed.returncode == 0 and subprocess.run(clone, check=False).returncode == 0
+    if not cloned:
+        shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(source, target, ignore=lambda folder, names: [n for n in names if n in NOT_COPIED])
         return
-    subprocess.run(["git", "clone", "--quiet", str(source), str(target)], check=True)
     for name in filter(None, listed.stdout.split("\0")):
         src, dst = source / name, target / name
         if src.is_file():

@@ -87,6 +87,7 @@ JobCompType=jobcomp/none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 MpiDefault=none
+MailProg=/bin/true
 SwitchType=switch/none
 # Several small jobs share the node, by cores and memory.
 SchedulerType=sched/backfill
@@ -171,7 +172,7 @@ start() {
         stop_slurm_daemons
     fi
     if ! pid_alive "$STATE/run/slurmctld.pid"; then
-        slurmctld -i # -i: ignore (lost) saved state, this cluster has no jobs worth keeping
+        slurmctld -i # -i: start even if the saved state cannot be read (no job here is worth keeping)
         say "slurmctld started"
     fi
     if ! pid_alive "$STATE/run/slurmd.pid"; then
