@@ -73,7 +73,7 @@ def test_slurm_and_local_runs_give_the_same_outputs(comparison):
 def test_the_jobs_went_through_slurm(comparison):
     out = comparison["out"]
     assert "1 Slurm job(s) submitted" in out, out[-6000:]
-    assert "1 of them allocated a node and 1 completed with exit status 0" in out
+    assert "1 of them started on a node and 1 completed with exit status 0" in out
 
 
 def test_only_the_recorded_command_differs_and_it_is_printed(comparison):

@@ -9,7 +9,7 @@
    the other, each with its copy's ``src/`` first on PYTHONPATH (so both run the copied code,
    not whatever the installed package points at) and no SLURM_* variables inherited;
 3. shows that the Slurm run's jobs went through Slurm: the Slurm job ids Snakemake reports, each
-   allocated and completed with exit status 0 in slurmctld's log;
+   started on the node and completed with exit status 0 in slurmctld's log;
 4. compares every file under results/ and reports/ of the two copies byte for byte, except the
    paths in EXCLUDED and the JSON keys in EXCLUDED_KEYS (both printed: the manifest's
    ``command``, which records how each run was started), and prints one line per differing file.
@@ -187,21 +187,37 @@ def slurmctld_log() -> Path | None:
     return Path(match.group(1)) if match else None
 
 
-def check_slurm_jobs(run: Run) -> bool:
-    """Print the Slurm jobs of the run and what slurmctld's log says of each; True if all completed."""
+def log_size(path: Path | None) -> int:
+    return path.stat().st_size if path is not None and path.is_file() else 0
+
+
+def check_slurm_jobs(run: Run, log: Path | None, offset: int) -> bool:
+    """Print the run's Slurm jobs and what slurmctld's log (from ``offset`` on) says of each.
+
+    True if every job was started on a node (by the main or the backfill scheduler) and completed
+    with exit status 0. Only the part of the log written since the run started is read: job ids
+    start again at 1 when the cluster's state is made anew.
+    """
     ids = SUBMITTED.findall(run.log.read_text(encoding="utf-8", errors="replace"))
     if not ids:
         say(f"{run.name}: ERROR: Snakemake reported no job submitted to Slurm")
         return False
-    log = slurmctld_log()
-    text = log.read_text(encoding="utf-8", errors="replace") if log and log.is_file() else ""
-    allocated = {i for i in ids if re.search(rf"sched: Allocate JobId={i} NodeList=", text)}
+    text = ""
+    if log is not None and log.is_file():
+        with open(log, encoding="utf-8", errors="replace") as fh:
+            fh.seek(offset)
+            text = fh.read()
+    started = {
+        i
+        for i in ids
+        if re.search(rf"(sched: Allocate JobId={i} NodeList=|sched/backfill: _start_job: Started JobId={i} in )", text)
+    }
     completed = {i for i in ids if re.search(rf"_job_complete: JobId={i} WEXITSTATUS 0\b", text)}
     say(
-        f"{run.name}: {len(ids)} Slurm job(s) submitted (job ids {', '.join(ids)}); slurmctld's log "
-        f"({log}) shows {len(allocated)} of them allocated a node and {len(completed)} completed with exit status 0"
+        f"{run.name}: {len(ids)} Slurm job(s) submitted (job ids {', '.join(ids)}); slurmctld's log ({log}) "
+        f"shows {len(started)} of them started on a node and {len(completed)} completed with exit status 0"
     )
-    return len(completed) == len(ids)
+    return len(started) == len(completed) == len(ids)
 
 
 def files_under(copy: Path) -> dict[str, Path]:
@@ -329,10 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.one_slurm_job:
         slurm_arguments += one_job_arguments(copies["slurm"])
     runs = [Run("slurm", copies["slurm"], slurm_arguments), Run("local", copies["local"], ["--cores", "2"])]
+    controller_log = slurmctld_log()
+    offset = log_size(controller_log)
     run_all(runs, args.timeout, args.serial)
 
     status = 0
-    if any(run.returncode != 0 for run in runs) or not check_slurm_jobs(runs[0]):
+    if any(run.returncode != 0 for run in runs) or not check_slurm_jobs(runs[0], controller_log, offset):
         status = 2
     elif compare(copies["slurm"], copies["local"], ("slurm", "local")):
         status = 1
