@@ -631,3 +631,96 @@ def test_demo_flow_from_the_analysed_demo(tmp_path, demo_analysis):
     assert problems + more == []
     assert [[o["analysed"] for o in a["analysis"]] for a in flow["arms"]] == [[15, 15], [15, 15]]
     assert "Analysed (n=15)" in svg_texts(consort.flow_diagram_svg(flow))
+
+
+# --------------------------------------------------------------------------- diagram of a large trial
+
+
+def large_flow(per_participant_reasons: bool = False) -> dict:
+    """Three arms of 200, 26 outcomes; per outcome 4 to 29 participants of each arm excluded from
+    the analysis for one of three visits missed (or, with ``per_participant_reasons``, each with a
+    reason of their own, as a free-text log would give)."""
+    arms = [{"id": a, "label": a.title()} for a in ("control", "moderate", "vigorous")]
+    outcomes = [{"id": f"o{j}", "label": f"Outcome {j}"} for j in range(26)]
+    rows, exclusions, analysed = [], [], {}
+    for i in range(600):
+        arm = arms[i % 3]["id"]
+        rows.append(
+            {"screening_id": f"S{i}", "participant_id": f"P{i:03d}", "eligible": True, "declined": False,
+             "exclusion_reason": "", "arm": arm, "randomised": True, "received_allocated": True,
+             "not_received_reason": "", "discontinued": False, "discontinued_reason": "",
+             "lost_to_follow_up": False, "lost_reason": "", "attended_pre": True, "attended_post": True,
+             "source_file": "d", "source_line": i + 2}
+        )  # fmt: skip
+    for j, o in enumerate(outcomes):
+        for k, arm in enumerate(a["id"] for a in arms):
+            out = [f"P{i:03d}" for i in range(k, 600, 3)][: 4 + j + k]
+            analysed[(arm, o["id"])] = 200 - len(out)
+            for n, pid in enumerate(out):
+                reason = f"{pid}: sample haemolysed" if per_participant_reasons else f"missed visit {1 + n % 3}"
+                exclusions.append({"outcome": o["id"], "participant_id": pid, "arm": arm, "reason": reason})
+    flow, problems = consort.derive_flow(
+        pd.DataFrame(rows), arms, TIMES, analysed, outcomes=outcomes, analysis_exclusions=pd.DataFrame(exclusions)
+    )
+    assert problems == []
+    return flow
+
+
+def analysis_box(svg: str, arm_label: str, texts: list[str]) -> list[str]:
+    """The lines of one arm's Analysis box, in order (its column holds 'Allocated to <arm>')."""
+    root = ET.fromstring(svg.encode("utf-8"))
+    ns = "{http://www.w3.org/2000/svg}"
+    items = [(float(el.get("x")), float(el.get("y")), el.text or "") for el in root.iter(f"{ns}text")]
+    x = next(x for x, _, t in items if t.startswith(f"Allocated to {arm_label}"))
+    top = next(y for _, y, t in items if t.startswith("Analysed"))
+    return [t for tx, y, t in items if x - 0.01 <= tx < x + 20 and y >= top - 0.01 and t not in ("–", "•")]
+
+
+def test_a_long_analysis_box_lists_reasons_with_counts_not_outcome_by_outcome():
+    flow = large_flow()
+    assert any(len(items) > consort.ANALYSIS_BOX_MAX_ITEMS for items in map(consort._analysis_items, flow["arms"]))
+    svg = consort.flow_diagram_svg(flow)
+    box = " ".join(analysis_box(svg, "Control", svg_texts(svg)))
+    assert box.startswith("Analysed (n=171 to 196 per outcome, 26 outcomes) Excluded from analysis (n=4 to 29 per")
+    assert "reasons summed over the 26 outcomes:" in box
+    # each reason's count is its sum over the outcomes in the flow table (results/consort/flow.csv)
+    table = consort.flow_frame(flow)
+    mine = table[(table["stage"] == "analysis") & (table["arm"] == "control") & (table["reason"] != "")]
+    for reason, n in mine.groupby("reason")["n"].sum().items():
+        assert f"{reason} (n={n})" in box
+    assert "Outcome 3" not in box and "Every outcome and reason: results/consort/flow.csv" in box
+    height = float(ET.fromstring(svg.encode("utf-8")).get("height").removesuffix("mm"))
+    assert height < 200  # the full diagram ran to over a metre
+
+
+def test_one_reason_per_participant_is_cut_to_the_most_frequent_and_the_rest_counted():
+    flow = large_flow(per_participant_reasons=True)
+    svg = consort.flow_diagram_svg(flow)
+    box = analysis_box(svg, "Control", svg_texts(svg))
+    table = consort.flow_frame(flow)
+    mine = table[(table["stage"] == "analysis") & (table["arm"] == "control") & (table["reason"] != "")]
+    totals = mine.groupby("reason")["n"].sum().sort_index().sort_values(ascending=False, kind="stable")
+    shown = [f"{r} (n={n})" for r, n in totals.iloc[: consort.SUMMARY_REASONS].items()]
+    rest = totals.iloc[consort.SUMMARY_REASONS :]
+    joined = " ".join(box)
+    assert all(s in joined for s in shown)
+    assert f"{len(rest)} other reasons (n={rest.sum()})" in joined
+    assert sum(": sample haemolysed" in line for line in box) <= consort.SUMMARY_REASONS * 2  # wrapped at most once
+
+
+def test_an_analysis_box_up_to_the_threshold_is_drawn_in_full():
+    def arm(n_outcomes):  # lines: Analysed + one per outcome, Excluded + per outcome a title and one reason
+        return {
+            "analysis": [
+                {"outcome": f"o{j}", "label": f"O{j}", "analysed": 10 + j,
+                 "excluded": {"n": 1, "reasons": [{"reason": f"r{j}", "n": 1}]}}
+                for j in range(n_outcomes)
+            ]
+        }  # fmt: skip
+
+    at = (consort.ANALYSIS_BOX_MAX_ITEMS - 2) // 3  # 2 + 3 per outcome lines
+    assert len(consort._analysis_items(arm(at))) <= consort.ANALYSIS_BOX_MAX_ITEMS
+    assert consort.analysis_items([arm(at)]) == [consort._analysis_items(arm(at))]
+    assert len(consort._analysis_items(arm(at + 1))) > consort.ANALYSIS_BOX_MAX_ITEMS
+    summary = consort.analysis_items([arm(1), arm(at + 1)])  # one long box summarises every box
+    assert summary[0][0] == (0, "Analysed (n=10)") and summary[1][0][1].startswith("Analysed (n=10 to")

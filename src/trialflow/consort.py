@@ -771,6 +771,12 @@ FONT_DIR = Path(__file__).parent / "report" / "fonts"
 PAGE_WIDTH = 170.0  # mm: the text width of an A4 page with 20 mm margins
 LABEL_W = 5.5  # mm: the strip of stage labels on the left
 GAP = 4.0  # mm between arm columns
+# The Analysis box lists, per outcome, the numbers analysed and excluded with every reason. Above
+# this many lines in any arm's box (a large trial with many outcomes or many distinct reasons;
+# the demo's longest box has 36) every Analysis box is summarised instead: the range of n over
+# the outcomes and the SUMMARY_REASONS most frequent reasons summed over them (docs/consort.md).
+ANALYSIS_BOX_MAX_ITEMS = 60
+SUMMARY_REASONS = 6
 
 
 @lru_cache(maxsize=2)
@@ -864,6 +870,15 @@ def _with_reasons(items: list[tuple[int, str]], level: int, title: str, tally: d
     items += [(2 if level else 3, f"{r['reason']} (n={r['n']})") for r in tally["reasons"]]
 
 
+def analysis_items(arms: list[dict]) -> list[list[tuple[int, str]]]:
+    """The lines of each arm's Analysis box: in full, or summarised in every arm when any box would
+    have more than ``ANALYSIS_BOX_MAX_ITEMS`` lines."""
+    full = [_analysis_items(a) for a in arms]
+    if any(len(items) > ANALYSIS_BOX_MAX_ITEMS for items in full):
+        return [_analysis_summary_items(a) for a in arms]
+    return full
+
+
 def _analysis_items(arm: dict) -> list[tuple[int, str]]:
     analysis = arm["analysis"]
     items: list[tuple[int, str]] = []
@@ -882,6 +897,42 @@ def _analysis_items(arm: dict) -> list[tuple[int, str]]:
         items.append((0, "Excluded from analysis"))
         for o in analysis:
             _with_reasons(items, 1, o["label"], o["excluded"])
+    return items
+
+
+def _span(values: list[int]) -> str:
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low} to {high}"
+
+
+def _analysis_summary_items(arm: dict) -> list[tuple[int, str]]:
+    """The Analysis box in a few lines: n analysed and excluded (their range over the outcomes) and
+    the most frequent reasons for exclusion, each summed over the outcomes (a participant excluded
+    from several outcomes counts once per outcome); every number per outcome is in flow.csv."""
+    analysis = arm["analysis"]
+    if not analysis:
+        return [(0, "Analysed (n not available)")]
+    k = len(analysis)
+    totals: dict[str, int] = {}
+    for o in analysis:
+        for r in o["excluded"]["reasons"]:
+            totals[r["reason"]] = totals.get(r["reason"], 0) + r["n"]
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    shown, rest = ranked[:SUMMARY_REASONS], ranked[SUMMARY_REASONS:]
+    analysed = _span([o["analysed"] for o in analysis])
+    excluded = _span([o["excluded"]["n"] for o in analysis])
+    if k > 1:
+        items = [(0, f"Analysed (n={analysed} per outcome, {k} outcomes)")]
+        excluded_line = f"Excluded from analysis (n={excluded} per outcome)"
+        reasons_line = f"; reasons summed over the {k} outcomes:"
+    else:
+        items = [(0, f"Analysed (n={analysed})")]
+        excluded_line, reasons_line = f"Excluded from analysis (n={excluded})", "; reasons:"
+    items.append((0, excluded_line + (reasons_line if ranked else "")))
+    items += [(3, f"{reason} (n={n})") for reason, n in shown]
+    if rest:
+        items.append((3, f"{len(rest)} other reasons (n={sum(n for _, n in rest)})"))
+    items.append((0, "Every outcome and reason: results/consort/flow.csv"))
     return items
 
 
@@ -909,6 +960,8 @@ def flow_diagram_svg(flow: dict, title: str = "CONSORT 2025 flow diagram") -> st
 
     170 mm wide (A4 text width), any number of arms ≥ 1 laid out as columns, font "STIX, serif".
     Deterministic: the same flow gives the same string. Every text from data is XML-escaped.
+    When any arm's Analysis box would have more than ``ANALYSIS_BOX_MAX_ITEMS`` lines, every
+    Analysis box is summarised (:func:`_analysis_summary_items`) so the diagram stays legible.
     """
     arms = flow["arms"]
     k = max(len(arms), 1)
@@ -946,7 +999,7 @@ def flow_diagram_svg(flow: dict, title: str = "CONSORT 2025 flow diagram") -> st
     rows = [
         ("Allocation", [_allocation_items(a) for a in arms]),
         ("Follow-up", [_follow_up_items(a) for a in arms]),
-        ("Analysis", [_analysis_items(a) for a in arms]),
+        ("Analysis", analysis_items(arms)),
     ]
     y_bar = y_rand + randomised.height + 3.0
     y_row = y_bar + 4.0
