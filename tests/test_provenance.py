@@ -149,6 +149,71 @@ def test_git_version_of_this_repository():
     assert isinstance(code["git_dirty"], bool)
 
 
+# --- the report's appendix for many input files ---------------------------------------------------
+
+
+def plate_trial(folder: Path, plates: int) -> tuple[dict, list[str]]:
+    """A raw folder with three configured inputs and ``plates`` plate exports and maps."""
+    config = {
+        "inputs": {"participants": "participants.csv", "disposition": "disposition.csv", "concentrations": "c.csv"},
+        "elisa": {"manifest": "elisa/plates.csv"},
+    }
+    (folder / "elisa" / "exports").mkdir(parents=True)
+    (folder / "elisa" / "maps").mkdir()
+    files = {"participants.csv": "id,arm\n", "disposition.csv": "screening_id\n", "elisa/plates.csv": "plate\n"}
+    for i in range(plates):  # upper and lower case names: the order is code point order, as LC_ALL=C
+        files[f"elisa/exports/{'Ab'[i % 2]}_{i:03d}.csv"] = f"export {i}\n" * (i + 1)
+        files[f"elisa/maps/map_{i:03d}.csv"] = f"map {i}\n"
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return config, [str(folder / name) for name in files]
+
+
+def test_folder_sha256_is_the_sha256_of_what_sha256sum_prints(tmp_path):
+    from trialflow.provenance import file_record, folder_sha256
+
+    _, files = plate_trial(tmp_path, 12)
+    exports = sorted((tmp_path / "elisa" / "exports").iterdir())
+    records = [file_record(p, f"elisa/exports/{p.name}") for p in reversed(exports)]  # any order in
+    listing = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in exports)
+    assert folder_sha256(records) == hashlib.sha256(listing.encode()).hexdigest()
+    if shutil.which("sha256sum") and shutil.which("xargs"):  # the recipe the report prints
+        done = subprocess.run(
+            "LC_ALL=C ls | xargs -d '\\n' sha256sum | sha256sum",
+            shell=True, cwd=tmp_path / "elisa" / "exports", capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert done.stdout.split()[0] == folder_sha256(records)
+
+
+def test_report_lists_the_configured_inputs_and_summarises_plate_folders_above_the_threshold(tmp_path):
+    from trialflow.pipeline import report_provenance
+    from trialflow.provenance import REPORT_INPUTS_MAX, file_record, folder_sha256
+
+    plates = REPORT_INPUTS_MAX // 2  # 3 + 2 x plates files: just above the threshold
+    config, files = plate_trial(tmp_path, plates)
+    appendix = report_provenance(config, str(tmp_path), files, None)
+    assert [f["path"] for f in appendix["inputs"]] == ["disposition.csv", "elisa/plates.csv", "participants.csv"]
+    exports = sorted((tmp_path / "elisa" / "exports").iterdir())
+    assert appendix["folders"] == [
+        {
+            "folder": "elisa/exports",
+            "files": plates,
+            "bytes": sum(p.stat().st_size for p in exports),
+            "sha256": folder_sha256([file_record(p, p.name) for p in exports]),
+        },
+        {
+            "folder": "elisa/maps",
+            "files": plates,
+            "bytes": sum(p.stat().st_size for p in (tmp_path / "elisa" / "maps").iterdir()),
+            "sha256": folder_sha256([file_record(p, p.name) for p in (tmp_path / "elisa" / "maps").iterdir()]),
+        },
+    ]
+    # up to the threshold every file is listed, as in the demo
+    config, files = plate_trial(tmp_path / "small", (REPORT_INPUTS_MAX - 3) // 2)
+    appendix = report_provenance(config, str(tmp_path / "small"), files, None)
+    assert len(appendix["inputs"]) == len(files) <= REPORT_INPUTS_MAX and appendix["folders"] == []
+
+
 # --- the audit ------------------------------------------------------------------------------------
 
 

@@ -433,11 +433,18 @@ def combine_plates(manifest: str, manifest_name: str, batches: list[str], out: d
 def report_provenance(config: dict, raw_dir: str, raw_files: list[str], repo: str | None) -> dict:
     """What the report's provenance appendix prints: the inputs with SHA-256, the config hash,
     the code version and the package versions (the full manifest, outputs included, is
-    results/provenance.json, written after the report)."""
+    results/provenance.json, written after the report). Above ``provenance.REPORT_INPUTS_MAX``
+    files only the configured inputs are listed one by one and the others (plate exports and
+    maps) are summarised per folder (:func:`trialflow.provenance.summarise_inputs`)."""
     from trialflow import provenance
 
+    inputs, folders = provenance._input_records(Path(raw_dir), raw_files), []
+    if len(inputs) > provenance.REPORT_INPUTS_MAX:
+        named = [*config.get("inputs", {}).values(), config.get("elisa", {}).get("manifest")]
+        inputs, folders = provenance.summarise_inputs(inputs, {Path(n).as_posix() for n in named if n})
     return {
-        "inputs": provenance._input_records(Path(raw_dir), raw_files),
+        "inputs": inputs,
+        "folders": folders,
         "config_sha256": provenance.config_sha256(config),
         "git": provenance.git_version(repo) if repo else {},
         "code_sha256": code_version(),

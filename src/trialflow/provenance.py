@@ -217,6 +217,45 @@ def build_manifest(
     }
 
 
+REPORT_INPUTS_MAX = 50  # the report's appendix lists at most this many input files one by one
+
+
+def folder_sha256(records: list[dict]) -> str:
+    """One SHA-256 over a folder's files, from their records ({path, size, sha256}).
+
+    It is the SHA-256 of the UTF-8 text with one line ``<sha256>  <name>\n`` per file (its SHA-256
+    in lower-case hex, two spaces, its name inside the folder), the lines sorted by name in code
+    point order: exactly what ``sha256sum`` prints for those files in that order. An auditor
+    recomputes it from ``results/provenance.json`` with this function, or in the folder, when it
+    holds exactly those files (names without a backslash or a line break), with
+    ``LC_ALL=C ls | xargs -d '\n' sha256sum | sha256sum``.
+    """
+    pairs = sorted((Path(r["path"]).name, r["sha256"]) for r in records)
+    text = "".join(f"{sha}  {name}\n" for name, sha in pairs)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def summarise_inputs(records: list[dict], listed: set[str]) -> tuple[list[dict], list[dict]]:
+    """The input records for the report: those whose path is in ``listed`` one by one, every other
+    file in a summary of its folder.
+
+    Returns
+    -------
+    files : the records of ``listed`` ({path, size, sha256}), in the order given.
+    folders : per folder (path relative to the raw folder, "." for the raw folder itself, sorted):
+        ``folder``, ``files`` (count), ``bytes`` (total size) and ``sha256`` (:func:`folder_sha256`).
+    """
+    by_folder: dict[str, list[dict]] = {}
+    for r in records:
+        if r["path"] not in listed:
+            by_folder.setdefault(Path(r["path"]).parent.as_posix(), []).append(r)
+    folders = [
+        {"folder": folder, "files": len(rs), "bytes": sum(r["size"] for r in rs), "sha256": folder_sha256(rs)}
+        for folder, rs in sorted(by_folder.items())
+    ]
+    return [r for r in records if r["path"] in listed], folders
+
+
 def manifest_text(manifest: dict) -> str:
     """The manifest as canonical pretty JSON: sorted keys, two-space indent, one final newline."""
     return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
