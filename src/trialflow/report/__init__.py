@@ -41,6 +41,8 @@ def environment() -> jinja2.Environment:
         pvalue=formatting.p_value,
         stat=formatting.statistic,
         dfv=formatting.df_value,
+        count_word=formatting.count_word,
+        and_join=formatting.and_join,
     )
     return env
 

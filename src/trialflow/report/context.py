@@ -12,7 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 from trialflow.outputs import read_csv
-from trialflow.report.formatting import p_value
+from trialflow.report.formatting import and_join, p_value
+
+# Layout for larger trials (docs/report.md). Below every threshold the report is laid out as the
+# demo's, whose Tables 2-3 follow the published paper.
+WIDE_ARMS = 3  # from this many arms Tables 3 and 6 are set compact (smaller type, tighter cells)
+LANDSCAPE_ARMS = 4  # from this many arms Table 3 gets a landscape page
+WIDE_TABLE4_COLUMNS = 7  # from this many arm x time columns Table 4 is set compact
+EXCLUSION_LIST_MAX = 30  # above this many excluded participants: counts per outcome and group, not a list
+ASSUMPTION_ROWS_MAX = 200  # above this many assumption checks, Table A2 has a row per outcome and time point
 
 # CONSORT 2025 items (abridged topics) and the section of this report that answers each.
 CHECKLIST = [
@@ -119,7 +127,9 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         domains.setdefault(row.get("domain", "outcome"), []).append(row)
     n_anova = anova.drop_duplicates("outcome").set_index("outcome")["n"].to_dict()
     exclusions = []
-    for pid, rows in excluded.groupby("participant_id", sort=True):
+    n_excluded = excluded["participant_id"].nunique()
+    listed = excluded if n_excluded <= EXCLUSION_LIST_MAX else excluded.iloc[:0]  # else counts, see below
+    for pid, rows in listed.groupby("participant_id", sort=True):
         labels = {o["id"]: o["label"] for o in outcomes}
         exclusions.append(
             {
@@ -202,6 +212,9 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "time_label": time_label,
         "anova_table": anova.to_dict("records"),
         "assumption_table": assumptions.to_dict("records"),
+        "assumption_grid": (
+            assumption_grid(assumptions, outcomes, arms, times) if len(assumptions) > ASSUMPTION_ROWS_MAX else None
+        ),
         "any_excluded": len(excluded) > 0,
         "several_times": len(times) > 2,
         "domains": [{"name": DOMAIN_TITLES.get(k, k.title()), "outcomes": v} for k, v in domains.items()],
@@ -218,10 +231,82 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "checklist": CHECKLIST,
         "checklist_names": CHECKLIST_NAMES | ({"harms": "Harms, Table 7"} if harms else {}),
         "exclusions": exclusions,
+        "exclusion_summary": (
+            exclusion_summary(excluded, outcomes, arms, times) if n_excluded > EXCLUSION_LIST_MAX else None
+        ),
+        "layout": {
+            "wide": len(arms) >= WIDE_ARMS,
+            "landscape": len(arms) >= LANDSCAPE_ARMS,
+            "wide_table4": len(arms) * len(times) >= WIDE_TABLE4_COLUMNS,
+        },
+        "pre_post": [t["label"].lower() for t in times] == ["pre", "post"],
         "warnings": warnings,
         "rejected": rejected,
         "row_balance": read_csv(results["row_balance"]).to_dict("records") if "row_balance" in results else [],
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
+    }
+
+
+def exclusion_summary(excluded: pd.DataFrame, outcomes: list[dict], arms: list[dict], times: list[dict]) -> dict:
+    """The exclusions from the ANOVAs as counts, for trials where a list of names would run to pages.
+
+    ``excluded`` is results/stats/excluded.csv: one row per participant and outcome, with the time
+    points without a value (``missing``, ';'-joined ids) and the reason (one part per missing time
+    point, '; '-joined, as the analysis writes it).
+
+    Returns
+    -------
+    dict with ``n`` (participants excluded from at least one outcome), ``n_per_arm``, ``rows``
+    (per outcome: ``label`` and per arm ``{"arm", "n", "missing": {time id: n}}``: participants
+    excluded, and of them how many have no value at each time point) and ``reasons`` (per
+    reason part: ``reason``, ``cells`` (per arm) and ``total``: the participant-outcome
+    exclusions that give this reason for a missing value; most frequent first).
+    """
+    arm_ids = [a["id"] for a in arms]
+    excluded = excluded[excluded["outcome"].isin([o["id"] for o in outcomes])]
+    rows = []
+    for o in outcomes:
+        ex = excluded[excluded["outcome"] == o["id"]]
+        cells = []
+        for arm in arm_ids:
+            mine = ex[ex["arm"] == arm]
+            missing = mine["missing"].fillna("").str.split(";").explode()
+            cells.append(
+                {"arm": arm, "n": len(mine), "missing": {t["id"]: int((missing == t["id"]).sum()) for t in times}}
+            )
+        rows.append({"label": o["label"], "cells": cells})
+    parts = excluded.assign(reason=excluded["reason"].fillna("").str.split("; ")).explode("reason")
+    parts = parts.drop_duplicates(["outcome", "participant_id", "reason"])  # one exclusion, one count per reason
+    counts = pd.crosstab(parts["reason"], parts["arm"]).reindex(columns=arm_ids, fill_value=0)
+    counts["total"] = counts.sum(axis=1)
+    counts = counts.reset_index().sort_values(["total", "reason"], ascending=[False, True])
+    per_person = excluded.drop_duplicates("participant_id")
+    return {
+        "n": len(per_person),
+        "n_per_arm": {arm: int((per_person["arm"] == arm).sum()) for arm in arm_ids},
+        "rows": rows,
+        "reasons": [
+            {"reason": r["reason"], "cells": [int(r[arm]) for arm in arm_ids], "total": int(r["total"])}
+            for r in counts.to_dict("records")
+        ],
+    }
+
+
+def assumption_grid(assumptions: pd.DataFrame, outcomes: list[dict], arms: list[dict], times: list[dict]) -> dict:
+    """Table A2 for large trials: one row per outcome and time point, one column per check
+    (Shapiro–Wilk of the residuals, of all values, of each arm's values; Levene), each cell the
+    row of results/stats/assumptions.csv (statistic and p; None where there is none)."""
+    columns = [("shapiro", "residuals", ""), ("shapiro", "values", "")]
+    columns += [("shapiro", "values", a["id"]) for a in arms] + [("levene", "values", "")]
+    checks = assumptions.assign(arm=assumptions["arm"].fillna(""))
+    cell = _by(checks, "outcome", "time", "test", "data", "arm")
+    return {
+        "shapiro_columns": ["Residuals", "All values", *[a["label"] for a in arms]],
+        "rows": [
+            {"outcome": o["label"], "time": t["label"], "cells": [cell.get((o["id"], t["id"], *c)) for c in columns]}
+            for o in outcomes
+            for t in times
+        ],
     }
 
 
@@ -314,7 +399,7 @@ def assumption_sentence(outcome: dict, assumptions: pd.DataFrame, times: list[di
     def clause(test: str, data: str) -> tuple[str, bool]:
         picked = rows[(rows["test"] == test) & (rows["data"] == data) & (rows["arm"].fillna("") == "")]
         ps = {r.time: r.p for r in picked.itertuples()}
-        text = " and ".join(f"{t['label']} ({p_value(ps[t['id']], style, capital=False)})" for t in times)
+        text = and_join(f"{t['label']} ({p_value(ps[t['id']], style, capital=False)})" for t in times)
         return text, all(ps[t["id"]] >= alpha for t in times)
 
     normal, normal_ok = clause("shapiro", "residuals")

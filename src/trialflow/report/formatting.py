@@ -44,3 +44,19 @@ def statistic(value: float, decimals: int = 2) -> str:
 def df_value(df: float) -> str:
     """Degrees of freedom: whole numbers without decimals, corrected ones with two."""
     return str(int(round(df))) if abs(df - round(df)) < 1e-9 else fixed(df, 2)
+
+
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+def count_word(n: int) -> str:
+    """A count in running text as journals write it: words up to ten, digits above ("three groups", "12 groups")."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def and_join(items) -> str:
+    """Items as a list in running text: "a", "a and b", "a, b and c"."""
+    items = [str(i) for i in items]
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
