@@ -13,6 +13,7 @@ rule render_report:
         config=config,
         figures=outcome_figures(),
         raw_dir=raw_folder,
+        raw_files=raw_inputs(),  # every raw file, hashed for the provenance appendix
         repo=workflow.basedir,
     script:
         "../scripts/render_report.py"

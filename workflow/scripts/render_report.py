@@ -15,6 +15,6 @@ pipeline.run_logged(
     pdf=sm.output.pdf,
     elisa={k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")} or None,
     raw_dir=sm.params.raw_dir,
-    raw_files=list(sm.input.raw),
+    raw_files=list(sm.params.raw_files),
     repo=sm.params.repo,
 )
