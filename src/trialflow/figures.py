@@ -7,6 +7,7 @@ same numbers give the same bytes on any machine and any day.
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -61,9 +62,13 @@ def plot_outcome(
                 ax.text(x, m + s, marks, ha="center", va="bottom", fontsize=12)
             top = max(top, m + s)
     ax.set_ylim(0, top * 1.15)
-    ax.set_xticks(range(len(arms)), [a["label"] for a in arms])
+    # Long arm names wrap instead of running into each other (3+ arms share 4.6 inches).
+    ax.set_xticks(range(len(arms)), [textwrap.fill(a["label"], 16) for a in arms])
     ax.set_ylabel(f"{outcome['label']} ({outcome['unit']})")
-    ax.legend(frameon=False, ncols=len(times), loc="upper left", fontsize=9)
+    if len(times) <= 2:
+        ax.legend(frameon=False, ncols=len(times), loc="upper left", fontsize=9)
+    else:  # more visits than fit in one row inside the axes: a row above them
+        ax.legend(frameon=False, ncols=len(times), loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
