@@ -221,6 +221,13 @@ stop() {
         rm -f "$STATE/run/munged.pid"
         say "munged stopped (pid $pid)"
     fi
+    # With a slurm.conf but no slurmctld, `scontrol show config` waits 9 s before it fails, and
+    # snakemake-executor-plugin-slurm runs it when it is imported, i.e. at every snakemake start,
+    # local runs included. Without the file scontrol fails at once; `start` writes it again.
+    if [[ -e $CONF ]] && grep -qxF "$MARKER; state in $STATE." "$CONF"; then
+        rm -f "$CONF"
+        say "removed $CONF (start writes it again)"
+    fi
 }
 
 status() {
