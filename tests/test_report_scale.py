@@ -379,3 +379,12 @@ def test_provenance_appendix_summarises_plate_folders_and_says_how_their_hash_is
     assert "Every input file, with its own size and SHA-256, is in results/provenance.json" in text
     assert "the lines sorted by file name in code point order" in text
     assert "LC_ALL=C ls | xargs -d '\\n' sha256sum | sha256sum" in text
+
+
+def test_checklist_has_no_audit_row_without_a_publication(three_arms, demo):
+    """Without inputs.published there is no "Reported vs reproduced" section, so no checklist row
+    may point to it (WeasyPrint logged 'No anchor #published' on the synthetic trial)."""
+    assert 'id="published"' not in three_arms["html"] and 'href="#published"' not in three_arms["html"]
+    assert all(anchor != "published" for *_, anchor in three_arms["context"]["checklist"])
+    demo_rows = [anchor for *_, anchor in demo["context"]["checklist"]]
+    assert ("published" in demo_rows) == (demo["context"]["published"] is not None)

@@ -228,7 +228,8 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "provenance": None,  # filled by the render step
         "consort_svg": None,  # filled by the render step when there is a disposition log
         "protocol": protocol_texts(config.get("protocol")),
-        "checklist": CHECKLIST,
+        # The audit row only when there was a publication to check (else a link to nowhere).
+        "checklist": [row for row in CHECKLIST if row[2] != "published" or published is not None],
         "checklist_names": CHECKLIST_NAMES | ({"harms": "Harms, Table 7"} if harms else {}),
         "exclusions": exclusions,
         "exclusion_summary": (
