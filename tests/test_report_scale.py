@@ -388,3 +388,6 @@ def test_checklist_has_no_audit_row_without_a_publication(three_arms, demo):
     assert all(anchor != "published" for *_, anchor in three_arms["context"]["checklist"])
     demo_rows = [anchor for *_, anchor in demo["context"]["checklist"]]
     assert ("published" in demo_rows) == (demo["context"]["published"] is not None)
+    # ... and no row links to a section the report does not have (this trial has no protocol block).
+    html = three_arms["html"]
+    assert set(re.findall(r'href="#([^"]+)"', html)) <= set(re.findall(r'id="([^"]+)"', html))

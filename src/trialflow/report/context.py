@@ -228,8 +228,7 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "provenance": None,  # filled by the render step
         "consort_svg": None,  # filled by the render step when there is a disposition log
         "protocol": protocol_texts(config.get("protocol")),
-        # The audit row only when there was a publication to check (else a link to nowhere).
-        "checklist": [row for row in CHECKLIST if row[2] != "published" or published is not None],
+        "checklist": checklist_rows(config.get("protocol"), sample_size, est_rows, published),
         "checklist_names": CHECKLIST_NAMES | ({"harms": "Harms, Table 7"} if harms else {}),
         "exclusions": exclusions,
         "exclusion_summary": (
@@ -345,6 +344,28 @@ PROTOCOL_KEYS = [
     "randomisation", "blinding", "control", "harms",
 ]  # fmt: skip
 INTERVENTION_KEYS = ["summary", "intensity", "supervision", "adherence", "table"]
+
+
+def checklist_rows(protocol: dict | None, sample_size, estimation, published) -> list[tuple]:
+    """CONSORT checklist rows (item, topic, anchor); the anchor is None ("not available") for a
+    section this report does not have, so that no row links to nowhere. The audit row only
+    appears when there was a publication to check."""
+    protocol = protocol or {}
+    present = {
+        "design": bool(protocol),
+        "eligibility": bool(protocol.get("eligibility")),
+        "recruitment": bool(protocol.get("recruitment")),
+        "randomisation": bool(protocol.get("randomisation")),
+        "blinding": bool(protocol.get("blinding")),
+        "interventions": bool(protocol.get("intervention")),
+        "sample-size": bool(sample_size),
+        "estimation": bool(estimation),
+    }
+    return [
+        (item, topic, anchor if present.get(anchor, True) else None)
+        for item, topic, anchor in CHECKLIST
+        if anchor != "published" or published is not None
+    ]
 
 
 def protocol_texts(protocol: dict | None) -> dict | None:
