@@ -66,6 +66,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from trialflow.consort import BASE_COLUMNS
 from trialflow.elisa.demo import KITS, KitSpec
 
 __all__ = ["add_plate", "write_synthetic_trial", "SAMPLES_PER_PLATE"]
@@ -355,21 +356,7 @@ def _disposition(rng: np.random.Generator, trial: _Trial) -> list[str]:
             rows.append(["", "yes", OTHER_REASONS[other[k]], "no", *blank])
     order = rng.permutation(len(rows))
     width = max(5, len(str(len(rows))))
-    header = [
-        "screening_id",
-        "participant_id",
-        "eligible",
-        "exclusion_reason",
-        "declined",
-        "arm",
-        "received_allocated",
-        "not_received_reason",
-        "discontinued",
-        "discontinued_reason",
-        "lost_to_follow_up",
-        "lost_reason",
-        *(f"attended_{t['id']}" for t in trial.times),
-    ]
+    header = [*BASE_COLUMNS, *(f"attended_{t['id']}" for t in trial.times)]
     lines = [",".join(header)]
     lines += [",".join([f"S{k + 1:0{width}d}", *rows[i]]) for k, i in enumerate(order)]
     return lines

@@ -109,9 +109,8 @@ def plate_files(batch):
     return sorted(files)
 
 
-def elisa_plate_files():
-    """Every export and plate map the manifest names."""
-    return sorted({f for batch in ELISA_BATCHES for f in plate_files(batch)})
+# Every export and plate map the manifest names (the report and the manifest list them).
+ELISA_PLATE_FILES = sorted({f for batch in ELISA_BATCHES for f in plate_files(batch)})
 
 
 def problem_files():
@@ -197,7 +196,7 @@ def raw_inputs(plates=True):
     keys = [k for k in sorted(config["inputs"]) if not (ELISA and k == "concentrations")]
     files = [str(raw_file(k)) for k in keys]
     if ELISA:
-        files += [str(ELISA_MANIFEST), *(elisa_plate_files() if plates else [])]
+        files += [str(ELISA_MANIFEST), *(ELISA_PLATE_FILES if plates else [])]
     return files
 
 

@@ -77,6 +77,20 @@ SAMPLE_FLAGS = (
     "plate_failed",
 )
 _CURVE_FLAGS = ("below_curve", "above_curve")
+# One sample result (replicate group) of a plate; also the columns of the reported concentrations.
+SAMPLE_COLUMNS = [
+    "participant_id",
+    "time",
+    "analyte",
+    "concentration",
+    "n_replicates",
+    "sd",
+    "cv_pct",
+    "flag",
+    "plate_id",
+    "wells",
+    "dilution",
+]
 
 
 @dataclass(frozen=True)
@@ -504,19 +518,6 @@ def summarise_samples(
         with NaN concentration, sd and CV).
     """
     smp = wells[wells["role"] == "sample"]
-    cols = [
-        "participant_id",
-        "time",
-        "analyte",
-        "concentration",
-        "n_replicates",
-        "sd",
-        "cv_pct",
-        "flag",
-        "plate_id",
-        "wells",
-        "dilution",
-    ]
     rows = []
     flags, conc, wells_col = smp["flag"].tolist(), smp["backcalc_conc"].to_numpy(dtype=float), smp["well"].tolist()
     first = smp[["participant_id", "time", "analyte", "plate_id", "dilution"]].to_numpy()
@@ -550,7 +551,7 @@ def summarise_samples(
                 res["dilution"],
             )
         )
-    out = pd.DataFrame.from_records(rows, columns=cols)
+    out = pd.DataFrame.from_records(rows, columns=SAMPLE_COLUMNS)
     return out.astype(
         {
             "participant_id": "str",

@@ -33,6 +33,7 @@ from .curve import MODELS, WEIGHTINGS, CurveFit, curve_points, fit_curve
 from .errors import PlateMapError, Problem
 from .plate_map import read_manifest, read_plate_map
 from .qc import (
+    SAMPLE_COLUMNS,
     AcceptanceRules,
     evaluate_controls,
     evaluate_standards,
@@ -89,19 +90,7 @@ PLATE_QC_COLUMNS = [
     "export_file",
     "export_format",
 ]
-CONC_COLUMNS = [
-    "participant_id",
-    "time",
-    "analyte",
-    "concentration",
-    "n_replicates",
-    "sd",
-    "cv_pct",
-    "flag",
-    "plate_id",
-    "wells",
-    "dilution",
-]
+CONC_COLUMNS = SAMPLE_COLUMNS  # one row per participant × time × analyte, as per sample group
 
 
 @dataclass

@@ -53,17 +53,13 @@ def _plate_pages(qc: pd.DataFrame, tables: dict[str, str], flagged: pd.DataFrame
     keep = set(qc["plate_id"])
     standards = read_csv(tables["standards"])
     controls = read_csv(tables["controls"])
-    std_by, ctl_by, flag_by = (
-        {pid: g for pid, g in t[t["plate_id"].isin(keep)].groupby("plate_id", sort=False)}
-        for t in (standards, controls, flagged)
-    )
+    std_by, ctl_by, flag_by = (_by_plate(t, keep) for t in (standards, controls, flagged))
     figures = {}
     if wells is not None:
         from trialflow.figures import plot_plate_curve
 
         curves = read_csv(tables["curves"])
-        curve_by = {pid: g for pid, g in curves[curves["plate_id"].isin(keep)].groupby("plate_id", sort=False)}
-        well_by = {pid: g for pid, g in wells[wells["plate_id"].isin(keep)].groupby("plate_id", sort=False)}
+        curve_by, well_by = _by_plate(curves, keep), _by_plate(wells, keep)
         empty = wells.iloc[0:0]
         for row in qc.to_dict("records"):
             pid = row["plate_id"]
@@ -86,6 +82,11 @@ def _plate_pages(qc: pd.DataFrame, tables: dict[str, str], flagged: pd.DataFrame
         }
         for row in qc.to_dict("records")
     ]
+
+
+def _by_plate(table: pd.DataFrame, plates: set) -> dict[str, pd.DataFrame]:
+    """The rows of ``table`` for each of ``plates`` (one pass, not a filter per plate)."""
+    return dict(tuple(table[table["plate_id"].isin(plates)].groupby("plate_id", sort=False)))
 
 
 def _by_analyte(qc: pd.DataFrame) -> list[dict]:
