@@ -15,13 +15,14 @@ from trialflow.outputs import read_csv
 LISTED_PLATES = 30  # above this the main report summarises plates per analyte
 
 
-def build_elisa_context(tables: dict[str, str], *, plate_pages: str = "all", draw: bool = False) -> dict:
+def build_elisa_context(tables: dict[str, str], *, plate_pages: str | None = None, draw: bool = False) -> dict:
     """``tables`` maps wells, standards, controls, plate_qc, concentrations (and curves, to
     draw) to CSV paths.
 
     ``plate_pages`` chooses the plates that get a page of their own in the QC report:
     ``all``, or ``attention`` (failed plates, plates with flagged or superseded results) for
-    trials with hundreds of plates, whose curves and recoveries stay in the attached tables.
+    trials with hundreds of plates, whose curves and recoveries stay in the attached tables;
+    ``None`` (the main report, which prints no plate pages) builds none.
     ``draw`` draws the standard curve of every plate that gets a page.
     """
     qc = read_csv(tables["plate_qc"]).fillna({"reasons": "", "kit_lot": ""})
@@ -31,7 +32,7 @@ def build_elisa_context(tables: dict[str, str], *, plate_pages: str = "all", dra
     superseded = _censored_then_reassayed(wells, conc) if wells is not None else []
     failed = qc[qc["verdict"] != "pass"]["plate_id"].tolist()
     attention = set(failed) | set(flagged["plate_id"]) | {s["plate_id"] for s in superseded}
-    paged = qc if plate_pages == "all" else qc[qc["plate_id"].isin(attention)]
+    paged = {"all": qc, "attention": qc[qc["plate_id"].isin(attention)]}.get(plate_pages, qc.iloc[0:0])
     return {
         "plates": qc.to_dict("records"),
         "pages": _plate_pages(paged, tables, flagged, wells if draw else None),
