@@ -469,7 +469,7 @@ def test_svg_parses_and_shows_the_counts(log):
     flow, _ = consort.derive_flow(log, ARMS, TIMES, ANALYSED, analysis_exclusions=EXCLUSIONS)
     svg = consort.flow_diagram_svg(flow)
     root = ET.fromstring(svg.encode("utf-8"))
-    assert root.get("width") == "170mm" and root.get("font-family") == "STIX, serif"
+    assert root.get("width") == "170mm" and root.get("font-family") == "STIXGeneral, serif"
     texts = svg_texts(svg)
     for expected in [
         "Assessed for eligibility (n=11)",

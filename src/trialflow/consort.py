@@ -958,7 +958,8 @@ def _arrow(x1: float, y1: float, x2: float, y2: float) -> list[str]:
 def flow_diagram_svg(flow: dict, title: str = "CONSORT 2025 flow diagram") -> str:
     """The CONSORT 2025 flow diagram of ``flow`` (from :func:`derive_flow`) as an SVG document.
 
-    170 mm wide (A4 text width), any number of arms ≥ 1 laid out as columns, font "STIX, serif".
+    170 mm wide (A4 text width), any number of arms ≥ 1 laid out as columns, font
+    "STIXGeneral, serif" (the family name of the bundled STIX font).
     Deterministic: the same flow gives the same string. Every text from data is XML-escaped.
     When any arm's Analysis box would have more than ``ANALYSIS_BOX_MAX_ITEMS`` lines, every
     Analysis box is summarised (:func:`_analysis_summary_items`) so the diagram stays legible.
@@ -1041,7 +1042,7 @@ def flow_diagram_svg(flow: dict, title: str = "CONSORT 2025 flow diagram") -> st
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{_num(PAGE_WIDTH)}mm" '
         f'height="{_num(total_h)}mm" viewBox="0 0 {_num(PAGE_WIDTH)} {_num(total_h)}" role="img" '
-        f'font-family="STIX, serif" font-size="{_num(size)}">'
+        f'font-family="STIXGeneral, serif" font-size="{_num(size)}">'
     )
     return "\n".join(
         ['<?xml version="1.0" encoding="UTF-8"?>', head, f"<title>{_xml(title)}</title>", *labels, *body, "</svg>", ""]
