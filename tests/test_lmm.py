@@ -34,7 +34,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from trialflow.stats.anova import complete_cases, mixed_anova
+from trialflow.stats.anova import mixed_anova
+from trialflow.stats.complete import complete_cases
 from trialflow.stats.lmm import mixed_model, sum_contrasts
 
 DATA_DIR = Path(__file__).parent / "data" / "anova"

@@ -40,7 +40,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trialflow.stats.anova import complete_cases
+from trialflow.stats.complete import complete_cases
 from trialflow.stats.posthoc import simple_effects
 
 DATA_DIR = Path(__file__).parent / "data" / "anova"

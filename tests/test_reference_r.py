@@ -42,8 +42,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trialflow.stats.anova import complete_cases, mixed_anova
+from trialflow.stats.anova import mixed_anova
 from trialflow.stats.assumptions import levene, shapiro
+from trialflow.stats.complete import complete_cases
 
 DATA_DIR = Path(__file__).parent / "data" / "anova"
 REL = 1e-6

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trialflow.stats.anova import complete_cases, mixed_anova
+from trialflow.stats.anova import mixed_anova
 from trialflow.stats.assumptions import levene, shapiro
 from trialflow.stats.batch import mixed_anova_many
+from trialflow.stats.complete import complete_cases
 from trialflow.stats.descriptives import compare_two_arms, describe
 from trialflow.stats.lmm import mixed_model
 from trialflow.stats.posthoc import simple_effects
@@ -94,7 +95,8 @@ def analyse_outcome(
 
     excluded = excluded.merge(data.drop_duplicates(SUBJECT)[[SUBJECT, ARM]], on=SUBJECT, how="left")
     if missing is not None and len(excluded):
-        excluded["reason"] = [_why_missing(missing, outcome, r) for r in excluded.itertuples()]
+        recorded = _recorded_reasons(missing, outcome)
+        excluded["reason"] = [_why_missing(recorded, r) for r in excluded.itertuples()]
     excluded.insert(0, "outcome", outcome)
     results = {
         "descriptives": descriptives,
@@ -111,14 +113,18 @@ def analyse_outcome(
     return results
 
 
-def _why_missing(missing: pd.DataFrame, outcome: str, row) -> str:
+def _recorded_reasons(missing: pd.DataFrame, outcome: str) -> dict[tuple[str, str], str]:
+    """(participant, time) -> the first recorded reason a value of ``outcome`` is missing."""
+    rows = missing[missing["outcome"] == outcome].drop_duplicates([SUBJECT, "time"])
+    return dict(zip(zip(rows[SUBJECT], rows["time"], strict=True), rows["reason"], strict=True))
+
+
+def _why_missing(recorded: dict[tuple[str, str], str], row) -> str:
     """The recorded reason for each missing time point (e.g. 'post: not asked (NASK)')."""
     parts = []
     for time in row.missing.split(";"):
-        hit = missing[
-            (missing["outcome"] == outcome) & (missing[SUBJECT] == row.participant_id) & (missing["time"] == time)
-        ]
-        parts.append(f"{time}: {hit['reason'].iloc[0]}" if len(hit) else f"no value at {time}")
+        reason = recorded.get((row.participant_id, time))
+        parts.append(f"{time}: {reason}" if reason is not None else f"no value at {time}")
     return "; ".join(parts)
 
 

@@ -391,7 +391,8 @@ def analysis_from_results(
     randomised = disposition[disposition["randomised"].map(_flag)]
     excluded = excluded if excluded is not None else pd.DataFrame(columns=["outcome", "participant_id", "reason"])
     why = {(str(r.outcome), str(r.participant_id)): _text(r.reason) for r in excluded.itertuples()}
-    has = set(zip(analysis["outcome"].astype(str), analysis["participant_id"].astype(str), strict=True))
+    pairs = analysis[["outcome", "participant_id"]].astype(str).drop_duplicates()
+    has = set(zip(pairs["outcome"].tolist(), pairs["participant_id"].tolist(), strict=True))
     analysed: dict[tuple[str, str], int] = {}
     rows = []
     for oid, label in outcome_ids:
@@ -413,7 +414,7 @@ def analysis_exclusions(analysis: pd.DataFrame, outcomes: Items, time_points: It
     Returns a frame (outcome, participant_id, reason) shaped like ``results/stats/excluded.csv``,
     for :func:`analysis_from_results` at the validation gate.
     """
-    from trialflow.stats.anova import complete_cases
+    from trialflow.stats.complete import complete_cases
 
     times = [t for t, _ in _ids_labels(time_points)]
     frames = []

@@ -514,11 +514,11 @@ def read_quantified(
     _settle(found, problems, "ELISA concentrations")
     usable = conc[conc["flag"].fillna("").isin(USABLE_ELISA_FLAGS) & conc["analyte"].isin(units)].copy()
     first_well = usable["wells"].str.split(";").str[0]
-    usable["source_file"] = [f"{elisa_dir}/{qc.loc[p, 'export_file']}" for p in usable["plate_id"]]
-    usable["source_line"] = [
-        well_source.loc[(p, w)].split(":", 1)[-1].strip() + f" (well {w})"
-        for p, w in zip(usable["plate_id"], first_well, strict=True)
-    ]
+    usable["source_file"] = f"{elisa_dir}/" + usable["plate_id"].map(qc["export_file"])
+    where = well_source.reindex(pd.MultiIndex.from_arrays([usable["plate_id"], first_well]))
+    if where.isna().any():  # combine_plates writes both tables; a gap means they were edited apart
+        raise ValueError(f"{wells} lacks the well of {where.isna().sum()} result(s) in {concentrations}")
+    usable["source_line"] = where.str.split(":", n=1).str[-1].str.strip().to_numpy() + " (well " + first_well + ")"
     rows = usable.rename(columns={"analyte": "outcome", "concentration": "value"})
     rows["unit"] = rows["outcome"].map(units)
     rows = rows.merge(people[["participant_id", "arm"]], on="participant_id")
@@ -536,7 +536,7 @@ def read_quantified(
                     f"{f} on plate {p} (wells {w})"
                     for f, p, w in zip(gaps["flag"], gaps["plate_id"], gaps["wells"], strict=True)
                 ],
-                "source": [f"{elisa_dir}/{qc.loc[p, 'export_file']}" for p in gaps["plate_id"]],
+                "source": f"{elisa_dir}/" + gaps["plate_id"].map(qc["export_file"]),
             }
         ),
         missing,

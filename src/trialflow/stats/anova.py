@@ -41,36 +41,6 @@ ANOVA_COLUMNS = [
 ]
 
 
-def complete_cases(
-    data: pd.DataFrame, dv: str, within: str, subject: str, levels: list[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split ``data`` into subjects with a value at every time point and those without.
-
-    Parameters
-    ----------
-    levels : the time points a subject must have (default: every level present in data).
-
-    Returns
-    -------
-    complete : the rows of subjects with a non-missing ``dv`` at every level.
-    excluded : one row per other subject: ``subject`` column, ``missing`` (the levels
-        without a value, ';'-joined) and ``reason`` in words.
-    """
-    levels = list(levels) if levels is not None else list(pd.unique(data[within]))
-    present = data.dropna(subset=[dv]).groupby(subject)[within].agg(set)
-    # Every subject, also one without any value (NaN after the reindex): excluded, not kept.
-    present = present.reindex(pd.Index(pd.unique(data[subject])).sort_values())
-    rows = []
-    for sid, have in present.items():
-        have = have if isinstance(have, set) else set()
-        missing = [lev for lev in levels if lev not in have]
-        if missing:
-            rows.append({subject: sid, "missing": ";".join(missing), "reason": f"no value at {', '.join(missing)}"})
-    excluded = pd.DataFrame(rows, columns=[subject, "missing", "reason"])
-    keep = data[~data[subject].isin(excluded[subject]) & data[within].isin(levels)]
-    return keep, excluded
-
-
 def _wide(data, dv, within, between, subject, levels):
     wide = data.pivot(index=subject, columns=within, values=dv)
     if levels is not None:
@@ -123,7 +93,7 @@ def mixed_anova(
 
     Parameters
     ----------
-    data : long frame, one row per subject × time point, complete (see :func:`complete_cases`).
+    data : long frame, one row per subject × time point, complete (see :func:`trialflow.stats.complete.complete_cases`).
     dv, within, between, subject : column names of the value, time, arm and subject id.
     levels : order of the time points (only affects nothing numerically; default data order).
 
