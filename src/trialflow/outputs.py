@@ -19,20 +19,21 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            if _any_text(out[column], lambda text: text.str.startswith(FORMULA_STARTS)):  # most columns have none
-                out[column] = out[column].map(_neutralised)
+        if any(text.startswith(FORMULA_STARTS) for text in _texts(out[column])):  # most columns have none
+            out[column] = out[column].map(_neutralised)
     out.columns = [_neutralised(c) for c in out.columns]  # header cells are text cells too
     return out
 
 
-def _any_text(column: pd.Series, test) -> bool:
-    """Whether ``test`` (vectorised over the ``.str`` accessor) holds for any text cell; other
-    cells (numbers, missing values in a mixed column) never count."""
-    try:
-        return bool(test(column).fillna(False).astype(bool).any())
-    except AttributeError:  # no text at all (e.g. an object column of missing values)
-        return False
+def _texts(column: pd.Series) -> list[str]:
+    """The distinct text cells of ``column`` (numbers and missing values are not text).
+
+    Distinct values first: a results table repeats its IDs, units and flags on every row, and
+    testing each distinct text once keeps a 100,000-row table cheap to check.
+    """
+    if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
+        return []
+    return [value for value in pd.unique(column.to_numpy(dtype=object)) if isinstance(value, str)]
 
 
 def _neutralised(value):
@@ -60,9 +61,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     # The csv writer quotes a cell holding LF (the row end) but not one holding a bare CR, which
     # readers and spreadsheets also take as a row end: then quote every text cell (still plain CSV).
     bare_cr = any("\r" in c for c in safe.columns if isinstance(c, str)) or any(
-        _any_text(safe[c], lambda text: text.str.contains("\r", regex=False))
-        for c in safe.columns
-        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c])
+        "\r" in text for c in safe.columns for text in _texts(safe[c])
     )
     text = safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC if bare_cr else csv.QUOTE_MINIMAL)
     write_atomic(path, text.encode("utf-8"))
