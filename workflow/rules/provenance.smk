@@ -23,7 +23,9 @@ if PUBLISHED:
 
 rule write_provenance:
     input:
-        raw=raw_inputs(),
+        # Not the ~2,500 plate files: a plate that changes reruns its batch, and so this rule
+        # through the ELISA tables; as inputs, Snakemake hashed and stat'ed them quadratically.
+        raw=raw_inputs(plates=False),
         outputs=provenance_outputs(),
     output:
         manifest="results/provenance.json",
@@ -31,6 +33,7 @@ rule write_provenance:
         f"{LOGS}/write_provenance.log",
     params:
         code=CODE,
+        raw_files=raw_inputs(),  # every raw file, hashed into the manifest
         raw_dir=raw_folder,
         config=config,
         data_cutoff=config["trial"].get("data_cutoff", ""),

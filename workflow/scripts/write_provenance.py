@@ -8,7 +8,7 @@ pipeline.run_logged(
     sm.log[0],
     pipeline.write_provenance,
     raw_dir=sm.params.raw_dir,
-    inputs=list(sm.input.raw),
+    inputs=list(sm.params.raw_files),
     config=sm.params.config,
     outputs=list(sm.input.outputs),
     command=snakemake_command(),
