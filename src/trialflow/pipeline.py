@@ -257,20 +257,57 @@ def plot_outcomes(
     alpha: float,
     figures: list[str],
 ) -> None:
-    """Each outcome's Mean ± SD figure as SVG (``figures`` in the order of ``outcomes``)."""
-    from trialflow.figures import plot_outcome
+    """Each outcome's Mean ± SD figure as SVG (``figures`` in the order of ``outcomes``).
 
     desc, eff = read_csv(descriptives), read_csv(effects)
+    cache: str | None = None,
+    code: str = "",
     for outcome, figure in zip(outcomes, figures, strict=True):
-        svg = plot_outcome(
-            desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]], outcome, arms, times, alpha
-        )
+        rows = desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]]
+        if folder is None:
+            write_atomic(figure, _draw_outcome(*rows, outcome, arms, times, alpha))
+            continue
+        kept = folder / f"{_figure_key(*rows, outcome, arms, times, alpha, code)}.svg"
+        if kept.is_file():
+            svg = kept.read_bytes()
+        else:
+            svg = _draw_outcome(*rows, outcome, arms, times, alpha)
+            write_atomic(kept, svg)
+    With ``cache`` (a folder), a figure is drawn only if its inputs changed since the run that
+    drew it: its descriptives and simple-effects rows, its outcome, arms, time points, alpha,
+    the package ``code`` version and matplotlib's version make the key, and the figure is the
+    same bytes either way (tests/test_figure_cache.py). After a new plate of one analyte only
+    that analyte's figure is drawn again. The folder keeps the figures of this run only.
+    """
         write_atomic(figure, svg)
+    folder = Path(cache) if cache else None
+    used = set()
 
 
 def render_report(
     config: dict,
     results: dict[str, str],
+        used.add(kept.name)
+    for old in folder.glob("*.svg") if folder else []:
+        if old.name not in used:
+            old.unlink()
+
+
+def _draw_outcome(*args) -> bytes:
+    from trialflow.figures import plot_outcome  # matplotlib: imported only when a figure is drawn
+
+    return plot_outcome(*args)
+
+
+def _figure_key(desc: pd.DataFrame, eff: pd.DataFrame, outcome, arms, times, alpha, code: str) -> str:
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for part in (code, version("matplotlib"), repr((outcome, arms, times, alpha))):
+        digest.update(part.encode() + b"\0")
+    for rows in (desc, eff):  # the rows as the results CSV holds them: every digit counts
+        digest.update(rows.to_csv(index=False, lineterminator="\n").encode() + b"\0")
+    return digest.hexdigest()
     figures: dict[str, str],
     html: str,
     pdf: str,

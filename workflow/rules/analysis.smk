@@ -57,6 +57,7 @@ rule plot_outcomes:
         arms=config["arms"],
         times=config["time_points"],
         alpha=ALPHA,
+        cache="results/cache/figures",  # figures whose inputs did not change are not drawn again
     script:
         "../scripts/plot_outcomes.py"
 

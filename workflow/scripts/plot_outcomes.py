@@ -13,4 +13,6 @@ pipeline.run_logged(
     times=sm.params.times,
     alpha=sm.params.alpha,
     figures=list(sm.output.figures),
+    cache=sm.params.cache,
+    code=sm.params.code,
 )
