@@ -39,7 +39,7 @@ def gate(tmp_path, demo_analysis):
             raw=str(tmp_path / "disposition.csv"),
             name="disposition.csv",
             participants=str(tmp_path / "participants.csv"),
-            analysis=str(tmp_path / "analysis.csv"),
+            analysis=[str(tmp_path / "analysis.csv")],
             arms=ARMS,
             time_points=TIMES,
             outcomes=OUTCOMES,

@@ -158,12 +158,17 @@ def read_functional(
     write_balance(raw, name, None, found + more, balance)
 
 
+def stack_analysis_parts(parts: list[str]) -> pd.DataFrame:
+    """The analysis data set: every source's analysis rows, by outcome, participant and time."""
+    table = pd.concat([read_csv(p) for p in parts], ignore_index=True)
+    return table.sort_values(["outcome", "participant_id", "time"], kind="stable").reset_index(drop=True)
+
+
 def build_analysis_data(parts: list[str], data: str) -> None:
     """Stack the analysis rows of every source into the long analysis data set."""
     from trialflow import schemas
 
-    table = pd.concat([read_csv(p) for p in parts], ignore_index=True)
-    table = table.sort_values(["outcome", "participant_id", "time"], kind="stable").reset_index(drop=True)
+    table = stack_analysis_parts(parts)
     write_csv(schemas.AnalysisData.validate(table), data)
     log.info("analysis data set: %d values of %d outcomes", len(table), table["outcome"].nunique())
 
@@ -256,12 +261,20 @@ def plot_outcomes(
     times: list[dict],
     alpha: float,
     figures: list[str],
+    cache: str | None = None,
+    code: str = "",
 ) -> None:
     """Each outcome's Mean ± SD figure as SVG (``figures`` in the order of ``outcomes``).
 
+    With ``cache`` (a folder), a figure is drawn only if its inputs changed since the run that
+    drew it: its descriptives and simple-effects rows, its outcome, arms, time points, alpha,
+    the package ``code`` version and matplotlib's version make the key, and the figure is the
+    same bytes either way (tests/test_figure_cache.py). After a new plate of one analyte only
+    that analyte's figure is drawn again. The folder keeps the figures of this run only.
+    """
     desc, eff = read_csv(descriptives), read_csv(effects)
-    cache: str | None = None,
-    code: str = "",
+    folder = Path(cache) if cache else None
+    used = set()
     for outcome, figure in zip(outcomes, figures, strict=True):
         rows = desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]]
         if folder is None:
@@ -273,20 +286,7 @@ def plot_outcomes(
         else:
             svg = _draw_outcome(*rows, outcome, arms, times, alpha)
             write_atomic(kept, svg)
-    With ``cache`` (a folder), a figure is drawn only if its inputs changed since the run that
-    drew it: its descriptives and simple-effects rows, its outcome, arms, time points, alpha,
-    the package ``code`` version and matplotlib's version make the key, and the figure is the
-    same bytes either way (tests/test_figure_cache.py). After a new plate of one analyte only
-    that analyte's figure is drawn again. The folder keeps the figures of this run only.
-    """
         write_atomic(figure, svg)
-    folder = Path(cache) if cache else None
-    used = set()
-
-
-def render_report(
-    config: dict,
-    results: dict[str, str],
         used.add(kept.name)
     for old in folder.glob("*.svg") if folder else []:
         if old.name not in used:
@@ -308,6 +308,11 @@ def _figure_key(desc: pd.DataFrame, eff: pd.DataFrame, outcome, arms, times, alp
     for rows in (desc, eff):  # the rows as the results CSV holds them: every digit counts
         digest.update(rows.to_csv(index=False, lineterminator="\n").encode() + b"\0")
     return digest.hexdigest()
+
+
+def render_report(
+    config: dict,
+    results: dict[str, str],
     figures: dict[str, str],
     html: str,
     pdf: str,
@@ -649,7 +654,7 @@ def read_disposition(
     raw: str,
     name: str,
     participants: str,
-    analysis: str,
+    analysis: list[str],
     arms: list[dict],
     time_points: list[dict],
     outcomes: list[dict],
@@ -660,15 +665,18 @@ def read_disposition(
     """Validate the disposition log row by row and cross-check its counts against the
     participants file and the analysis data set, at the validation gate: every problem goes to
     validation.csv before anything is analysed (docs/consort.md). The cross-checks run on a log
-    whose rows all pass; the row balance counts the log's own rows."""
+    whose rows all pass; the row balance counts the log's own rows.
+
+    ``analysis`` are the per-source parts of the analysis data set, stacked here as
+    :func:`build_analysis_data` stacks them, so the two jobs run side by side.
+    """
     from trialflow import consort
 
     disposition, found = consort.read_disposition(raw, name, arms, time_points)
     checks = []
     if not errors_in(found):
-        checks = consort.cross_check(
-            disposition, read_csv(participants), read_csv(analysis), arms, time_points, outcomes, name
-        )
+        data = stack_analysis_parts(analysis)
+        checks = consort.cross_check(disposition, read_csv(participants), data, arms, time_points, outcomes, name)
     write_csv(disposition, table)
     _settle(found + checks, problems, name)
     write_balance(raw, name, len(disposition), found, balance)

@@ -7,7 +7,7 @@ if DISPOSITION:
         input:
             raw=raw_file("disposition"),
             participants=rules.read_participants.output.table,
-            analysis=rules.build_analysis_data.output.data,
+            analysis=analysis_parts(),  # the parts, not analysis.csv: runs beside build_analysis_data
         output:
             table="results/data/disposition.csv",
             problems="results/qc/disposition_problems.csv",

@@ -9,7 +9,7 @@ pipeline.run_logged(
     raw=sm.input.raw,
     name=sm.params.name,
     participants=sm.input.participants,
-    analysis=sm.input.analysis,
+    analysis=list(sm.input.analysis),
     arms=sm.params.arms,
     time_points=sm.params.time_points,
     outcomes=sm.params.outcomes,
