@@ -70,12 +70,13 @@ def simple_effects(
         means = np.bincount(codes[in_arms], weights=v, minlength=len(arms)) / np.maximum(sizes, 1)
         return float(np.sum((v - means[codes[in_arms]]) ** 2) / df)
 
+    member = {arm: (arm_of == arm).to_numpy() for arm in arms}  # once: string comparisons dominated
     for arm in arms:
         family = []
         for a, b in combinations(levels, 2):
             diff = wide[b] - wide[a]
-            n = int((arm_of == arm).sum())
-            est = float(diff[arm_of == arm].mean())
+            n = int(member[arm].sum())
+            est = float(diff[member[arm]].mean())
             se = float(np.sqrt(pooled_var(diff) / n))
             family.append(
                 {"family": "time within arm", "level": arm, "contrast": f"{b} - {a}", "estimate": est, "se": se}
@@ -86,8 +87,8 @@ def simple_effects(
         values = wide[time]
         var = pooled_var(values)
         for a, b in combinations(arms, 2):
-            na, nb = int((arm_of == a).sum()), int((arm_of == b).sum())
-            est = float(values[arm_of == b].mean() - values[arm_of == a].mean())
+            na, nb = int(member[a].sum()), int(member[b].sum())
+            est = float(values[member[b]].mean() - values[member[a]].mean())
             family.append(
                 {
                     "family": "arm at time",
