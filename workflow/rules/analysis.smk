@@ -34,6 +34,7 @@ rule analyse_outcomes:
         lmm_model="results/stats/lmm_model.csv",
     log:
         f"{LOGS}/analyse_outcomes.log",
+    priority: REPORT_PATH
     params:
         code=CODE,
         outcomes=OUTCOME_IDS,
@@ -51,6 +52,7 @@ rule plot_outcomes:
         figures=list(outcome_figures().values()),  # one job: a process per figure costs more than the figure
     log:
         f"{LOGS}/plot_outcomes.log",
+    priority: REPORT_PATH
     params:
         code=CODE,
         outcomes=config["outcomes"],
@@ -70,6 +72,7 @@ rule estimate_effects:
         table="results/stats/estimation.csv",
     log:
         f"{LOGS}/estimate_effects.log",
+    priority: REPORT_PATH
     params:
         code=CODE,
         outcomes=OUTCOME_IDS,

@@ -34,6 +34,10 @@ LOGS = "results/logs"
 # Editing the package (statistics, templates) reruns the rules whose results it could change.
 CODE = code_version()
 
+# The jobs between the validation gate and the report go first when cores are short; the ELISA
+# QC report and the DOCX tables, which nothing waits for, fill the gaps.
+REPORT_PATH = 10
+
 
 wildcard_constraints:
     batch="[A-Za-z0-9_]+-[0-9]+",

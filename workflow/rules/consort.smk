@@ -36,6 +36,7 @@ if DISPOSITION:
             svg="results/figures/consort_flow.svg",
         log:
             f"{LOGS}/consort_flow.log",
+        priority: REPORT_PATH
         params:
             code=CODE,
             name=config["inputs"].get("disposition", ""),

@@ -8,6 +8,7 @@ rule render_report:
         **report_outputs(),
     log:
         f"{LOGS}/render_report.log",
+    priority: REPORT_PATH
     params:
         code=CODE,
         config=config,
