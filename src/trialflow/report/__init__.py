@@ -25,9 +25,10 @@ from trialflow.report import formatting
 
 PACKAGE_DIR = Path(__file__).parent
 TEMPLATES = PACKAGE_DIR / "templates"
-# pydyf deflates every PDF stream at zlib level 9. On the attached CSVs (tens of MB in a large
-# trial) level 9 took three times as long as zlib's default level 6 for a file 4 % smaller.
-ZLIB_LEVEL = 6
+# pydyf deflates every PDF stream at zlib level 9. The attached CSVs are most of a large trial's
+# report (41 MB of CSV in benchmarks/): writing its PDF took 13.7 s at level 9, 9.9 s at 6 and
+# 7.8 s at 1, for 8.3, 8.6 and 10.2 MB. A report redone after every new plate favours speed.
+ZLIB_LEVEL = 1
 
 
 class FetchRefused(FatalURLFetchingError):
