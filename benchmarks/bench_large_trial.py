@@ -62,6 +62,7 @@ class _Proc:
 @dataclass
 class Run:
     step: str
+    start: float = 0.0  # perf_counter when the step began
     wall: float = 0.0
     cpu: float = 0.0
     peak_tree_rss: int = 0
@@ -147,7 +148,7 @@ def measure(step: str, cmd: list[str], log: Path, timeout: float, env: dict | No
     """Run ``cmd``, sampling its process tree; wall, CPU, memory and jobs as described above."""
     run = Run(step)
     stop = threading.Event()
-    start = time.perf_counter()
+    start = run.start = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         sampler = threading.Thread(target=_sample, args=(run, proc.pid, stop), daemon=True)
@@ -311,7 +312,29 @@ def write_report(path: Path, runs: list[Run], info: dict) -> None:
         lines += ["", f"### {r.step}", "", "| rule script | processes | wall (sum) | CPU (sum) | max RSS |"]
         lines += ["|---|---:|---:|---:|---:|"]
         lines += [f"| {k} | {n} | {w:.1f} s | {c:.1f} s | {_gib(rss)} |" for k, n, w, c, rss in rows]
+    for r in runs:
+        jobs = timeline(r)
+        if 0 < len(jobs) <= TIMELINE_MAX_JOBS:
+            lines += [
+                "",
+                f"### Timeline: {r.step}",
+                "",
+                "Each job process from first to last seen, "
+                f"seconds after the step began; the step ended at {r.wall:.1f} s.",
+                "",
+            ]
+            lines += ["| start | end | wall | rule script |", "|---:|---:|---:|---|"]
+            lines += [f"| {a:.1f} | {b:.1f} | {b - a:.1f} | {k} |" for k, a, b in jobs]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+TIMELINE_MAX_JOBS = 30  # a timeline of the cold run's hundred jobs would bury the critical path
+
+
+def timeline(run: Run) -> list[tuple[str, float, float]]:
+    """(label, start s, end s) of every job process, relative to the step's start, by start."""
+    jobs = [(p.label, p.first - run.start, p.last - run.start) for pid, p in run.procs.items() if p.label]
+    return sorted((j for j in jobs if not j[0].startswith("snakemake")), key=lambda j: j[1])
 
 
 # --------------------------------------------------------------------------------------- main
