@@ -10,8 +10,11 @@ silently.
 
 from __future__ import annotations
 
+import pickle
+
 import pandas as pd
 
+from trialflow.cache import ResultCache
 from trialflow.stats.anova import mixed_anova
 from trialflow.stats.assumptions import levene, shapiro
 from trialflow.stats.batch import mixed_anova_many
@@ -86,9 +89,7 @@ def analyse_outcome(
 
     if anova is None:
         anova = mixed_anova(complete, VALUE, TIME, ARM, SUBJECT, levels=times)
-    anova = anova.drop(columns="outcome", errors="ignore").reset_index(drop=True)
-    anova.insert(0, "outcome", outcome)
-    anova.insert(anova.columns.get_loc("pes") + 1, "n", len(complete_ids))
+    anova = _anova_table(anova, outcome, len(complete_ids))
 
     effects = simple_effects(complete, VALUE, TIME, ARM, SUBJECT, levels=times, arms=arms)
     effects.insert(0, "outcome", outcome)
@@ -111,6 +112,14 @@ def analyse_outcome(
             fit[key].insert(0, "outcome", outcome)
             results[f"lmm_{key}"] = fit[key]
     return results
+
+
+def _anova_table(anova: pd.DataFrame, outcome: str, n: int) -> pd.DataFrame:
+    """An outcome's ANOVA rows with the outcome first and ``n`` (complete participants) after pes."""
+    anova = anova.drop(columns="outcome", errors="ignore").reset_index(drop=True)
+    anova.insert(0, "outcome", outcome)
+    anova.insert(anova.columns.get_loc("pes") + 1, "n", n)
+    return anova
 
 
 def _recorded_reasons(missing: pd.DataFrame, outcome: str) -> dict[tuple[str, str], str]:
@@ -139,17 +148,39 @@ def analyse_outcomes(
     times: list[str],
     missing: pd.DataFrame | None = None,
     lmm: bool = False,
+    cache: ResultCache | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`analyse_outcome` for every configured outcome, tables stacked in config order.
 
     ``missing`` (participant_id, time, outcome, reason) gives the recorded reason a value is absent.
     The mixed ANOVAs of all outcomes are computed in one pass (:func:`mixed_anova_many`, the same
     numbers as :func:`mixed_anova` per outcome). ``lmm``: add the linear mixed model tables.
+
+    ``cache``: the other statistics of an outcome whose values (and recorded reasons for missing
+    ones) are unchanged are read back instead of computed; they depend on that outcome's rows
+    alone, so they are the same bytes. The one-pass ANOVA is always computed: its last digits
+    depend on which outcomes share the pass.
     """
     anovas = mixed_anova_many(data[data["outcome"].isin(outcomes)], VALUE, TIME, ARM, SUBJECT, "outcome", times)
     by_outcome = dict(tuple(anovas.groupby("outcome", sort=False)))
-    parts = [analyse_outcome(data, o, arms, times, missing, anova=by_outcome.get(o), lmm=lmm) for o in outcomes]
-    return {key: pd.concat([p[key] for p in parts], ignore_index=True) for key in parts[0]}
+    parts = []
+    for outcome in outcomes:
+        rows = data[data["outcome"] == outcome]
+        gaps = missing[missing["outcome"] == outcome] if missing is not None else None
+        if cache is None or outcome not in by_outcome:
+            parts.append(analyse_outcome(rows, outcome, arms, times, gaps, anova=by_outcome.get(outcome), lmm=lmm))
+            continue
+        key = cache.key(rows[[SUBJECT, ARM, TIME, VALUE]], gaps, outcome, arms, times, lmm)
+        kept = cache.get(key)
+        if kept is None:
+            part = analyse_outcome(rows, outcome, arms, times, gaps, anova=by_outcome[outcome], lmm=lmm)
+            n = int(part["anova"]["n"].iloc[0])
+            kept = pickle.dumps(({k: v for k, v in part.items() if k != "anova"}, n))
+            cache.put(key, kept)
+        part, n = pickle.loads(kept)
+        parts.append({"anova": _anova_table(by_outcome[outcome], outcome, n), **part})
+    keys = parts[0].keys()
+    return {key: pd.concat([p[key] for p in parts], ignore_index=True) for key in keys}
 
 
 def describe_baseline(

@@ -183,18 +183,31 @@ def compare_baseline(participants: str, variables: list[str], arms: list[str], t
 
 
 def analyse(
-    data: str, missing: list[str], outcomes: list[str], arms: list[str], times: list[str], out: dict[str, str]
+    data: str,
+    missing: list[str],
+    outcomes: list[str],
+    arms: list[str],
+    times: list[str],
+    out: dict[str, str],
+    cache: str | None = None,
+    code: str = "",
 ) -> None:
     """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome.
 
     The linear mixed model (sensitivity analysis) is fitted only if the rule asks for one of its
-    tables (``out`` keys lmm_tests, lmm_emmeans, lmm_model).
+    tables (``out`` keys lmm_tests, lmm_emmeans, lmm_model). With ``cache`` (a folder), an
+    outcome whose values did not change since the last run is not analysed again (see
+    :func:`trialflow.analysis.analyse_outcomes`); ``code`` is the package code version.
     """
     from trialflow.analysis import analyse_outcomes
+    from trialflow.cache import ResultCache, library_versions
 
     gaps = pd.concat([read_csv(p) for p in missing], ignore_index=True) if missing else None
     lmm = any(key.startswith("lmm_") for key in out)
-    results = analyse_outcomes(read_csv(data), outcomes, arms, times, missing=gaps, lmm=lmm)
+    store = ResultCache(cache, f"{code};{library_versions('numpy', 'scipy', 'pandas')}") if cache else None
+    results = analyse_outcomes(read_csv(data), outcomes, arms, times, missing=gaps, lmm=lmm, cache=store)
+    if store:
+        store.prune()
     for key, path in out.items():
         write_csv(results[key], path)
     for row in results["excluded"].itertuples():
@@ -266,48 +279,32 @@ def plot_outcomes(
 ) -> None:
     """Each outcome's Mean ± SD figure as SVG (``figures`` in the order of ``outcomes``).
 
-    With ``cache`` (a folder), a figure is drawn only if its inputs changed since the run that
-    drew it: its descriptives and simple-effects rows, its outcome, arms, time points, alpha,
-    the package ``code`` version and matplotlib's version make the key, and the figure is the
-    same bytes either way (tests/test_figure_cache.py). After a new plate of one analyte only
-    that analyte's figure is drawn again. The folder keeps the figures of this run only.
+    With ``cache`` (a folder, :class:`trialflow.cache.ResultCache`), a figure is drawn only if
+    its descriptives and simple-effects rows, its outcome, the arms, time points or alpha, the
+    package ``code`` version or matplotlib's version changed since the run that drew it; after
+    a new plate of one analyte only that analyte's figure is drawn again.
     """
+    from trialflow.cache import ResultCache, library_versions
+
     desc, eff = read_csv(descriptives), read_csv(effects)
-    folder = Path(cache) if cache else None
-    used = set()
+    store = ResultCache(cache, f"{code};{library_versions('matplotlib')}") if cache else None
     for outcome, figure in zip(outcomes, figures, strict=True):
         rows = desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]]
-        if folder is None:
-            write_atomic(figure, _draw_outcome(*rows, outcome, arms, times, alpha))
-            continue
-        kept = folder / f"{_figure_key(*rows, outcome, arms, times, alpha, code)}.svg"
-        if kept.is_file():
-            svg = kept.read_bytes()
-        else:
+        key = store.key(*rows, outcome, arms, times, alpha) if store else None
+        svg = store.get(key) if store else None
+        if svg is None:
             svg = _draw_outcome(*rows, outcome, arms, times, alpha)
-            write_atomic(kept, svg)
+            if store:
+                store.put(key, svg)
         write_atomic(figure, svg)
-        used.add(kept.name)
-    for old in folder.glob("*.svg") if folder else []:
-        if old.name not in used:
-            old.unlink()
+    if store:
+        store.prune()
 
 
 def _draw_outcome(*args) -> bytes:
     from trialflow.figures import plot_outcome  # matplotlib: imported only when a figure is drawn
 
     return plot_outcome(*args)
-
-
-def _figure_key(desc: pd.DataFrame, eff: pd.DataFrame, outcome, arms, times, alpha, code: str) -> str:
-    from importlib.metadata import version
-
-    digest = hashlib.sha256()
-    for part in (code, version("matplotlib"), repr((outcome, arms, times, alpha))):
-        digest.update(part.encode() + b"\0")
-    for rows in (desc, eff):  # the rows as the results CSV holds them: every digit counts
-        digest.update(rows.to_csv(index=False, lineterminator="\n").encode() + b"\0")
-    return digest.hexdigest()
 
 
 def render_report(

@@ -40,6 +40,7 @@ rule analyse_outcomes:
         outcomes=OUTCOME_IDS,
         arms=ARM_IDS,
         times=TIME_IDS,
+        cache="results/cache/analysis",  # outcomes whose values did not change are not analysed again
     script:
         "../scripts/analyse_outcomes.py"
 

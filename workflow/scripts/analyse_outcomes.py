@@ -12,4 +12,6 @@ pipeline.run_logged(
     arms=sm.params.arms,
     times=sm.params.times,
     out=dict(sm.output.items()),
+    cache=sm.params.cache,
+    code=sm.params.code,
 )
