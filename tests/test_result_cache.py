@@ -103,3 +103,27 @@ def test_the_key_sees_every_bit_every_type_and_every_name():
     assert cache.key(frame, "BDNF", ["post", "pre"]) != base
     assert ResultCache("unused", "other").key(frame, "BDNF", ["pre", "post"]) != base
     assert cache.key(frame.copy(), "BDNF", ["pre", "post"]) == base
+
+
+def test_cached_estimates_equal_computed_ones_and_only_a_changed_outcome_is_estimated(tmp_path, monkeypatch):
+    from trialflow.stats import estimation
+
+    calls = []
+    real = estimation.difference_in_change
+
+    def counting(d, **kwargs):
+        calls.append(len(d))
+        return real(d, **kwargs)
+
+    monkeypatch.setattr(estimation, "difference_in_change", counting)
+    outcomes = ["BDNF", "GDNF", "grip"]
+    fresh = analysis.estimate_effects(_data(), outcomes, ARMS, TIMES)
+    assert len(calls) == 3
+    first = analysis.estimate_effects(_data(), outcomes, ARMS, TIMES, cache=ResultCache(tmp_path, "v1"))
+    second = analysis.estimate_effects(_data(), outcomes, ARMS, TIMES, cache=ResultCache(tmp_path, "v1"))
+    assert len(calls) == 6  # computed once with the cache, then read back
+    pd.testing.assert_frame_equal(first, fresh, check_exact=True)
+    pd.testing.assert_frame_equal(second, fresh, check_exact=True)
+    changed = analysis.estimate_effects(_data(shift=40.0), outcomes, ARMS, TIMES, cache=ResultCache(tmp_path, "v1"))
+    assert len(calls) == 7  # BDNF only
+    pd.testing.assert_frame_equal(changed, analysis.estimate_effects(_data(shift=40.0), outcomes, ARMS, TIMES))

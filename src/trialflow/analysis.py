@@ -231,7 +231,12 @@ ESTIMATION_COLUMNS = [
 
 
 def estimate_effects(
-    data: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str], conf: float = 0.95
+    data: pd.DataFrame,
+    outcomes: list[str],
+    arms: list[str],
+    times: list[str],
+    conf: float = 0.95,
+    cache: ResultCache | None = None,
 ) -> pd.DataFrame:
     """CONSORT estimation for each outcome and each arm against the first (reference) arm,
     between the first (baseline) and last time point: the difference in mean change
@@ -242,6 +247,8 @@ def estimate_effects(
     -------
     DataFrame with columns outcome, arm, reference_arm, estimand (difference_in_change |
     hedges_g | ancova_difference), method, estimate, se, df, ci_low, ci_high, p, n, n_excluded.
+    With ``cache``, an outcome whose values did not change is read back (it depends on its own
+    rows only).
     """
     from trialflow.stats.estimation import ancova_follow_up, difference_in_change, hedges_g_change
 
@@ -255,13 +262,23 @@ def estimate_effects(
     }
     for outcome in outcomes:
         d = data.loc[data["outcome"] == outcome, [SUBJECT, ARM, TIME, VALUE]]
+        key = cache.key(d, outcome, kw) if cache else None
+        kept = cache.get(key) if cache else None
+        if kept is not None:
+            rows.append(pickle.loads(kept))
+            continue
         dic = difference_in_change(d, **kw)
         dic = dic[(dic["estimand"] == "difference_in_mean_change") & (dic["method"] == "student_pooled")]
         g = hedges_g_change(d, **kw)
         g = g[g["ci_method"] == "noncentral_t"].assign(method="noncentral_t", n=g["n_treatment"] + g["n_reference"])
         anc = ancova_follow_up(d, **kw)
         anc = anc[anc["estimand"] == "adjusted_difference"].assign(method="ancova_baseline_adjusted")
-        for frame, estimand in [(dic, "difference_in_change"), (g, "hedges_g"), (anc, "ancova_difference")]:
-            part = frame.assign(outcome=outcome, estimand=estimand).reindex(columns=ESTIMATION_COLUMNS)
-            rows.append(part)
+        parts = [(dic, "difference_in_change"), (g, "hedges_g"), (anc, "ancova_difference")]
+        part = pd.concat(
+            [f.assign(outcome=outcome, estimand=e).reindex(columns=ESTIMATION_COLUMNS) for f, e in parts],
+            ignore_index=True,
+        )
+        if cache:
+            cache.put(key, pickle.dumps(part))
+        rows.append(part)
     return pd.concat(rows, ignore_index=True)

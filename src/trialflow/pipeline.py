@@ -624,11 +624,24 @@ def write_provenance(
     write_manifest(built, manifest)
 
 
-def estimate(data: str, outcomes: list[str], arms: list[str], times: list[str], table: str) -> None:
-    """Differences in change, Hedges' g and baseline-adjusted ANCOVA with 95 % CIs."""
+def estimate(
+    data: str,
+    outcomes: list[str],
+    arms: list[str],
+    times: list[str],
+    table: str,
+    cache: str | None = None,
+    code: str = "",
+) -> None:
+    """Differences in change, Hedges' g and baseline-adjusted ANCOVA with 95 % CIs; with
+    ``cache`` (a folder) only outcomes whose values changed are estimated again."""
     from trialflow.analysis import estimate_effects
+    from trialflow.cache import ResultCache, library_versions
 
-    write_csv(estimate_effects(read_csv(data), outcomes, arms, times), table)
+    store = ResultCache(cache, f"{code};{library_versions('numpy', 'scipy', 'pandas')}") if cache else None
+    write_csv(estimate_effects(read_csv(data), outcomes, arms, times, cache=store), table)
+    if store:
+        store.prune()
 
 
 def compute_sample_size(settings: dict, table: str) -> None:

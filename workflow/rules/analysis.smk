@@ -79,6 +79,7 @@ rule estimate_effects:
         outcomes=OUTCOME_IDS,
         arms=ARM_IDS,
         times=TIME_IDS,
+        cache="results/cache/estimation",  # outcomes whose values did not change are not estimated again
     script:
         "../scripts/estimate_effects.py"
 

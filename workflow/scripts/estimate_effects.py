@@ -11,4 +11,6 @@ pipeline.run_logged(
     arms=sm.params.arms,
     times=sm.params.times,
     table=sm.output.table,
+    cache=sm.params.cache,
+    code=sm.params.code,
 )
