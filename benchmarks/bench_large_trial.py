@@ -62,6 +62,7 @@ class _Proc:
 @dataclass
 class Run:
     step: str
+    speed: float = 0.0  # seconds of SPEED_PROBE just before the step
     start: float = 0.0  # perf_counter when the step began
     wall: float = 0.0
     cpu: float = 0.0
@@ -174,6 +175,16 @@ def measure(step: str, cmd: list[str], log: Path, timeout: float, env: dict | No
     return run
 
 
+def speed_probe() -> float:
+    """Seconds a fixed pure-Python loop takes now: the same machine ran it in 0.52 to 0.81 s on
+    one day (a shared virtual machine), so compare steps and runs against it, not wall alone."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10**7):
+        total += i
+    return time.perf_counter() - start
+
+
 def breakdown(run: Run) -> list[tuple[str, int, float, float, int]]:
     """(label, processes, summed wall s, summed CPU s, max RSS) per rule script, largest wall first."""
     rows: dict[str, list] = {}
@@ -276,8 +287,8 @@ def write_report(path: Path, runs: list[Run], info: dict) -> None:
         "```",
         "",
         "| step | wall | target | met | CPU (user+sys) | peak memory (tree RSS) | largest process (max RSS) "
-        "| jobs | exit |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|",
+        "| jobs | exit | speed probe |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         target, wording = TARGETS[r.step]
@@ -285,7 +296,7 @@ def write_report(path: Path, runs: list[Run], info: dict) -> None:
         exit_ = "timed out" if r.timed_out else str(r.returncode)
         lines.append(
             f"| {r.step} | {r.wall:.1f} s | {wording} | {met} | {r.cpu:.1f} s | {_gib(r.peak_tree_rss)} | "
-            f"{_gib(r.max_process_rss)} | {r.jobs} | {exit_} |"
+            f"{_gib(r.max_process_rss)} | {r.jobs} | {exit_} | {r.speed:.2f} s |"
         )
     for r in runs:
         if r.code_changed:
@@ -298,6 +309,10 @@ def write_report(path: Path, runs: list[Run], info: dict) -> None:
             ]
     peak = max((r.peak_tree_rss for r in runs), default=0)
     lines += [
+        "",
+        "Speed probe: seconds a fixed Python loop (`speed_probe`, 10⁷ additions) took just before the "
+        "step. This machine is shared and its speed drifts (0.52 to 0.81 s on one day): wall and CPU "
+        "times scale with it.",
         "",
         f"Peak memory over all steps: {_gib(peak)} (target < 2 GB: {'met' if peak < MEMORY_TARGET else 'not met'}).",
         "",
@@ -408,7 +423,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"added plate {plate}", flush=True)
         log = work / f"bench-{step.replace(' ', '-')}.log"
         before = fingerprint(code)
+        speed = speed_probe()
         run = measure(step, cmd, log, args.timeout, env)
+        run.speed = speed
         run.code_changed = changed(before, fingerprint(code))
         runs.append(run)
         print(
