@@ -176,8 +176,9 @@ def measure(step: str, cmd: list[str], log: Path, timeout: float, env: dict | No
 
 
 def speed_probe() -> float:
-    """Seconds a fixed pure-Python loop takes now: the same machine ran it in 0.52 to 0.81 s on
-    one day (a shared virtual machine), so compare steps and runs against it, not wall alone."""
+    """Seconds a fixed pure-Python loop takes now. On this shared virtual machine such a loop
+    took up to 1.6 times as long at some hours as at others on the same day; compare steps and
+    runs against it, not wall time alone."""
     start = time.perf_counter()
     total = 0
     for i in range(10**7):
@@ -311,8 +312,8 @@ def write_report(path: Path, runs: list[Run], info: dict) -> None:
     lines += [
         "",
         "Speed probe: seconds a fixed Python loop (`speed_probe`, 10⁷ additions) took just before the "
-        "step. This machine is shared and its speed drifts (0.52 to 0.81 s on one day): wall and CPU "
-        "times scale with it.",
+        "step. This machine is shared and its speed drifts (such a loop took up to 1.6 times as long at "
+        "some hours as at others on one day): wall and CPU times scale with it.",
         "",
         f"Peak memory over all steps: {_gib(peak)} (target < 2 GB: {'met' if peak < MEMORY_TARGET else 'not met'}).",
         "",
