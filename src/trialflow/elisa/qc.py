@@ -40,7 +40,8 @@ Samples (one result per replicate group), first matching flag wins
     ``''``             usable.
     Censored (``< LLOQ``, ``> ULOQ``), saturated, undetermined and failed results have
     a NaN concentration: nothing is extrapolated.  ``high_cv`` results keep their
-    concentration for review but are not usable.  CV needs >= 2 usable replicates; a
+    concentration; the pipeline analyses them and lists them as flagged
+    (``pipeline.USABLE_ELISA_FLAGS``, docs/elisa.md).  CV needs >= 2 usable replicates; a
     single usable replicate is reported without a CV check.
 """
 
