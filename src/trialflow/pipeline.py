@@ -200,11 +200,10 @@ def analyse(
     :func:`trialflow.analysis.analyse_outcomes`); ``code`` is the package code version.
     """
     from trialflow.analysis import analyse_outcomes
-    from trialflow.cache import ResultCache, library_versions
 
     gaps = pd.concat([read_csv(p) for p in missing], ignore_index=True) if missing else None
     lmm = any(key.startswith("lmm_") for key in out)
-    store = ResultCache(cache, f"{code};{library_versions('numpy', 'scipy', 'pandas')}") if cache else None
+    store = _result_cache(cache, code, "numpy", "scipy", "pandas")
     results = analyse_outcomes(read_csv(data), outcomes, arms, times, missing=gaps, lmm=lmm, cache=store)
     if store:
         store.prune()
@@ -284,10 +283,8 @@ def plot_outcomes(
     package ``code`` version or matplotlib's version changed since the run that drew it; after
     a new plate of one analyte only that analyte's figure is drawn again.
     """
-    from trialflow.cache import ResultCache, library_versions
-
     desc, eff = read_csv(descriptives), read_csv(effects)
-    store = ResultCache(cache, f"{code};{library_versions('matplotlib')}") if cache else None
+    store = _result_cache(cache, code, "matplotlib")
     for outcome, figure in zip(outcomes, figures, strict=True):
         rows = desc[desc["outcome"] == outcome["id"]], eff[eff["outcome"] == outcome["id"]]
         key = store.key(*rows, outcome, arms, times, alpha) if store else None
@@ -299,6 +296,14 @@ def plot_outcomes(
         write_atomic(figure, svg)
     if store:
         store.prune()
+
+
+def _result_cache(folder: str | None, code: str, *libraries: str):
+    """A :class:`trialflow.cache.ResultCache` in ``folder`` (None without one) whose keys carry
+    the package ``code`` version and the versions of the ``libraries`` that compute its results."""
+    from trialflow.cache import ResultCache, library_versions
+
+    return ResultCache(folder, f"{code};{library_versions(*libraries)}") if folder else None
 
 
 def _draw_outcome(*args) -> bytes:
@@ -636,9 +641,8 @@ def estimate(
     """Differences in change, Hedges' g and baseline-adjusted ANCOVA with 95 % CIs; with
     ``cache`` (a folder) only outcomes whose values changed are estimated again."""
     from trialflow.analysis import estimate_effects
-    from trialflow.cache import ResultCache, library_versions
 
-    store = ResultCache(cache, f"{code};{library_versions('numpy', 'scipy', 'pandas')}") if cache else None
+    store = _result_cache(cache, code, "numpy", "scipy", "pandas")
     write_csv(estimate_effects(read_csv(data), outcomes, arms, times, cache=store), table)
     if store:
         store.prune()
