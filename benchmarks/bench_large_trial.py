@@ -41,6 +41,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trialflow.cli import add_synthetic_size_arguments, synthetic_sizes
+
 REPO = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
@@ -368,12 +370,7 @@ def _validation(work: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/trialflow-bench"), help="work folder (wiped)")
-    parser.add_argument("--participants", type=int, default=2000)
-    parser.add_argument("--arms", type=int, default=3)
-    parser.add_argument("--time-points", type=int, default=4)
-    parser.add_argument("--analytes", type=int, default=6)
-    parser.add_argument("--functional-outcomes", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=2026)
+    add_synthetic_size_arguments(parser)  # the same options and defaults as `trialflow make-synthetic`
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--output", type=Path, default=REPO / "benchmarks" / "results.md")
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per step before it is killed")
@@ -392,16 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     start = time.perf_counter()
-    config = synthetic.write_synthetic_trial(
-        work / "raw",
-        participants=args.participants,
-        arms=args.arms,
-        time_points=args.time_points,
-        analytes=args.analytes,
-        functional_outcomes=args.functional_outcomes,
-        seed=args.seed,
-        raw_dir="raw",
-    )
+    config = synthetic.write_synthetic_trial(work / "raw", **synthetic_sizes(args), raw_dir="raw")
     generation = time.perf_counter() - start
     shutil.copy(config, work / "config.yaml")
     n_plates = len((work / "raw/elisa/plates.csv").read_text().splitlines()) - 1

@@ -5,16 +5,28 @@ from __future__ import annotations
 import argparse
 import sys
 
+SYNTHETIC_SIZES = ("participants", "arms", "time_points", "analytes", "functional_outcomes", "seed")
 
-def add_synthetic_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``make-synthetic`` (trialflow.synthetic; imported only when the command runs)."""
-    parser.add_argument("out_dir", help="folder to write the raw files and config.yaml into")
+
+def add_synthetic_size_arguments(parser: argparse.ArgumentParser) -> None:
+    """The size and seed of the synthetic trial (``make-synthetic`` and benchmarks/bench_large_trial.py)."""
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument("--arms", type=int, default=3)
     parser.add_argument("--time-points", type=int, default=4)
     parser.add_argument("--analytes", type=int, default=6)
     parser.add_argument("--functional-outcomes", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2026)
+
+
+def synthetic_sizes(args: argparse.Namespace) -> dict:
+    """Those options as keyword arguments of ``trialflow.synthetic.write_synthetic_trial``."""
+    return {name: getattr(args, name) for name in SYNTHETIC_SIZES}
+
+
+def add_synthetic_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``make-synthetic`` (trialflow.synthetic; imported only when the command runs)."""
+    parser.add_argument("out_dir", help="folder to write the raw files and config.yaml into")
+    add_synthetic_size_arguments(parser)
     parser.add_argument(
         "--raw-dir",
         default=None,

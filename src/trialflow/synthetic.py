@@ -853,16 +853,9 @@ def add_plate(out_dir: str | Path, seed: int = 1) -> str:
 
 
 def run_from_args(args: argparse.Namespace) -> int:
-    config = write_synthetic_trial(
-        args.out_dir,
-        participants=args.participants,
-        arms=args.arms,
-        time_points=args.time_points,
-        analytes=args.analytes,
-        functional_outcomes=args.functional_outcomes,
-        seed=args.seed,
-        raw_dir=args.raw_dir,
-    )
+    from trialflow.cli import synthetic_sizes
+
+    config = write_synthetic_trial(args.out_dir, **synthetic_sizes(args), raw_dir=args.raw_dir)
     print(f"trialflow: synthetic trial written; run it with: snakemake --cores 2 --configfile {config}")
     return 0
 
