@@ -159,3 +159,61 @@ def test_other_model_and_weighting_on_study(study):
     ok = (both["flag"] == "") & (both["flag_4pl"] == "")
     rel = (both.loc[ok, "concentration"] / both.loc[ok, "concentration_4pl"] - 1).abs()
     assert rel.max() < 0.05  # a different but close model
+
+
+def _combine_in_batches(tmp_path, batches: list[list[int]]) -> Path:
+    """Quantify the study's plates in the given batches of manifest rows (by index, in any
+    order), as the workflow's quantify_batch jobs do, and put them together with combine_plates."""
+    from trialflow import pipeline
+    from trialflow.elisa.plate_map import manifest_rows
+
+    manifest = STUDY / "plates.csv"
+    _, rows = manifest_rows(manifest)
+    paths = []
+    for i, batch in enumerate(batches):
+        paths.append(str(tmp_path / f"batch-{i}.pickle"))
+        plates = [{"line": rows[j][0], "row": rows[j][1]} for j in batch]
+        pipeline.quantify_batch(str(manifest), "plates.csv", plates, {}, "4PL", "1/y^2", paths[-1])
+    out = tmp_path / "combined"
+    pipeline.combine_plates(
+        str(manifest),
+        "plates.csv",
+        paths,
+        {name: str(out / f"{name}.csv") for name in pipeline.ELISA_TABLES},
+        str(out / "problems.csv"),
+    )
+    return out
+
+
+@pytest.mark.parametrize("join_rows", [True, False], ids=["rows joined as text", "whole tables formatted"])
+def test_batches_combine_to_the_tables_of_one_pass(study, tmp_path, monkeypatch, join_rows):
+    """Batches that mix analytes and come out of manifest order give, byte for byte, the CSV
+    files of quantifying all plates at once: whether combine_plates joins the batches' CSV rows
+    per plate or (rows that cannot be joined) formats the whole tables."""
+    from trialflow import pipeline
+    from trialflow.outputs import csv_text
+
+    if not join_rows:
+        monkeypatch.setattr(pipeline, "csv_rows_by", lambda frame, column: None)
+    out = _combine_in_batches(tmp_path, [[1, 2], [3, 0]])
+    for name in pipeline.ELISA_TABLES:
+        assert (out / f"{name}.csv").read_text(encoding="utf-8") == csv_text(getattr(study, name)), name
+
+
+def test_rows_are_joined_only_when_they_format_as_the_whole_table():
+    """Rows are joined in manifest order; not when a column's dtype differs between batches (an
+    integer column with a gap is float in the whole table: 1 would print as 1.0) or a plate is
+    not in the manifest."""
+    from trialflow import pipeline
+    from trialflow.elisa import read_manifest
+
+    listed = read_manifest(STUDY / "plates.csv")
+
+    def batch(plate: str, n) -> dict:
+        frame = pd.DataFrame({"plate_id": [plate], "n": [n]})
+        return {"tables": {"t": frame}, "rows": {"t": pipeline.csv_rows_by(frame, "plate_id")}}
+
+    joined = pipeline._joined_csv_rows([batch("GDNF_P01", 2), batch("BDNF_P01", 1)], "t", listed)
+    assert joined == "plate_id,n\nBDNF_P01,1\nGDNF_P01,2\n"
+    assert pipeline._joined_csv_rows([batch("BDNF_P01", 1), batch("GDNF_P01", np.nan)], "t", listed) is None
+    assert pipeline._joined_csv_rows([batch("BDNF_P01", 1), batch("XXX_P09", 2)], "t", listed) is None

@@ -1082,6 +1082,22 @@ def test_write_csv_keeps_a_carriage_return_inside_its_cell(tmp_path):
     assert _read_back(tmp_path / "out.csv") == [["text", "n"], ["'\rx", "1.0"], ["a\rb", "2.0"], ["ok", "3.0"]]
 
 
+def test_csv_rows_by_group_are_the_rows_write_csv_writes(tmp_path):
+    """The rows per key joined in table order are write_csv's file without its header; a cell
+    holding a line end (quoted across lines) or a bare CR (every text quoted) gives None: such
+    rows cannot be cut apart or joined as text."""
+    from trialflow.outputs import csv_rows_by
+
+    frame = pd.DataFrame({"plate": ["P2", "P1", "P2"], "text": ["=1+1", "a,b", 'say "x"'], "n": [1.5, float("nan"), -2.0]})
+    write_csv(frame, tmp_path / "out.csv")
+    rows = csv_rows_by(frame, "plate")
+    assert list(rows) == ["P2", "P1"]
+    written = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert rows == {"P2": written[1] + written[3], "P1": written[2]}
+    assert csv_rows_by(frame.assign(text=["a\nb", "c", "d"]), "plate") is None
+    assert csv_rows_by(frame.assign(text=["a\rb", "c", "d"]), "plate") is None
+
+
 def test_validation_table_of_hostile_values_is_neutralised(tmp_path):
     path = tmp_path / "participants.csv"
     path.write_text(P_HEADER + '"=HYPERLINK(""http://x"",""y"")",control,40,160,60\nP1,@cmd,40,160,60\n')

@@ -57,14 +57,43 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """CSV with full float precision (round-trips exactly), LF line ends, formulas neutralised."""
+    write_atomic(path, csv_text(frame).encode("utf-8"))
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The text :func:`write_csv` writes for ``frame``."""
+    return _csv_text(frame)[0]
+
+
+def _csv_text(frame: pd.DataFrame) -> tuple[str, bool]:
+    """The CSV text, and whether every text cell had to be quoted."""
     safe = neutralise_formulas(frame)
     # The csv writer quotes a cell holding LF (the row end) but not one holding a bare CR, which
     # readers and spreadsheets also take as a row end: then quote every text cell (still plain CSV).
     bare_cr = any("\r" in c for c in safe.columns if isinstance(c, str)) or any(
         "\r" in text for c in safe.columns for text in _texts(safe[c])
     )
-    text = safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC if bare_cr else csv.QUOTE_MINIMAL)
-    write_atomic(path, text.encode("utf-8"))
+    quoting = csv.QUOTE_NONNUMERIC if bare_cr else csv.QUOTE_MINIMAL
+    return safe.to_csv(index=False, lineterminator="\n", quoting=quoting), bare_cr
+
+
+def csv_rows_by(frame: pd.DataFrame, column: str) -> dict | None:
+    """The data rows of :func:`csv_text` (no header), in row order, grouped by ``column``'s value.
+
+    A table put together from parts (e.g. the ELISA tables from per-batch results) can then be
+    written by joining the parts' rows instead of formatting every number again. None when the
+    rows cannot be told apart in the text: a cell holds a line end, or a bare CR made the whole
+    table quoted (which a part cannot decide alone).
+    """
+    text, quoted = _csv_text(frame)
+    body = text[len(csv_text(frame.iloc[0:0])) :]
+    lines = body.split("\n")[:-1]  # the text ends with a line end
+    if quoted or len(lines) != len(frame):
+        return None
+    rows: dict = {}
+    for key, line in zip(frame[column].tolist(), lines, strict=True):
+        rows.setdefault(key, []).append(line + "\n")
+    return {key: "".join(parts) for key, parts in rows.items()}
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:

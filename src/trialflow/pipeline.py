@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialflow.outputs import read_csv, write_atomic, write_csv
+from trialflow.outputs import csv_rows_by, csv_text, read_csv, write_atomic, write_csv
 from trialflow.problems import InputError, Problem, errors_in, problems_frame
 
 log = logging.getLogger(__name__)
@@ -401,12 +401,14 @@ def quantify_batch(
     they are validated here as in the whole manifest. The batch's tables, or the problems
     that stopped it, go to one intermediate file (a pickle: exact dtypes and floats) that
     :func:`combine_plates` reads; problems do not stop the batch, so that one run reports the
-    problems of every plate.
+    problems of every plate. With the tables go their CSV rows per plate (``rows``), so that
+    putting ~1,000 plates together after one new plate does not format every number again.
     """
     import pickle
 
-    from trialflow import elisa
+    from trialflow import elisa, schemas
     from trialflow.elisa.plate_map import check_manifest_rows
+    from trialflow.elisa.quantify import PLATE_TABLES
 
     found: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
@@ -415,7 +417,11 @@ def quantify_batch(
         tables, _ = elisa.quantify_batch(rows, elisa.AcceptanceRules(**_tuples(rules)), model, weighting)
     except (elisa.PlateMapError, elisa.ElisaInputError) as err:
         found = _elisa_problems(err, manifest, _raw_dir(manifest, manifest_name))
-    write_atomic(out, pickle.dumps({"tables": tables, "problems": problems_frame(found)}, protocol=5))
+    if tables:
+        schemas.PlateWells.validate(tables["wells"], lazy=True)  # the contract of the well-level table
+    csv_rows = {name: csv_rows_by(tables[name], "plate_id") for name in PLATE_TABLES if name in tables}
+    batch = {"tables": tables, "rows": csv_rows, "problems": problems_frame(found)}
+    write_atomic(out, pickle.dumps(batch, protocol=5))
     log.info("%d plates quantified, %d problems", len(plates), len(found))
 
 
@@ -427,8 +433,8 @@ def combine_plates(manifest: str, manifest_name: str, batches: list[str], out: d
     """
     import pickle
 
-    from trialflow import elisa, schemas
-    from trialflow.elisa.quantify import BATCH_TABLES
+    from trialflow import elisa
+    from trialflow.elisa.quantify import PLATE_TABLES
 
     raw_dir = _raw_dir(manifest, manifest_name)
     found: list[Problem] = []
@@ -440,22 +446,28 @@ def combine_plates(manifest: str, manifest_name: str, batches: list[str], out: d
     for path in batches:
         with open(path, "rb") as fh:
             part = pickle.load(fh)  # noqa: S301 (written by quantify_batch of this run)
-        parts.append(part["tables"])
+        parts.append(part)
         # A manifest row's own problem is found by its batch and by the manifest check: once.
         found += [p for p in (Problem(**r) for r in part["problems"].to_dict("records")) if p not in found]
     if not found:
-        tables = {name: pd.concat([t[name] for t in parts], ignore_index=True) for name in BATCH_TABLES}
+        samples = pd.concat([part["tables"]["samples"] for part in parts], ignore_index=True)
         try:
-            result = elisa.assemble_plates(tables, listed, manifest)
+            concentrations = elisa.resolve_reassays(samples, listed, manifest)
         except elisa.PlateMapError as err:
             found = _elisa_problems(err, manifest, raw_dir)
     if found:
         write_csv(problems_frame(found), problems)
         raise InputError(found) from None
-    schemas.PlateWells.validate(result.wells, lazy=True)  # the contract of the well-level table
-    for name in ELISA_TABLES:
-        write_csv(getattr(result, name), out[name])
-    failed = result.plate_qc[result.plate_qc["verdict"] != "pass"]
+    write_csv(concentrations, out["concentrations"])
+    for name in PLATE_TABLES:
+        text = _joined_csv_rows(parts, name, listed)
+        if text is None:  # rows that cannot be joined as text: format the whole table
+            table = pd.concat([part["tables"][name] for part in parts], ignore_index=True)
+            text = csv_text(elisa.in_manifest_order(table, listed))
+        write_atomic(out[name], text.encode("utf-8"))
+    plate_qc = pd.concat([part["tables"]["plate_qc"] for part in parts], ignore_index=True)
+    plate_qc = elisa.in_manifest_order(plate_qc, listed)
+    failed = plate_qc[plate_qc["verdict"] != "pass"]
     found = [
         Problem(
             str(r.export_file),
@@ -471,7 +483,29 @@ def combine_plates(manifest: str, manifest_name: str, batches: list[str], out: d
     write_csv(problems_frame(found), problems)
     for p in found:
         log.warning("%s", p)
-    log.info("%d plates quantified, %d failed", len(result.plate_qc), len(failed))
+    log.info("%d plates quantified, %d failed", len(plate_qc), len(failed))
+
+
+def _joined_csv_rows(parts: list[dict], name: str, manifest: pd.DataFrame) -> str | None:
+    """Table ``name`` of all batches as CSV text, from the batches' rows per plate in manifest
+    order: the bytes :func:`write_csv` writes for the whole table, because every part has the
+    same columns and dtypes (so each number is formatted alike) and rows were cut apart cleanly.
+    None when that does not hold."""
+    frames = [part["tables"][name] for part in parts]
+    by_plate = [part["rows"][name] for part in parts]
+    if not frames or any(rows is None for rows in by_plate):
+        return None
+    same_dtypes = all(f.dtypes.equals(frames[0].dtypes) for f in frames)
+    # Text, numbers and booleans format cell by cell; dates would not (pandas drops midnight times only
+    # when a whole column has them).
+    cell_by_cell = all(dtype.kind in "iufbO" for dtype in frames[0].dtypes)
+    rows = {plate: text for plate_rows in by_plate for plate, text in plate_rows.items()}
+    order = [plate for plate in manifest["plate_id"] if plate in rows]
+    # Each plate in one batch and in the manifest, as quantify_batch's manifest rows guarantee.
+    one_place = len(order) == len(rows) == sum(len(plate_rows) for plate_rows in by_plate)
+    if not (same_dtypes and cell_by_cell and one_place):
+        return None
+    return csv_text(frames[0].iloc[0:0]) + "".join(rows[plate] for plate in order)
 
 
 def report_provenance(config: dict, raw_dir: str, raw_files: list[str], repo: str | None) -> dict:

@@ -33,6 +33,7 @@ _SUBMODULE = {
     "assemble_plates": "quantify",
     "curve_points": "curve",
     "fit_curve": "curve",
+    "in_manifest_order": "quantify",
     "five_pl": "curve",
     "four_pl": "curve",
     "inverse_five_pl": "curve",
@@ -43,6 +44,7 @@ _SUBMODULE = {
     "read_manifest": "plate_map",
     "read_plate_export": "readers",
     "read_plate_map": "plate_map",
+    "resolve_reassays": "quantify",
     "write_demo_plates": "demo",
 }
 __all__ = sorted(_SUBMODULE)

@@ -43,7 +43,16 @@ from .qc import (
 )
 from .readers import read_plate_export
 
-__all__ = ["PlateResult", "QuantResult", "assemble_plates", "quantify_batch", "quantify_plate", "quantify_plates"]
+__all__ = [
+    "PlateResult",
+    "QuantResult",
+    "assemble_plates",
+    "in_manifest_order",
+    "quantify_batch",
+    "quantify_plate",
+    "quantify_plates",
+    "resolve_reassays",
+]
 
 WELL_COLUMNS = [
     "plate_id",
@@ -405,6 +414,9 @@ def quantify_plates(
 
 
 BATCH_TABLES = ["wells", "standards", "controls", "plate_qc", "samples", "curves"]
+# The batch tables whose rows belong to one plate each and are final per batch: putting batches
+# together only orders them by the manifest (samples are resolved across plates instead).
+PLATE_TABLES = ["wells", "standards", "controls", "plate_qc", "curves"]
 
 
 def quantify_batch(
@@ -459,7 +471,15 @@ def quantify_batch(
         )
         res.plate_qc["export_file"] = r.export_file
         results.append(res)
-    plate_qc = pd.DataFrame([x.plate_qc for x in results], columns=PLATE_QC_COLUMNS)
+    plate_qc = pd.DataFrame([x.plate_qc for x in results], columns=PLATE_QC_COLUMNS).astype(
+        {
+            "n_standards": "int64",
+            "n_standards_pass": "int64",
+            "controls_pass": bool,
+            "n_controls": "int64",
+            "n_controls_pass": "int64",
+        }
+    )
     tables = {"plate_qc": plate_qc} | {
         name: pd.concat([getattr(x, name) for x in results], ignore_index=True)
         for name in ("wells", "standards", "controls", "samples", "curves")
@@ -485,29 +505,19 @@ def assemble_plates(tables: dict[str, pd.DataFrame], manifest: pd.DataFrame, man
 
     ``tables`` holds the :data:`BATCH_TABLES` of every batch, already concatenated.
     """
+    t = {name: in_manifest_order(tables[name], manifest) for name in PLATE_TABLES}
+    return QuantResult(**t, concentrations=resolve_reassays(tables["samples"], manifest, manifest_path))
+
+
+def in_manifest_order(table: pd.DataFrame, manifest: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``table`` by the manifest row of their plate (a plate's rows keep their order)."""
     order = dict(zip(manifest["plate_id"], range(len(manifest)), strict=True))
+    return table.sort_values("plate_id", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
-    def in_manifest_order(df: pd.DataFrame) -> pd.DataFrame:
-        return df.sort_values("plate_id", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
-    t = {name: in_manifest_order(df) for name, df in tables.items()}
-    conc = _pick_results(t["samples"], manifest, manifest_path)
+def resolve_reassays(samples: pd.DataFrame, manifest: pd.DataFrame, manifest_path: str) -> pd.DataFrame:
+    """The concentrations table: one result per participant × time × analyte from the samples of
+    all plates (see module docstring), sorted by analyte, participant and time."""
+    conc = _pick_results(in_manifest_order(samples, manifest), manifest, manifest_path)
     conc = conc.sort_values(["analyte", "participant_id", "time"], kind="stable")
-    conc = conc[CONC_COLUMNS].reset_index(drop=True)
-    plate_qc = t["plate_qc"][PLATE_QC_COLUMNS].astype(
-        {
-            "n_standards": "int64",
-            "n_standards_pass": "int64",
-            "controls_pass": bool,
-            "n_controls": "int64",
-            "n_controls_pass": "int64",
-        }
-    )
-    return QuantResult(
-        wells=t["wells"],
-        standards=t["standards"],
-        controls=t["controls"],
-        plate_qc=plate_qc,
-        concentrations=conc,
-        curves=t["curves"],
-    )
+    return conc[CONC_COLUMNS].reset_index(drop=True)
