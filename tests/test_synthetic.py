@@ -153,6 +153,16 @@ def test_pipeline_runs_clean_on_the_synthetic_trial(trial):
         within = rows[rows["effect"] != "group"]
         assert within[["eps_gg", "eps_hf", "p_gg", "p_hf"]].notna().all().all()
     assert (workdir / "reports/synthetic-large/report.pdf").stat().st_size > 10_000
+    # The CONSORT flow names the exclusions itself (beside the analysis, not after it): per arm,
+    # outcome and reason they are the ANOVA's exclusions of participants not lost to follow-up.
+    excluded = pd.read_csv(workdir / "results/stats/excluded.csv", dtype=str)
+    assert (excluded["reason"].str.contains(": ")).any()  # recorded reasons reach both
+    log = pd.read_csv(workdir / "results/data/disposition.csv", dtype=str)
+    lost = set(log.loc[log["lost_to_follow_up"] == "True", "participant_id"])
+    expected = excluded[~excluded["participant_id"].isin(lost)].groupby(["arm", "outcome", "reason"]).size()
+    flow = pd.read_csv(workdir / "results/consort/flow.csv", dtype=str, keep_default_na=False)
+    named = flow[(flow["stage"] == "analysis") & (flow["item"] == "excluded") & (flow["reason"] != "")]
+    assert named.set_index(["arm", "outcome", "reason"])["n"].astype(int).sort_index().to_dict() == expected.to_dict()
 
 
 @pytest.mark.pipeline

@@ -18,7 +18,7 @@ from trialflow.cache import ResultCache
 from trialflow.stats.anova import mixed_anova
 from trialflow.stats.assumptions import levene, shapiro
 from trialflow.stats.batch import mixed_anova_many
-from trialflow.stats.complete import complete_cases
+from trialflow.stats.complete import complete_cases, explain_exclusions
 from trialflow.stats.descriptives import compare_two_arms, describe
 from trialflow.stats.lmm import mixed_model
 from trialflow.stats.posthoc import simple_effects
@@ -94,17 +94,12 @@ def analyse_outcome(
     effects = simple_effects(complete, VALUE, TIME, ARM, SUBJECT, levels=times, arms=arms)
     effects.insert(0, "outcome", outcome)
 
-    excluded = excluded.merge(data.drop_duplicates(SUBJECT)[[SUBJECT, ARM]], on=SUBJECT, how="left")
-    if missing is not None and len(excluded):
-        recorded = _recorded_reasons(missing, outcome)
-        excluded["reason"] = [_why_missing(recorded, r) for r in excluded.itertuples()]
-    excluded.insert(0, "outcome", outcome)
     results = {
         "descriptives": descriptives,
         "assumptions": assumptions,
         "anova": anova,
         "simple_effects": effects,
-        "excluded": excluded[["outcome", SUBJECT, ARM, "missing", "reason"]],
+        "excluded": explain_exclusions(excluded, data, outcome, missing),
     }
     if lmm:
         fit = mixed_model(data, VALUE, TIME, ARM, SUBJECT, levels=times, arms=arms)
@@ -120,21 +115,6 @@ def _anova_table(anova: pd.DataFrame, outcome: str, n: int) -> pd.DataFrame:
     anova.insert(0, "outcome", outcome)
     anova.insert(anova.columns.get_loc("pes") + 1, "n", n)
     return anova
-
-
-def _recorded_reasons(missing: pd.DataFrame, outcome: str) -> dict[tuple[str, str], str]:
-    """(participant, time) -> the first recorded reason a value of ``outcome`` is missing."""
-    rows = missing[missing["outcome"] == outcome].drop_duplicates([SUBJECT, "time"])
-    return dict(zip(zip(rows[SUBJECT], rows["time"], strict=True), rows["reason"], strict=True))
-
-
-def _why_missing(recorded: dict[tuple[str, str], str], row) -> str:
-    """The recorded reason for each missing time point (e.g. 'post: not asked (NASK)')."""
-    parts = []
-    for time in row.missing.split(";"):
-        reason = recorded.get((row.participant_id, time))
-        parts.append(f"{time}: {reason}" if reason is not None else f"no value at {time}")
-    return "; ".join(parts)
 
 
 def _only(result: dict) -> dict:

@@ -735,7 +735,7 @@ def consort_flow(
     name: str,
     participants: str,
     analysis: str,
-    excluded: str,
+    missing: list[str],
     arms: list[dict],
     time_points: list[dict],
     outcomes: list[dict],
@@ -745,11 +745,21 @@ def consort_flow(
 ) -> None:
     """The CONSORT participant flow derived from the validated disposition log and the
     analysis, as JSON, a long table and a vector diagram. Its cross-checks already passed at the
-    validation gate; should one fail here all the same, the step stops."""
+    validation gate; should one fail here all the same, the step stops.
+
+    Who each outcome's analysis leaves out, and why, comes from the analysis data set and the
+    values recorded as missing (``missing``) by the function the analysis uses for
+    ``results/stats/excluded.csv``, so the flow does not wait for the statistics.
+    """
     from trialflow import consort
+    from trialflow.stats.complete import excluded_participants
 
     log_table = consort.read_disposition_table(disposition, time_points)
-    analysed, exclusions = consort.analysis_from_results(log_table, read_csv(analysis), read_csv(excluded), outcomes)
+    data = read_csv(analysis)
+    gaps = pd.concat([read_csv(p) for p in missing], ignore_index=True) if missing else None
+    levels = [t["id"] for t in time_points]
+    excluded = pd.concat([excluded_participants(data, o["id"], levels, gaps) for o in outcomes], ignore_index=True)
+    analysed, exclusions = consort.analysis_from_results(log_table, data, excluded, outcomes)
     flow, found = consort.derive_flow(
         log_table,
         arms,

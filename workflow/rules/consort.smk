@@ -29,7 +29,8 @@ if DISPOSITION:
             disposition=rules.read_disposition.output.table,
             participants=rules.read_participants.output.table,
             analysis=rules.build_analysis_data.output.data,
-            excluded=rules.analyse_outcomes.output.excluded,
+            missing=missing_values(),  # with the data: who the analysis leaves out, without waiting for it
+            validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
         output:
             flow_json="results/consort/flow.json",
             flow_csv="results/consort/flow.csv",

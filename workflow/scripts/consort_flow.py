@@ -10,7 +10,7 @@ pipeline.run_logged(
     name=sm.params.name,
     participants=sm.input.participants,
     analysis=sm.input.analysis,
-    excluded=sm.input.excluded,
+    missing=list(sm.input.missing),
     arms=sm.params.arms,
     time_points=sm.params.time_points,
     outcomes=sm.params.outcomes,

@@ -1,7 +1,7 @@
 """Which participants a repeated-measures analysis can use: those with a value at every time point.
 
-Kept apart from the ANOVA (and scipy) so the validation gate can predict the exclusions
-without paying for the statistics imports.
+Kept apart from the ANOVA (and scipy) so the validation gate and the CONSORT flow can name the
+exclusions without paying for the statistics imports.
 """
 
 from __future__ import annotations
@@ -37,3 +37,42 @@ def complete_cases(
     excluded = pd.DataFrame(rows, columns=[subject, "missing", "reason"])
     keep = data[~data[subject].isin(excluded[subject]) & data[within].isin(levels)]
     return keep, excluded
+
+
+def excluded_participants(
+    data: pd.DataFrame, outcome: str, levels: list[str], missing: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Who the repeated-measures analysis of ``outcome`` leaves out, and why: its rows of
+    ``results/stats/excluded.csv`` from the analysis data set (see :func:`explain_exclusions`)."""
+    rows = data[data["outcome"] == outcome]
+    _, excluded = complete_cases(rows, "value", "time", "participant_id", levels=levels)
+    return explain_exclusions(excluded, rows, outcome, missing)
+
+
+def explain_exclusions(
+    excluded: pd.DataFrame, data: pd.DataFrame, outcome: str, missing: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """``excluded`` (by :func:`complete_cases` from ``data``, the outcome's rows) as rows of
+    ``results/stats/excluded.csv``: outcome, participant_id, arm, missing and reason.
+
+    With ``missing`` (participant_id, time, outcome, reason: values recorded as missing), the
+    reason names for each missing time point the first reason recorded for it (e.g.
+    'week8: not asked (NASK)'), or 'no value at week8'.
+    """
+    excluded = excluded.merge(
+        data.drop_duplicates("participant_id")[["participant_id", "arm"]], on="participant_id", how="left"
+    )
+    if missing is not None and len(excluded):
+        rows = missing[missing["outcome"] == outcome].drop_duplicates(["participant_id", "time"])
+        recorded = dict(zip(zip(rows["participant_id"], rows["time"], strict=True), rows["reason"], strict=True))
+        excluded["reason"] = [_why_missing(recorded, r) for r in excluded.itertuples()]
+    excluded.insert(0, "outcome", outcome)
+    return excluded[["outcome", "participant_id", "arm", "missing", "reason"]]
+
+
+def _why_missing(recorded: dict[tuple[str, str], str], row) -> str:
+    parts = []
+    for time in row.missing.split(";"):
+        reason = recorded.get((row.participant_id, time))
+        parts.append(f"{time}: {reason}" if reason is not None else f"no value at {time}")
+    return "; ".join(parts)
