@@ -34,7 +34,7 @@ rule analyse_outcomes:
         lmm_model="results/stats/lmm_model.csv",
     log:
         f"{LOGS}/analyse_outcomes.log",
-    priority: REPORT_PATH
+    priority: LONGEST_CHAIN
     params:
         code=CODE,
         outcomes=OUTCOME_IDS,
@@ -53,7 +53,7 @@ rule plot_outcomes:
         figures=list(outcome_figures().values()),  # one job: a process per figure costs more than the figure
     log:
         f"{LOGS}/plot_outcomes.log",
-    priority: REPORT_PATH
+    priority: LONGEST_CHAIN
     params:
         code=CODE,
         outcomes=config["outcomes"],

@@ -34,9 +34,11 @@ LOGS = "results/logs"
 # Editing the package (statistics, templates) reruns the rules whose results it could change.
 CODE = code_version()
 
-# The jobs between the validation gate and the report go first when cores are short; the ELISA
-# QC report and the DOCX tables, which nothing waits for, fill the gaps.
+# The jobs between the validation gate and the report go first when cores are short, the
+# statistics and figures (the longest chain to the report) before the estimates and the flow;
+# the ELISA QC report and the DOCX tables, which nothing waits for, fill the gaps.
 REPORT_PATH = 10
+LONGEST_CHAIN = 20
 
 
 wildcard_constraints:
@@ -218,7 +220,7 @@ def provenance_outputs():
              *rules.estimate_effects.output,
              *rules.render_report.output]
     if ELISA:
-        files += [*rules.combine_plates.output, *rules.read_quantified.output, *rules.render_elisa_qc.output]
+        files += [*rules.combine_plates.output, *rules.render_elisa_qc.output]
     else:
         files += [*rules.read_concentrations.output]
     if FUNCTIONAL:
