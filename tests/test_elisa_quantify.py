@@ -175,12 +175,19 @@ def _combine_in_batches(tmp_path, batches: list[list[int]]) -> Path:
         plates = [{"line": rows[j][0], "row": rows[j][1]} for j in batch]
         pipeline.quantify_batch(str(manifest), "plates.csv", plates, {}, "4PL", "1/y^2", paths[-1])
     out = tmp_path / "combined"
+    target = pd.read_csv(STUDY / "target.csv")
+    target.drop_duplicates("participant_id")[["participant_id", "arm"]].to_csv(tmp_path / "people.csv", index=False)
     pipeline.combine_plates(
         str(manifest),
         "plates.csv",
         paths,
         {name: str(out / f"{name}.csv") for name in pipeline.ELISA_TABLES},
         str(out / "problems.csv"),
+        participants=str(tmp_path / "people.csv"),
+        elisa_dir="raw/elisa",
+        time_points=sorted(set(target["time"])),
+        units={"BDNF": "pg/mL", "GDNF": "pg/mL"},
+        rows={name: str(out / f"rows_{name}.csv") for name in ("table", "missing", "problems")},
     )
     return out
 
@@ -198,6 +205,10 @@ def test_batches_combine_to_the_tables_of_one_pass(study, tmp_path, monkeypatch,
     out = _combine_in_batches(tmp_path, [[1, 2], [3, 0]])
     for name in pipeline.ELISA_TABLES:
         assert (out / f"{name}.csv").read_text(encoding="utf-8") == csv_text(getattr(study, name)), name
+    # and the usable results became analysis rows, traced to the export line of their first well
+    rows = pd.read_csv(out / "rows_table.csv", dtype=str)
+    usable = study.concentrations[study.concentrations["flag"].isin(["", "high_cv"])]
+    assert len(rows) == len(usable) and rows["source_line"].str.contains(r"\S \(well [A-H]\d{1,2}\)$").all()
 
 
 def test_rows_are_joined_only_when_they_format_as_the_whole_table():

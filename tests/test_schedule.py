@@ -259,7 +259,6 @@ NOT_DOWNSTREAM_OF_REDCAP = {
     "read_participants",
     "quantify_batch",
     "combine_plates",
-    "read_quantified",
     "render_elisa_qc",
     "compare_baseline",
 }

@@ -425,8 +425,21 @@ def quantify_batch(
     log.info("%d plates quantified, %d problems", len(plates), len(found))
 
 
-def combine_plates(manifest: str, manifest_name: str, batches: list[str], out: dict[str, str], problems: str) -> None:
-    """Put the plate batches together: the ELISA tables in manifest order, re-assays resolved.
+def combine_plates(
+    manifest: str,
+    manifest_name: str,
+    batches: list[str],
+    out: dict[str, str],
+    problems: str,
+    participants: str,
+    elisa_dir: str,
+    time_points: list[str],
+    units: dict[str, str],
+    rows: dict[str, str],
+) -> None:
+    """Put the plate batches together: the ELISA tables in manifest order, re-assays resolved;
+    then the results as analysis rows (:func:`quantified_rows`; ``rows``: its ``table``,
+    ``missing`` and ``problems`` files), in the same process, which has the tables in memory.
 
     Any problem of the manifest or of a plate stops the run here, listing all of them with the
     file named relative to the raw folder.
@@ -484,6 +497,10 @@ def combine_plates(manifest: str, manifest_name: str, batches: list[str], out: d
     for p in found:
         log.warning("%s", p)
     log.info("%d plates quantified, %d failed", len(plate_qc), len(failed))
+    wells = pd.concat([part["tables"]["wells"][["plate_id", "well", "source"]] for part in parts], ignore_index=True)
+    well_source = wells.set_index(["plate_id", "well"])["source"]
+    people = read_csv(participants)
+    quantified_rows(concentrations, plate_qc, well_source, people, elisa_dir, time_points, units, **rows)
 
 
 def _joined_csv_rows(parts: list[dict], name: str, manifest: pd.DataFrame) -> str | None:
@@ -541,11 +558,11 @@ def _relative(path: str, raw_dir: str) -> str:
         return Path(path).name
 
 
-def read_quantified(
-    concentrations: str,
-    wells: str,
-    plate_qc: str,
-    participants: str,
+def quantified_rows(
+    conc: pd.DataFrame,
+    plate_qc: pd.DataFrame,
+    well_source: pd.Series,
+    people: pd.DataFrame,
     elisa_dir: str,
     time_points: list[str],
     units: dict[str, str],
@@ -553,15 +570,14 @@ def read_quantified(
     missing: str,
     problems: str,
 ) -> None:
-    """Turn quantified ELISA results into analysis rows.
+    """Turn quantified ELISA results (the concentrations and plate QC tables; the ``source`` of
+    each well by plate_id and well) into analysis rows for the participants ``people``.
 
     Usable results (and high-CV ones, flagged) become analysis rows traced to the plate export
     and the first replicate well; censored (< LLOQ, > ULOQ), saturated, undetermined and
     failed-plate results are kept out with their reason, never extrapolated or averaged.
     """
-    conc, people = read_csv(concentrations), read_csv(participants)
-    qc = read_csv(plate_qc).set_index("plate_id")
-    well_source = read_csv(wells).set_index(["plate_id", "well"])["source"]
+    qc = plate_qc.set_index("plate_id")
     found = []
     unknown = ~conc["participant_id"].isin(people["participant_id"])
     found += [
@@ -594,8 +610,8 @@ def read_quantified(
     first_well = usable["wells"].str.split(";").str[0]
     usable["source_file"] = f"{elisa_dir}/" + usable["plate_id"].map(qc["export_file"])
     where = well_source.reindex(pd.MultiIndex.from_arrays([usable["plate_id"], first_well]))
-    if where.isna().any():  # combine_plates writes both tables; a gap means they were edited apart
-        raise ValueError(f"{wells} lacks the well of {where.isna().sum()} result(s) in {concentrations}")
+    if where.isna().any():  # both come from the same plates: a gap is a bug
+        raise ValueError(f"the wells table lacks the well of {where.isna().sum()} ELISA result(s)")
     usable["source_line"] = where.str.split(":", n=1).str[-1].str.strip().to_numpy() + " (well " + first_well + ")"
     rows = usable.rename(columns={"analyte": "outcome", "concentration": "value"})
     rows["unit"] = rows["outcome"].map(units)

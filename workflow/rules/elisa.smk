@@ -27,6 +27,7 @@ if ELISA:
         input:
             manifest=ELISA_MANIFEST,
             batches=expand(rules.quantify_batch.output.batch, batch=ELISA_BATCHES),
+            participants=rules.read_participants.output.table,
         output:
             wells="results/elisa/wells.csv",
             standards="results/elisa/standards.csv",
@@ -35,31 +36,17 @@ if ELISA:
             curves="results/elisa/curves.csv",
             concentrations="results/elisa/concentrations.csv",
             problems="results/qc/elisa_problems.csv",
+            # The usable results as analysis rows, censored ones kept out with their reason.
+            table="results/data/concentrations.csv",
+            missing="results/data/concentrations_missing.csv",
+            row_problems="results/qc/concentrations_problems.csv",
         log:
             f"{LOGS}/combine_plates.log",
         params:
             code=CODE,
             manifest_name=config.get("elisa", {}).get("manifest", ""),
-        script:
-            "../scripts/combine_plates.py"
-
-
-    rule read_quantified:
-        input:
-            concentrations=rules.combine_plates.output.concentrations,
-            wells=rules.combine_plates.output.wells,
-            plate_qc=rules.combine_plates.output.plate_qc,
-            participants=rules.read_participants.output.table,
-        output:
-            table="results/data/concentrations.csv",
-            missing="results/data/concentrations_missing.csv",
-            problems="results/qc/concentrations_problems.csv",
-        log:
-            f"{LOGS}/read_quantified.log",
-        params:
-            code=CODE,
             elisa_dir=ELISA_DIR,
             time_points=TIME_IDS,
             units=BIOMARKER_UNITS,
         script:
-            "../scripts/read_quantified.py"
+            "../scripts/combine_plates.py"
