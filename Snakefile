@@ -29,3 +29,4 @@ rule all:
 
 onsuccess:
     print(f"\ntrialflow: report written to {REPORT_PDF}")
+    end_pending_rescheduling()  # else Python waits up to 1 s for Snakemake's idle timer

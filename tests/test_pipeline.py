@@ -294,3 +294,28 @@ def test_report_renders_with_any_subset_of_the_optional_protocol_texts(run, prot
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
     html = render_html(build_context(config, results, figures))  # StrictUndefined: a missing key raises
     assert ("ISRCTN00000000" in html) == bool(protocol and "registration" in protocol)
+
+
+def test_end_pending_rescheduling_cancels_only_the_schedulers_timers():
+    """onsuccess cancels the timer Snakemake's scheduler leaves behind (Python would wait up to
+    1 s for it at exit), and no other timer. Fails if Snakemake renames the callback."""
+    import threading
+
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    from trialflow.pipeline import end_pending_rescheduling
+
+    assert hasattr(JobScheduler, "_schedule_reevalutation")  # the callback the cancel looks for
+
+    class Scheduler:
+        def _schedule_reevalutation(self, delay):
+            timer = threading.Timer(delay, lambda: None)
+            timer.start()
+            return timer
+
+    scheduler_timer, other = Scheduler()._schedule_reevalutation(60), threading.Timer(60, print)
+    other.start()
+    end_pending_rescheduling()
+    scheduler_timer.join(timeout=5)
+    assert not scheduler_timer.is_alive() and other.is_alive()
+    other.cancel()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +36,20 @@ def code_version() -> str:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def end_pending_rescheduling() -> None:
+    """Cancel Snakemake's pending scheduler re-evaluations, once the run has succeeded.
+
+    After each scheduling pass Snakemake 9 starts a `threading.Timer` that wakes the scheduler
+    when its job-rate limit (1 s) has passed; Python waits for such timers before it exits, so
+    a run ended up to a second after its last job. Only timers running that scheduler callback
+    are cancelled (called from ``onsuccess``, when no job is left to schedule).
+    """
+    for thread in threading.enumerate():
+        callback = getattr(thread, "function", None)
+        if isinstance(thread, threading.Timer) and "_schedule_reevalutation" in getattr(callback, "__qualname__", ""):
+            thread.cancel()
 
 
 def run_logged(log_path: str | Path, step: Callable, **kwargs) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from trialflow.pipeline import code_version
+from trialflow.pipeline import code_version, end_pending_rescheduling
 from trialflow.provenance import remember_command
 
 remember_command()  # jobs run in subprocesses; the manifest records the command that started them
