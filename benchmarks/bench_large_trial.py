@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import os
 import platform
 import re
@@ -178,13 +179,21 @@ def measure(step: str, cmd: list[str], log: Path, timeout: float, env: dict | No
 
 
 def speed_probe() -> float:
-    """Seconds a fixed pure-Python loop takes now. On this shared virtual machine such a loop
-    took up to 1.6 times as long at some hours as at others on the same day; compare steps and
-    runs against it, not wall time alone."""
+    """Seconds a fixed workload like the pipeline's takes now: 10⁷ pure-Python additions, then a
+    200,000-row table of floats and text written to CSV and read back by pandas. On this shared
+    virtual machine the same code took up to 1.6 times as long at some hours as at others on the
+    same day (the Python loop alone missed much of it: memory-heavy work slowed more); compare
+    steps and runs against the probe, not wall time alone."""
+    import numpy as np
+    import pandas as pd
+
     start = time.perf_counter()
     total = 0
     for i in range(10**7):
         total += i
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"id": [f"P{i:05d}" for i in range(200_000)], "x": rng.normal(size=200_000)})
+    pd.read_csv(io.StringIO(table.assign(y=table["x"] * 3.7).to_csv(index=False)))
     return time.perf_counter() - start
 
 
@@ -313,9 +322,10 @@ def write_report(path: Path, runs: list[Run], info: dict) -> None:
     peak = max((r.peak_tree_rss for r in runs), default=0)
     lines += [
         "",
-        "Speed probe: seconds a fixed Python loop (`speed_probe`, 10⁷ additions) took just before the "
-        "step. This machine is shared and its speed drifts (such a loop took up to 1.6 times as long at "
-        "some hours as at others on one day): wall and CPU times scale with it.",
+        "Speed probe: seconds a fixed workload (`speed_probe`: 10⁷ Python additions, a 200,000-row CSV "
+        "written and read by pandas) took just before the step. This machine is shared and its speed "
+        "drifts (the same pipeline code took up to 1.6 times as long at some hours as at others on one "
+        "day): wall and CPU times scale with it.",
         "",
         f"Peak memory over all steps: {_gib(peak)} (target < 2 GB: {'met' if peak < MEMORY_TARGET else 'not met'}).",
         "",
