@@ -407,25 +407,22 @@ def analysis_from_results(
     return analysed, pd.DataFrame(rows, columns=["outcome", "participant_id", "arm", "reason"])
 
 
-def analysis_exclusions(analysis: pd.DataFrame, outcomes: Items, time_points: Items) -> pd.DataFrame:
-    """Who the analysis will leave out, before it runs: per outcome, the participants in the
-    analysis data set without a value at every time point (as the ANOVA excludes them).
+def analysis_exclusions(
+    analysis: pd.DataFrame, outcomes: Items, time_points: Items, missing: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Who the analysis leaves out, computed without running it: per outcome, the participants in
+    the analysis data set without a value at every time point (as the ANOVA excludes them), in
+    the rows of ``results/stats/excluded.csv``, reasons from ``missing`` (values recorded as
+    missing) when given (:func:`trialflow.stats.complete.excluded_participants`).
 
-    Returns a frame (outcome, participant_id, reason) shaped like ``results/stats/excluded.csv``,
-    for :func:`analysis_from_results` at the validation gate.
+    For :func:`analysis_from_results`: at the validation gate, and in the flow drawn beside the
+    statistics.
     """
-    from trialflow.stats.complete import complete_cases
+    from trialflow.stats.complete import excluded_participants
 
     times = [t for t, _ in _ids_labels(time_points)]
-    frames = []
-    for oid, _ in _ids_labels(outcomes):
-        rows = analysis[analysis["outcome"].astype(str) == oid]
-        if rows.empty:
-            continue
-        _, excluded = complete_cases(rows, "value", "time", "participant_id", levels=times)
-        frames.append(excluded.assign(outcome=oid)[["outcome", "participant_id", "reason"]])
-    columns = ["outcome", "participant_id", "reason"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    frames = [excluded_participants(analysis, oid, times, missing) for oid, _ in _ids_labels(outcomes)]
+    return pd.concat(frames, ignore_index=True)
 
 
 def cross_check(

@@ -216,7 +216,7 @@ def analyse(
     """
     from trialflow.analysis import analyse_outcomes
 
-    gaps = pd.concat([read_csv(p) for p in missing], ignore_index=True) if missing else None
+    gaps = _missing_values(missing)
     lmm = any(key.startswith("lmm_") for key in out)
     store = _result_cache(cache, code, "numpy", "scipy", "pandas")
     results = analyse_outcomes(read_csv(data), outcomes, arms, times, missing=gaps, lmm=lmm, cache=store)
@@ -226,6 +226,11 @@ def analyse(
         write_csv(results[key], path)
     for row in results["excluded"].itertuples():
         log.warning("%s: participant %s excluded from the ANOVA (%s)", row.outcome, row.participant_id, row.reason)
+
+
+def _missing_values(paths: list[str]) -> pd.DataFrame | None:
+    """The tables of values recorded as missing with a reason, stacked (None without any)."""
+    return pd.concat([read_csv(p) for p in paths], ignore_index=True) if paths else None
 
 
 def collect_validation(problem_files: list[str], balance_files: list[str], out: str, balance: str) -> None:
@@ -783,13 +788,10 @@ def consort_flow(
     ``results/stats/excluded.csv``, so the flow does not wait for the statistics.
     """
     from trialflow import consort
-    from trialflow.stats.complete import excluded_participants
 
     log_table = consort.read_disposition_table(disposition, time_points)
     data = read_csv(analysis)
-    gaps = pd.concat([read_csv(p) for p in missing], ignore_index=True) if missing else None
-    levels = [t["id"] for t in time_points]
-    excluded = pd.concat([excluded_participants(data, o["id"], levels, gaps) for o in outcomes], ignore_index=True)
+    excluded = consort.analysis_exclusions(data, outcomes, time_points, _missing_values(missing))
     analysed, exclusions = consort.analysis_from_results(log_table, data, excluded, outcomes)
     flow, found = consort.derive_flow(
         log_table,
