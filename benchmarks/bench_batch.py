@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from trialflow.stats.anova import complete_cases, mixed_anova
-from trialflow.stats.batch import mixed_anova_many
+from trialflow.stats.anova import mixed_anova, mixed_anova_many
+from trialflow.stats.complete import complete_cases
 
 
 def simulate(n_outcomes: int, n_participants: int, n_times: int, seed: int = 1) -> tuple[pd.DataFrame, list[str]]:

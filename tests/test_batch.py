@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trialflow.stats.anova import ANOVA_COLUMNS, mixed_anova
-from trialflow.stats.batch import mixed_anova_many
+from trialflow.stats.anova import ANOVA_COLUMNS, mixed_anova, mixed_anova_many
 from trialflow.stats.complete import complete_cases
 
 DATA_DIR = Path(__file__).parent / "data" / "anova"

@@ -15,9 +15,8 @@ import pickle
 import pandas as pd
 
 from trialflow.cache import ResultCache
-from trialflow.stats.anova import mixed_anova
+from trialflow.stats.anova import mixed_anova, mixed_anova_many
 from trialflow.stats.assumptions import levene, shapiro
-from trialflow.stats.batch import mixed_anova_many
 from trialflow.stats.complete import complete_cases, explain_exclusions
 from trialflow.stats.descriptives import compare_two_arms, describe
 from trialflow.stats.lmm import mixed_model
@@ -133,8 +132,8 @@ def analyse_outcomes(
     """:func:`analyse_outcome` for every configured outcome, tables stacked in config order.
 
     ``missing`` (participant_id, time, outcome, reason) gives the recorded reason a value is absent.
-    The mixed ANOVAs of all outcomes are computed in one pass (:func:`mixed_anova_many`, the same
-    numbers as :func:`mixed_anova` per outcome). ``lmm``: add the linear mixed model tables.
+    The mixed ANOVAs of all outcomes are computed in one pass (:func:`mixed_anova_many`, of which
+    :func:`mixed_anova` is the batch of one). ``lmm``: add the linear mixed model tables.
 
     ``cache``: the other statistics of an outcome whose values (and recorded reasons for missing
     ones) are unchanged are read back instead of computed; they depend on that outcome's rows
