@@ -9,6 +9,11 @@ the numbers; nothing here is computed by Python code under test.
 Mapping: afex's ``arm`` / ``time`` / ``arm:time`` rows are trialflow's
 ``group`` / ``time`` / ``interaction`` rows.
 
+The ANOVA values are checked through the function the pipeline runs,
+``mixed_anova_many``, as the pipeline runs it: several outcomes in one batch,
+each on its own complete cases (see ``_batch``). ``mixed_anova``, the public
+per-outcome function (a batch of one), is checked against the same values.
+
 Conventions these numbers imply (all from ``car:::summary.Anova.mlm``, which
 afex calls):
 
@@ -42,7 +47,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trialflow.stats.anova import mixed_anova
+from trialflow.stats.anova import mixed_anova, mixed_anova_many
 from trialflow.stats.assumptions import levene, shapiro
 from trialflow.stats.complete import complete_cases
 
@@ -65,6 +70,14 @@ COLUMNS = [
     "mauchly_p",
 ]
 SPHERICITY_COLUMNS = ["eps_gg", "eps_hf", "p_gg", "p_hf", "mauchly_w", "mauchly_p"]
+
+# Visit order of each data set, as reference.R sets it (factor levels of time).
+LEVELS = {
+    "two_by_two_equal": ["pre", "post"],
+    "two_by_two_unequal": ["pre", "post"],
+    "three_by_four_unequal_missing": ["t1", "t2", "t3", "t4"],
+    "two_by_three": ["pre", "mid", "post"],
+}
 
 # Participants afex::aov_ez dropped ("Missing values for following ID(s)").
 AFEX_DROPPED = {"three_by_four_unequal_missing": ["P003", "P015", "P025", "P031"]}
@@ -439,16 +452,41 @@ def _complete_rows(d: pd.DataFrame) -> pd.DataFrame:
     return d[d["participant_id"].isin(keep)].reset_index(drop=True)
 
 
+# Each data set is analysed by one mixed_anova_many call per visit design, as the pipeline
+# analyses a trial's outcomes: the batch holds, for every data set with these visits,
+#   * the data set as afex got it (participants with a missed visit included; the batch
+#     leaves them out of that outcome, as afex did);
+#   * an affine copy, value * SCALE + SHIFT: F, p, pes, the epsilons, the corrected p and
+#     Mauchly's W and p do not change, the sums of squares scale by SCALE**2, so the copy is
+#     pinned to the same R values;
+#   * a copy without its first seven rows and with other values: not pinned, there so the
+#     outcomes of a batch have different complete cases.
+# Participant ids are prefixed with the data set's name: data sets that share a batch
+# (the two 2 x 2 ones) share no participant, and each has no value for the other's outcomes.
+SCALE, SHIFT = 1000.0, 5.0
+
+
 @functools.cache
-def _anova(name: str) -> pd.DataFrame:
-    res = mixed_anova(
-        _complete_rows(_load(name)),
-        dv="value",
-        within="time",
-        between="arm",
-        subject="participant_id",
-    )
-    return res.set_index("effect")
+def _batch(levels: tuple[str, ...]) -> pd.DataFrame:
+    parts = []
+    for name in [n for n, lv in LEVELS.items() if tuple(lv) == levels]:
+        d = _load(name)
+        d["participant_id"] = name + ":" + d["participant_id"]
+        parts += [
+            d.assign(outcome=name),
+            d.assign(outcome=f"{name} affine", value=d["value"] * SCALE + SHIFT),
+            d.iloc[7:].assign(outcome=f"{name} other", value=lambda f: f["value"][::-1].to_numpy() * 0.1),
+        ]
+    data = pd.concat(parts, ignore_index=True)
+    return mixed_anova_many(data, "value", "time", "arm", "participant_id", "outcome", list(levels))
+
+
+def _anova(name: str, copy: str = "") -> pd.DataFrame:
+    """The rows of outcome ``name`` (or of its copy ``name + " " + copy``) in its batch."""
+    batch = _batch(tuple(LEVELS[name]))
+    rows = batch[batch["outcome"] == (f"{name} {copy}" if copy else name)]
+    assert len(rows) == 3
+    return rows.drop(columns="outcome").set_index("effect")
 
 
 def _row_set(name: str, which: str) -> pd.DataFrame:
@@ -470,6 +508,37 @@ ANOVA_CASES = [
 def test_mixed_anova_matches_afex(dataset, effect, quantity, expected):
     got = _anova(dataset).loc[effect, quantity]
     assert got == pytest.approx(expected, rel=REL)
+
+
+@pytest.mark.parametrize(("dataset", "effect", "quantity", "expected"), ANOVA_CASES)
+def test_affine_copy_in_the_same_batch_matches_afex(dataset, effect, quantity, expected):
+    # value * SCALE + SHIFT: sums of squares scale by SCALE**2, nothing else changes.
+    got = _anova(dataset, "affine").loc[effect, quantity]
+    factor = SCALE**2 if quantity in ("ss", "ss_error") else 1.0
+    assert got == pytest.approx(expected * factor, rel=REL)
+
+
+@pytest.mark.parametrize("levels", sorted({tuple(lv) for lv in LEVELS.values()}))
+def test_each_batch_has_outcomes_with_different_complete_cases(levels):
+    df2 = _batch(levels).query("effect == 'group'").set_index("outcome")["df2"]
+    for name in [n for n, lv in LEVELS.items() if tuple(lv) == levels]:
+        assert df2[name] == df2[f"{name} affine"] != df2[f"{name} other"]
+
+
+@pytest.mark.parametrize("dataset", list(ANOVA_REF))
+def test_per_outcome_mixed_anova_matches_afex(dataset):
+    # mixed_anova, the per-outcome function (analyse_outcome's fallback), on complete rows.
+    res = mixed_anova(
+        _complete_rows(_load(dataset)),
+        dv="value",
+        within="time",
+        between="arm",
+        subject="participant_id",
+    ).set_index("effect")
+    for effect, quantities in ANOVA_REF[dataset].items():
+        for quantity, expected in quantities.items():
+            assert res.loc[effect, quantity] == pytest.approx(expected, rel=REL), (effect, quantity)
+    assert res.loc["group", SPHERICITY_COLUMNS].isna().all()
 
 
 @pytest.mark.parametrize("dataset", list(ANOVA_REF))
@@ -523,7 +592,8 @@ def test_hf_epsilon_above_one_is_reported_uncapped_but_capped_in_p(effect):
 
 
 def test_mixed_anova_rejects_incomplete_data():
-    with pytest.raises(ValueError):
+    # Never silently drops a participant: the pipeline names them (complete_cases) first.
+    with pytest.raises(ValueError, match="every subject at every time point; use complete_cases first"):
         mixed_anova(
             _load("three_by_four_unequal_missing"),
             dv="value",
