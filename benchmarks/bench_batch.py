@@ -2,10 +2,15 @@
 
     python benchmarks/bench_batch.py [--outcomes 20] [--participants 2000] [--times 4] [--repeat 3]
 
+Both paths run the same kernel (``trialflow.stats.anova``): the loop calls ``complete_cases``
+and ``mixed_anova`` (a batch of one) per outcome, as ``analysis.analyse_outcome`` does when it is
+given no ANOVA table; the batch is one ``mixed_anova_many`` call over all outcomes, as
+``analysis.analyse_outcomes`` runs it. Measured side by side in one process.
+
 Seeded data: three unequal arms, a different ~5 % of visits missing per outcome. Prints the
 best of ``--repeat`` runs of each path and the largest difference between their tables.
-Timings are informational; no test asserts them. Needs the package installed
-(``pip install -e .``), as the README sets up.
+Timings are informational; no test asserts them. Needs the package importable
+(``pip install -e .``, as the README sets up, or ``PYTHONPATH=src``).
 """
 
 from __future__ import annotations
