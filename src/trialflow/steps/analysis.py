@@ -1,0 +1,94 @@
+"""Steps of the analysis stage: baseline table, each outcome's analysis plan, estimation, sample
+size and harms, from the validated data (each waits for the validation gate in its rule)."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from trialflow import analysis, schemas
+from trialflow.cache import result_cache
+from trialflow.outputs import read_csv, write_csv
+from trialflow.stats import harms
+from trialflow.stats.power import sample_size_rm_within_between
+from trialflow.steps import read_missing_values
+
+log = logging.getLogger(__name__)
+
+STATS_LIBRARIES = ("numpy", "scipy", "pandas")  # their versions are part of every cached result's key
+
+
+def compare_baseline(participants: str, variables: list[str], arms: list[str], table: str, tests: str) -> None:
+    """Baseline characteristics per arm and their t-tests."""
+    baseline, t_tests = analysis.describe_baseline(read_csv(participants), variables, arms)
+    write_csv(baseline, table)
+    write_csv(t_tests, tests)
+
+
+def analyse_outcomes(
+    data: str,
+    missing: list[str],
+    outcomes: list[str],
+    arms: list[str],
+    times: list[str],
+    out: dict[str, str],
+    cache: str | None = None,
+    code: str = "",
+) -> None:
+    """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome.
+
+    The linear mixed model (sensitivity analysis) is fitted only if the rule asks for one of its
+    tables (``out`` keys lmm_tests, lmm_emmeans, lmm_model). With ``cache`` (a folder), an
+    outcome whose values did not change since the last run is not analysed again (see
+    :func:`trialflow.analysis.analyse_outcomes`); ``code`` is the step's code version.
+    """
+    lmm = any(key.startswith("lmm_") for key in out)
+    store = result_cache(cache, code, *STATS_LIBRARIES)
+    results = analysis.analyse_outcomes(
+        read_csv(data), outcomes, arms, times, missing=read_missing_values(missing), lmm=lmm, cache=store
+    )
+    if store:
+        store.prune()
+    for key, path in out.items():
+        write_csv(results[key], path)
+    for row in results["excluded"].itertuples():
+        log.warning("%s: participant %s excluded from the ANOVA (%s)", row.outcome, row.participant_id, row.reason)
+
+
+def estimate_effects(
+    data: str,
+    outcomes: list[str],
+    arms: list[str],
+    times: list[str],
+    table: str,
+    cache: str | None = None,
+    code: str = "",
+) -> None:
+    """Differences in change, Hedges' g and baseline-adjusted ANCOVA with 95 % CIs; with
+    ``cache`` (a folder) only outcomes whose values changed are estimated again."""
+    store = result_cache(cache, code, *STATS_LIBRARIES)
+    write_csv(analysis.estimate_effects(read_csv(data), outcomes, arms, times, cache=store), table)
+    if store:
+        store.prune()
+
+
+def compute_sample_size(settings: dict, table: str) -> None:
+    """The a-priori sample size of the within-between interaction, as G*Power computes it."""
+    result = sample_size_rm_within_between(
+        settings["effect_size_f"],
+        settings["alpha"],
+        settings["power"],
+        settings["groups"],
+        settings["measurements"],
+        settings["correlation"],
+        settings["nonsphericity"],
+    )
+    write_csv(pd.DataFrame([result]), table)
+
+
+def summarise_harms(events: str, participants: str, arms: list[str], table: str, by_term: str) -> None:
+    """Participants with events and numbers of events per arm: by kind of harm and by event term."""
+    ev, people = read_csv(events), read_csv(participants)
+    write_csv(schemas.Harms.validate(harms.summarise_harms(ev, people, arms)), table)
+    write_csv(schemas.HarmsByTerm.validate(harms.harms_by_term(ev, people, arms)), by_term)

@@ -1,0 +1,176 @@
+"""Steps of the input stage: read and validate each raw export, stack the analysis data set,
+and hold the validation gate. Nothing here writes under the raw folder."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from trialflow import consort, functional, harms, ingest, schemas, validation
+from trialflow.outputs import read_csv, write_atomic, write_csv
+from trialflow.problems import InputError, Problem, errors_in
+from trialflow.readers import read, row_balance
+from trialflow.steps import write_problems
+
+log = logging.getLogger(__name__)
+
+
+def write_balance(raw: str, name: str, accepted: int | None, found: list[Problem], out: str) -> None:
+    """Rows read = rows accepted + rows rejected, for one input file (``accepted=None``: every row
+    without an error of its own counts as accepted, for exports whose rows fan out into values)."""
+    table = read(raw, name)
+    if accepted is None:
+        accepted = table.rows_read - row_balance(table, 0, found).rejected
+    balance = row_balance(table, accepted, found)
+    row = {
+        "file": name,
+        "rows_read": balance.read,
+        "rows_accepted": balance.accepted,
+        "rows_rejected": balance.rejected,
+        "balanced": balance.ok,
+    }
+    write_csv(pd.DataFrame([row]), out)
+    if not balance.ok:
+        log.error(
+            "%s: %d rows read but %d accepted + %d rejected", name, balance.read, balance.accepted, balance.rejected
+        )
+
+
+def read_participants(raw: str, name: str, arms: list[str], table: str, problems: str, balance: str) -> None:
+    """Validate the participants file; write the accepted rows (with BMI), the problems and the row balance."""
+    accepted, found = ingest.read_participants(raw, name, arms)
+    write_csv(accepted, table)
+    write_problems(found, problems, name)
+    write_balance(raw, name, len(accepted), found, balance)
+    log.info("%s: %d participants accepted", name, len(accepted))
+
+
+def read_concentrations(
+    raw: str,
+    name: str,
+    participants: str,
+    time_points: list[str],
+    units: dict[str, str],
+    table: str,
+    problems: str,
+    balance: str,
+) -> None:
+    """Validate the typed concentrations file against the participants; write its analysis rows."""
+    people = read_csv(participants)
+    accepted, found = ingest.read_concentrations(raw, name, people, time_points, units)
+    write_problems(found, problems, name)
+    write_balance(raw, name, len(accepted), found, balance)
+    write_csv(ingest.build_analysis_data(people, accepted), table)
+
+
+def read_functional(
+    raw: str,
+    name: str,
+    participants: str,
+    outcomes: list[dict],
+    time_points: list[str],
+    redcap: dict,
+    missing_codes: dict,
+    table: str,
+    missing: str,
+    problems: str,
+    balance: str,
+) -> None:
+    """Read the REDCap export; derive and check the functional outcomes; write analysis rows and
+    the participant × time × outcome values that are missing, with the reason."""
+    definitions = [d for d in functional.outcome_definitions(outcomes) if d.source is not None]
+    raw_long, found = functional.read_redcap(
+        raw,
+        name,
+        redcap["events"],
+        functional.source_fields(definitions),
+        missing_codes,
+        repeat_instances=redcap.get("repeat_instances"),
+        record_id=redcap["record_id"],
+    )
+    schemas.FunctionalValues.validate(raw_long, lazy=True)  # the contract between reading and deriving
+    data, gaps, more = functional.build_functional_outcomes(raw_long, read_csv(participants), definitions, time_points)
+    write_problems(found + more, problems, name)
+    write_csv(data, table)
+    write_csv(gaps, missing)
+    write_balance(raw, name, None, found + more, balance)
+
+
+def build_analysis_data(parts: list[str], data: str) -> None:
+    """Stack the analysis rows of every source into the long analysis data set."""
+    table = ingest.stack_analysis_rows([read_csv(p) for p in parts])
+    write_csv(schemas.AnalysisData.validate(table), data)
+    log.info("analysis data set: %d values of %d outcomes", len(table), table["outcome"].nunique())
+
+
+def read_disposition(
+    raw: str,
+    name: str,
+    participants: str,
+    analysis: list[str],
+    arms: list[dict],
+    time_points: list[dict],
+    outcomes: list[dict],
+    table: str,
+    problems: str,
+    balance: str,
+) -> None:
+    """Validate the disposition log row by row and cross-check its counts against the
+    participants file and the analysis data set, at the validation gate: every problem goes to
+    validation.csv before anything is analysed (docs/consort.md). The cross-checks run on a log
+    whose rows all pass; the row balance counts the log's own rows.
+
+    ``analysis`` are the per-source parts of the analysis data set, stacked here as
+    :func:`build_analysis_data` stacks them, so the two jobs run side by side.
+    """
+    disposition, found = consort.read_disposition(raw, name, arms, time_points)
+    checks = []
+    if not errors_in(found):
+        data = ingest.stack_analysis_rows([read_csv(p) for p in analysis])
+        checks = consort.cross_check(disposition, read_csv(participants), data, arms, time_points, outcomes, name)
+    write_csv(disposition, table)
+    write_problems(found + checks, problems, name)
+    write_balance(raw, name, len(disposition), found, balance)
+
+
+def read_adverse_events(
+    raw: str,
+    name: str,
+    participants: str,
+    start_date: str,
+    data_cutoff: str,
+    table: str,
+    problems: str,
+    balance: str,
+) -> None:
+    """Validate the adverse-events file against the participants and the trial period; write the
+    accepted events, the problems and the row balance."""
+    accepted, found = harms.read_adverse_events(
+        raw, name, read_csv(participants), start_date or None, data_cutoff or None
+    )
+    write_csv(accepted, table)
+    write_problems(found, problems, name)
+    write_balance(raw, name, len(accepted), found, balance)
+    log.info("%s: %d adverse events accepted", name, len(accepted))
+
+
+def collect_validation(problem_files: list[str], balance_files: list[str], out: str, balance: str) -> None:
+    """All problem lists in one ``validation.csv``; all row balances in one ``row_balance.csv``."""
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in problem_files]
+    write_csv(pd.concat(frames, ignore_index=True), out)
+    write_csv(pd.concat([read_csv(p) for p in balance_files], ignore_index=True), balance)
+
+
+def check_validation(validation_table: str, on_error: str, flag: str, blocking: list[str]) -> None:
+    """Apply the ``on_error`` policy to ``validation.csv`` (:func:`trialflow.validation.gate`):
+    stop with the first problems in plain words, or write the flag file the analysis waits for."""
+    table = pd.read_csv(validation_table, dtype=str, keep_default_na=False)
+    held = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in blocking]
+    stop = validation.gate(table, on_error, held, validation_table)
+    if stop:
+        raise InputError([], message=stop)
+    errors = int((table["severity"] == "error").sum())
+    if errors:
+        log.warning("%d rows rejected and quarantined (on_error: quarantine); the report lists them", errors)
+    write_atomic(flag, f"on_error={on_error}; errors={errors}; warnings={len(table) - errors}\n".encode())

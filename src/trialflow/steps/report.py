@@ -1,0 +1,58 @@
+"""Steps of the report stage: the report (HTML and PDF/A) and its Tables 2–3 as DOCX."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from trialflow import provenance
+from trialflow.docx_tables import report_tables, write_tables_docx
+from trialflow.outputs import write_atomic
+from trialflow.report import render_html, write_pdf
+from trialflow.report.context import ReportSettings, build_context
+
+log = logging.getLogger(__name__)
+
+
+def render_report(
+    settings: dict,
+    results: dict[str, str],
+    figures: dict[str, str],
+    html: str,
+    pdf: str,
+    elisa: dict[str, str] | None = None,
+    consort: str | None = None,
+    raw_dir: str | None = None,
+    raw_files: list[str] | None = None,
+    listed: list[str] = (),
+    config_sha256: str = "",
+    repo: str | None = None,
+) -> None:
+    """The report as HTML and PDF from the results tables and figures.
+
+    ``settings``: the config keys of :class:`trialflow.report.context.ReportSettings`;
+    ``elisa``: the ELISA tables (their plate summary is printed; the per-plate pages are the
+    ELISA QC report); ``consort``: the flow diagram; ``raw_files`` (in ``raw_dir``) are hashed
+    for the provenance appendix, ``listed`` among them one by one in a large trial, with the
+    config's ``config_sha256`` and the git state of ``repo``.
+    """
+    record = provenance.report_record(raw_dir, raw_files, listed, config_sha256, repo) if raw_files else None
+    report_settings = ReportSettings.from_config(settings)
+    context = build_context(report_settings, results, figures, elisa=elisa, consort_svg=consort, provenance=record)
+    # The PDF carries the analysis data set and every results table it prints (PDF/A-3b).
+    attachments = {
+        f"{Path(p).parent.name}/{Path(p).name}": p
+        for p in [*results.values(), *(elisa or {}).values()]
+        if str(p).endswith(".csv")
+    }
+    page = render_html(context)
+    write_atomic(html, page.encode("utf-8"))
+    write_pdf(page, pdf, attachments=attachments, created=report_settings.trial["data_cutoff"])
+    log.info("report written: %s", pdf)
+
+
+def tables_docx(settings: dict, results: dict[str, str], figures: dict[str, str], docx: str) -> None:
+    """The paper's Tables 2 and 3 as a DOCX for a journal submission, with the report's strings."""
+    report_settings = ReportSettings.from_config(settings)
+    context = build_context(report_settings, results, figures)
+    write_tables_docx(**report_tables(context), path=docx, date=report_settings.trial["data_cutoff"])

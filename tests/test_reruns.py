@@ -1,0 +1,68 @@
+"""Reruns follow what changed: a rule reruns when the code its step runs changes, and only then.
+
+The workflow and the package are copied into a scratch folder and run from there (PYTHONPATH),
+so that the test can edit the package without touching the repository.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.pipeline
+
+ANALYSIS_AND_AFTER = {
+    "compare_baseline", "analyse_outcomes", "estimate_effects", "summarise_harms", "compute_sample_size",
+    # (all of steps/analysis.py) and what reads their results:
+    "plot_outcomes", "check_published", "render_report", "tables_docx", "write_provenance", "all",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory):
+    """The repository's workflow, package and demo trial in a scratch folder, run once."""
+    top = tmp_path_factory.mktemp("rerun")
+    for name in ["Snakefile", "config.yaml"]:
+        shutil.copy(ROOT / name, top / name)
+    for name in ["workflow", "schemas", "src", "raw/demo"]:
+        shutil.copytree(ROOT / name, top / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    assert snakemake(top).returncode == 0
+    return top
+
+
+def snakemake(top, *args):
+    env = os.environ | {"PYTHONPATH": str(top / "src")}
+    command = ["snakemake", "--cores", "2", *args]
+    return subprocess.run(command, cwd=top, env=env, capture_output=True, text=True, timeout=600)
+
+
+def planned_after_editing(top, module: str) -> set[str]:
+    """The rules a dry run plans after a comment is added to ``module`` (a file of the package);
+    the file is restored afterwards."""
+    path = top / "src" / "trialflow" / module
+    before = path.read_bytes()
+    try:
+        path.write_bytes(before + b"\n# an edit\n")
+        dry = snakemake(top, "-n")
+        assert dry.returncode == 0, dry.stderr[-2000:]
+        return set(re.findall(r"^rule (\w+):", dry.stdout, flags=re.M))
+    finally:
+        path.write_bytes(before)
+
+
+def test_an_edit_of_the_demo_generator_reruns_nothing(copy):
+    assert planned_after_editing(copy, "synthetic.py") == set()
+
+
+def test_an_edit_of_the_anova_reruns_the_analysis_and_what_depends_on_it(copy):
+    assert planned_after_editing(copy, "stats/anova.py") == ANALYSIS_AND_AFTER
+
+
+def test_an_edit_of_the_report_style_rerenders_the_reports_only(copy):
+    assert planned_after_editing(copy, "report/templates/report.css") == {
+        "render_report", "tables_docx", "render_elisa_qc", "write_provenance", "all",
+    }  # fmt: skip
