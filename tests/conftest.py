@@ -1,11 +1,30 @@
 """Shared fixtures: the repository root, the demo trial, and the paper's printed numbers."""
 
+import copy
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def validated(config: dict) -> dict:
+    """A copy of ``config`` as the workflow sees it: checked against the schema, defaults filled."""
+    from snakemake.utils import validate
+
+    config = copy.deepcopy(config)
+    validate(config, str(ROOT / "schemas" / "config.schema.yaml"))
+    return config
+
+
+def report_settings(config: dict):
+    """The report's settings (:class:`ReportSettings`) from a config, whose defaults are filled
+    as the workflow fills them; a test's config may leave out what the report does not read."""
+    from trialflow.report.context import ReportSettings
+
+    unread = {"raw_dir": "raw", "inputs": {"participants": "participants.csv"}}
+    return ReportSettings.from_config(validated(unread | config))
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
-from trialflow import pipeline
 from trialflow.outputs import write_csv
 from trialflow.problems import InputError
+from trialflow.steps import ingest
 
 ARMS = [{"id": "control", "label": "Control"}, {"id": "training", "label": "Training"}]
 TIMES = [{"id": "pre", "label": "pre"}, {"id": "post", "label": "post"}]
@@ -35,7 +35,7 @@ def gate(tmp_path, demo_analysis):
 
     def run(log_text: str):
         (tmp_path / "disposition.csv").write_text(log_text)
-        pipeline.read_disposition(
+        ingest.read_disposition(
             raw=str(tmp_path / "disposition.csv"),
             name="disposition.csv",
             participants=str(tmp_path / "participants.csv"),
@@ -47,7 +47,7 @@ def gate(tmp_path, demo_analysis):
             problems=str(tmp_path / "disposition_problems.csv"),
             balance=str(tmp_path / "disposition_balance.csv"),
         )
-        pipeline.collect_validation(
+        ingest.collect_validation(
             [str(tmp_path / "participants_problems.csv"), str(tmp_path / "disposition_problems.csv")],
             [str(tmp_path / "participants_balance.csv"), str(tmp_path / "disposition_balance.csv")],
             str(tmp_path / "validation.csv"),
@@ -59,7 +59,7 @@ def gate(tmp_path, demo_analysis):
 
 
 def check(folder, on_error):
-    pipeline.check_validation(
+    ingest.check_validation(
         str(folder / "validation.csv"),
         on_error,
         str(folder / "passed.txt"),

@@ -161,11 +161,14 @@ def test_other_model_and_weighting_on_study(study):
     assert rel.max() < 0.05  # a different but close model
 
 
+ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "curves", "concentrations"]
+
+
 def _combine_in_batches(tmp_path, batches: list[list[int]]) -> Path:
     """Quantify the study's plates in the given batches of manifest rows (by index, in any
     order), as the workflow's quantify_batch jobs do, and put them together with combine_plates."""
-    from trialflow import pipeline
     from trialflow.elisa.plate_map import manifest_rows
+    from trialflow.steps import elisa
 
     manifest = STUDY / "plates.csv"
     _, rows = manifest_rows(manifest)
@@ -173,21 +176,20 @@ def _combine_in_batches(tmp_path, batches: list[list[int]]) -> Path:
     for i, batch in enumerate(batches):
         paths.append(str(tmp_path / f"batch-{i}.pickle"))
         plates = [{"line": rows[j][0], "row": rows[j][1]} for j in batch]
-        pipeline.quantify_batch(str(manifest), "plates.csv", plates, {}, "4PL", "1/y^2", paths[-1])
+        elisa.quantify_batch(str(manifest), "plates.csv", plates, {}, "4PL", "1/y^2", paths[-1])
     out = tmp_path / "combined"
     target = pd.read_csv(STUDY / "target.csv")
     target.drop_duplicates("participant_id")[["participant_id", "arm"]].to_csv(tmp_path / "people.csv", index=False)
-    pipeline.combine_plates(
+    elisa.combine_plates(
         str(manifest),
         "plates.csv",
         paths,
-        {name: str(out / f"{name}.csv") for name in pipeline.ELISA_TABLES},
-        str(out / "problems.csv"),
         participants=str(tmp_path / "people.csv"),
-        elisa_dir="raw/elisa",
         time_points=sorted(set(target["time"])),
         units={"BDNF": "pg/mL", "GDNF": "pg/mL"},
-        rows={name: str(out / f"rows_{name}.csv") for name in ("table", "missing", "problems")},
+        out={name: str(out / f"{name}.csv") for name in ELISA_TABLES}
+        | {name: str(out / f"rows_{name}.csv") for name in ("table", "missing", "row_problems")}
+        | {"problems": str(out / "problems.csv")},
     )
     return out
 
@@ -197,13 +199,13 @@ def test_batches_combine_to_the_tables_of_one_pass(study, tmp_path, monkeypatch,
     """Batches that mix analytes and come out of manifest order give, byte for byte, the CSV
     files of quantifying all plates at once: whether combine_plates joins the batches' CSV rows
     per plate or (rows that cannot be joined) formats the whole tables."""
-    from trialflow import pipeline
     from trialflow.outputs import csv_text
+    from trialflow.steps import elisa
 
     if not join_rows:
-        monkeypatch.setattr(pipeline, "csv_rows_by", lambda frame, column: None)
+        monkeypatch.setattr(elisa, "csv_rows_by", lambda frame, column: None)
     out = _combine_in_batches(tmp_path, [[1, 2], [3, 0]])
-    for name in pipeline.ELISA_TABLES:
+    for name in ELISA_TABLES:
         assert (out / f"{name}.csv").read_text(encoding="utf-8") == csv_text(getattr(study, name)), name
     # and the usable results became analysis rows, traced to the export line of their first well
     rows = pd.read_csv(out / "rows_table.csv", dtype=str)
@@ -215,16 +217,15 @@ def test_rows_are_joined_only_when_they_format_as_the_whole_table():
     """Rows are joined in manifest order; not when a column's dtype differs between batches (an
     integer column with a gap is float in the whole table: 1 would print as 1.0) or a plate is
     not in the manifest."""
-    from trialflow import pipeline
     from trialflow.elisa import read_manifest
+    from trialflow.outputs import csv_rows_by, joined_csv_rows
 
-    listed = read_manifest(STUDY / "plates.csv")
+    order = list(read_manifest(STUDY / "plates.csv")["plate_id"])
 
-    def batch(plate: str, n) -> dict:
-        frame = pd.DataFrame({"plate_id": [plate], "n": [n]})
-        return {"tables": {"t": frame}, "rows": {"t": pipeline.csv_rows_by(frame, "plate_id")}}
+    def join(*parts) -> str | None:
+        frames = [pd.DataFrame({"plate_id": [plate], "n": [n]}) for plate, n in parts]
+        return joined_csv_rows(frames, [csv_rows_by(f, "plate_id") for f in frames], order)
 
-    joined = pipeline._joined_csv_rows([batch("GDNF_P01", 2), batch("BDNF_P01", 1)], "t", listed)
-    assert joined == "plate_id,n\nBDNF_P01,1\nGDNF_P01,2\n"
-    assert pipeline._joined_csv_rows([batch("BDNF_P01", 1), batch("GDNF_P01", np.nan)], "t", listed) is None
-    assert pipeline._joined_csv_rows([batch("BDNF_P01", 1), batch("XXX_P09", 2)], "t", listed) is None
+    assert join(("GDNF_P01", 2), ("BDNF_P01", 1)) == "plate_id,n\nBDNF_P01,1\nGDNF_P01,2\n"
+    assert join(("BDNF_P01", 1), ("GDNF_P01", np.nan)) is None
+    assert join(("BDNF_P01", 1), ("XXX_P09", 2)) is None

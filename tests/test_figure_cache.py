@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trialflow import pipeline
 from trialflow.analysis import analyse_outcomes
 from trialflow.outputs import write_csv
+from trialflow.steps import figures as figure_step
 
 ARMS = [{"id": "control", "label": "Control"}, {"id": "training", "label": "Training"}]
 TIMES = [{"id": "pre", "label": "Pre"}, {"id": "post", "label": "Post"}]
@@ -39,7 +39,7 @@ def _results(folder, shift=0.0):
 
 def _plot(paths, out, cache, code="v1"):
     figures = [out / f"{o['id']}.svg" for o in OUTCOMES]
-    pipeline.plot_outcomes(
+    figure_step.plot_outcomes(
         paths["descriptives"],
         paths["simple_effects"],
         OUTCOMES,
@@ -57,13 +57,13 @@ def _plot(paths, out, cache, code="v1"):
 def drawn(monkeypatch):
     """Counts the figures actually drawn."""
     calls = []
-    real = pipeline._draw_outcome
+    real = figure_step.plot_outcome
 
     def counting(*args):
         calls.append(args[2]["id"])
         return real(*args)
 
-    monkeypatch.setattr(pipeline, "_draw_outcome", counting)
+    monkeypatch.setattr(figure_step, "plot_outcome", counting)
     return calls
 
 

@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, report_settings
 from trialflow import ingest
 from trialflow.harms import read_adverse_events, write_demo_adverse_events
 from trialflow.problems import Problem
@@ -314,7 +314,7 @@ def test_report_prints_the_harms_table_and_names_every_analysis_in_the_methods(d
     from trialflow.report import render_html, write_pdf
     from trialflow.report.context import build_context
 
-    html = render_html(build_context(demo_config(), demo_results, figures(tmp_path)))
+    html = render_html(build_context(report_settings(demo_config()), demo_results, figures(tmp_path)))
     write_pdf(html, tmp_path / "report.pdf")
     text = re.sub(r"[ \t]+", " ", "\n".join(p.extract_text() for p in PdfReader(tmp_path / "report.pdf").pages))
     assert "Table 7. Adverse events per group" in text
@@ -338,7 +338,7 @@ def test_without_the_file_the_harms_section_prints_the_config_statement(demo_res
     from trialflow.report.context import build_context
 
     results = {k: v for k, v in demo_results.items() if not k.startswith("harms")}
-    html = render_html(build_context(demo_config(), results, figures(tmp_path)))
+    html = render_html(build_context(report_settings(demo_config()), results, figures(tmp_path)))
     section = html[html.index('id="harms"') : html.index('id="harms"') + 400]
     assert "Harms were not reported in the publication" in section and "Table 7." not in html
     assert "Adverse events are summarised" not in html

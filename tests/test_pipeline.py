@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, report_settings
 
 pytestmark = pytest.mark.pipeline
 
@@ -132,9 +132,9 @@ def test_apa_style_switch_changes_the_printed_p_values(run):
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
-    published = render_html(build_context(config, results, figures))
+    published = render_html(build_context(report_settings(config), results, figures))
     config["report"]["p_value_style"] = "apa"
-    apa = render_html(build_context(config, results, figures))
+    apa = render_html(build_context(report_settings(config), results, figures))
     assert "P&lt;0.0001" in published and "p &lt; .001" not in published
     assert "p &lt; .001" in apa and "P&lt;0.0001" not in apa
 
@@ -195,7 +195,7 @@ def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run,
     write_csv(validation, tmp_path / "validation.csv")
     results["validation"] = str(tmp_path / "validation.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
-    html = render_html(build_context(config, results, figures))
+    html = render_html(build_context(report_settings(config), results, figures))
     assert "<script>" not in html and "<img src=file" not in html and "49" not in html.split("{{7*7}}")[0][-5:]
     write_pdf(html, tmp_path / "report.pdf")  # the restrictive fetcher would fail the render on any load
     text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "report.pdf").pages)
@@ -292,30 +292,5 @@ def test_report_renders_with_any_subset_of_the_optional_protocol_texts(run, prot
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
-    html = render_html(build_context(config, results, figures))  # StrictUndefined: a missing key raises
+    html = render_html(build_context(report_settings(config), results, figures))  # StrictUndefined: a missing key raises
     assert ("ISRCTN00000000" in html) == bool(protocol and "registration" in protocol)
-
-
-def test_end_pending_rescheduling_cancels_only_the_schedulers_timers():
-    """onsuccess cancels the timer Snakemake's scheduler leaves behind (Python would wait up to
-    1 s for it at exit), and no other timer. Fails if Snakemake renames the callback."""
-    import threading
-
-    from snakemake.scheduling.job_scheduler import JobScheduler
-
-    from trialflow.pipeline import end_pending_rescheduling
-
-    assert hasattr(JobScheduler, "_schedule_reevalutation")  # the callback the cancel looks for
-
-    class Scheduler:
-        def _schedule_reevalutation(self, delay):
-            timer = threading.Timer(delay, lambda: None)
-            timer.start()
-            return timer
-
-    scheduler_timer, other = Scheduler()._schedule_reevalutation(60), threading.Timer(60, print)
-    other.start()
-    end_pending_rescheduling()
-    scheduler_timer.join(timeout=5)
-    assert not scheduler_timer.is_alive() and other.is_alive()
-    other.cancel()

@@ -15,17 +15,8 @@ import yaml
 from tests.conftest import ROOT
 from trialflow import audit as audit_module
 from trialflow.audit import AuditLine, RebuildError, audit, main
-from trialflow.provenance import (
-    COMMAND_ENV,
-    PACKAGES,
-    build_manifest,
-    config_sha256,
-    git_version,
-    read_manifest,
-    remember_command,
-    snakemake_command,
-    write_manifest,
-)
+from trialflow.dag import COMMAND_ENV, config_sha256, remember_command, snakemake_command
+from trialflow.provenance import PACKAGES, build_manifest, git_version, read_manifest, write_manifest
 
 CONFIG = {
     "trial": {"id": "tiny", "data_cutoff": "2025-06-30"},
@@ -169,6 +160,11 @@ def plate_trial(folder: Path, plates: int) -> tuple[dict, list[str]]:
     return config, [str(folder / name) for name in files]
 
 
+def named(config: dict) -> list[str]:
+    """The inputs a config names, as the report's rule lists them (common.smk, named_inputs)."""
+    return [*config["inputs"].values(), config["elisa"]["manifest"]]
+
+
 def test_folder_sha256_is_the_sha256_of_what_sha256sum_prints(tmp_path):
     from trialflow.provenance import file_record, folder_sha256
 
@@ -186,12 +182,11 @@ def test_folder_sha256_is_the_sha256_of_what_sha256sum_prints(tmp_path):
 
 
 def test_report_lists_the_configured_inputs_and_summarises_plate_folders_above_the_threshold(tmp_path):
-    from trialflow.pipeline import report_provenance
-    from trialflow.provenance import REPORT_INPUTS_MAX, file_record, folder_sha256
+    from trialflow.provenance import REPORT_INPUTS_MAX, file_record, folder_sha256, report_record
 
     plates = REPORT_INPUTS_MAX // 2  # 3 + 2 x plates files: just above the threshold
     config, files = plate_trial(tmp_path, plates)
-    appendix = report_provenance(config, str(tmp_path), files, None)
+    appendix = report_record(str(tmp_path), files, named(config), "", str(tmp_path))
     assert [f["path"] for f in appendix["inputs"]] == ["disposition.csv", "elisa/plates.csv", "participants.csv"]
     exports = sorted((tmp_path / "elisa" / "exports").iterdir())
     assert appendix["folders"] == [
@@ -210,7 +205,7 @@ def test_report_lists_the_configured_inputs_and_summarises_plate_folders_above_t
     ]
     # up to the threshold every file is listed, as in the demo
     config, files = plate_trial(tmp_path / "small", (REPORT_INPUTS_MAX - 3) // 2)
-    appendix = report_provenance(config, str(tmp_path / "small"), files, None)
+    appendix = report_record(str(tmp_path / "small"), files, named(config), "", str(tmp_path))
     assert len(appendix["inputs"]) == len(files) <= REPORT_INPUTS_MAX and appendix["folders"] == []
 
 

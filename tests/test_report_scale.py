@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, report_settings
 from trialflow.analysis import analyse_outcomes, describe_baseline, estimate_effects
 from trialflow.outputs import write_csv
 from trialflow.report import PACKAGE_DIR, RestrictedFetcher, render_html
@@ -34,8 +34,8 @@ TIMES = [
     {"id": "week24", "label": "week 24"},
 ]
 OUTCOMES = [  # BDNF's five-digit means are the widest cells of Table 3
-    {"id": "BDNF", "label": "BDNF", "unit": "pg/mL", "domain": "biomarker", "decimals": 0},
-    {"id": "six_mwt", "label": "6-minute walk distance", "unit": "m", "domain": "mobility", "decimals": 0},
+    {"id": "BDNF", "label": "BDNF", "unit": "pg/mL", "domain": "biomarker", "decimals": 0, "higher_is_better": True},
+    {"id": "six_mwt", "label": "6-minute walk distance", "unit": "m", "domain": "mobility", "decimals": 0, "higher_is_better": True},
 ]
 BASELINE = [
     {"id": "age_years", "label": "age (year)", "decimals": 1},
@@ -132,7 +132,7 @@ def make_trial(folder, n_arms: int = 3, seed: int = 3) -> tuple[dict, dict, dict
 @pytest.fixture(scope="module")
 def three_arms(tmp_path_factory):
     config, results, figures = make_trial(tmp_path_factory.mktemp("three"))
-    context = build_context(config, results, figures)
+    context = build_context(report_settings(config), results, figures)
     return {"config": config, "results": results, "figures": figures, "context": context, "html": render_html(context)}
 
 
@@ -148,7 +148,7 @@ def demo(tmp_path_factory, demo_analysis):
     svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["outcomes"] = [o for o in config["outcomes"] if o["id"] in ("BDNF", "GDNF")]
-    context = build_context(config, results, {"BDNF": str(svg), "GDNF": str(svg)})
+    context = build_context(report_settings(config), results, {"BDNF": str(svg), "GDNF": str(svg)})
     return {"context": context, "html": render_html(context)}
 
 
@@ -221,7 +221,7 @@ def test_every_table_of_a_three_arm_four_visit_report_fits_the_page_width(three_
 
 def test_four_arms_put_table_3_on_a_landscape_page_that_it_fits(tmp_path):
     config, results, figures = make_trial(tmp_path, n_arms=4)
-    html = render_html(build_context(config, results, figures))
+    html = render_html(build_context(report_settings(config), results, figures))
     assert re.search(r'<div class="landscape">\s*<table class="wide">\s*<caption><b>Table 3\.</b>', html)
     document = layout(html)
     assert cells_outside_the_text_width(document) == []
@@ -313,7 +313,7 @@ def test_few_exclusions_are_still_listed_by_name(three_arms, tmp_path):
     keep = sorted(excluded["participant_id"].unique())[:EXCLUSION_LIST_MAX]
     results["excluded"] = str(tmp_path / "excluded.csv")
     write_csv(excluded[excluded["participant_id"].isin(keep)], results["excluded"])
-    context = build_context(three_arms["config"], results, three_arms["figures"])
+    context = build_context(report_settings(three_arms["config"]), results, three_arms["figures"])
     assert context["exclusion_summary"] is None and len(context["exclusions"]) == EXCLUSION_LIST_MAX
 
 
@@ -326,7 +326,7 @@ def test_a_long_assumption_appendix_has_one_row_per_outcome_and_time_point(three
     assert three_arms["context"]["assumption_grid"] is None and demo["context"]["assumption_grid"] is None
     checks = pd.read_csv(three_arms["results"]["assumptions"])
     monkeypatch.setattr(context_module, "ASSUMPTION_ROWS_MAX", len(checks) - 1)
-    context = build_context(three_arms["config"], three_arms["results"], three_arms["figures"])
+    context = build_context(report_settings(three_arms["config"]), three_arms["results"], three_arms["figures"])
     grid = context["assumption_grid"]
     assert grid["shapiro_columns"] == ["Residuals", "All values", *[a["label"] for a in ARMS[:3]]]
     assert [(r["outcome"], r["time"]) for r in grid["rows"]] == [
@@ -360,11 +360,11 @@ def test_participants_heading_opens_the_page_of_the_flow_diagram(three_arms):
 
 
 def test_provenance_appendix_summarises_plate_folders_and_says_how_their_hash_is_made(three_arms, tmp_path):
-    from tests.test_provenance import plate_trial
-    from trialflow.pipeline import report_provenance
+    from tests.test_provenance import named, plate_trial
+    from trialflow.provenance import report_record
 
     config, files = plate_trial(tmp_path, 30)
-    provenance = report_provenance(config, str(tmp_path), files, str(ROOT))
+    provenance = report_record(str(tmp_path), files, named(config), "0" * 64, str(ROOT))
     html = render_html(dict(three_arms["context"], provenance=provenance))
     section = html[html.index('id="provenance"') : html.index('id="checklist"')]
     assert len(provenance["folders"]) == 2

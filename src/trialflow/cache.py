@@ -55,3 +55,9 @@ class ResultCache:
         for path in self.folder.glob("*") if self.folder.is_dir() else []:
             if path.name not in self.used and not path.name.startswith("."):
                 path.unlink()
+
+
+def result_cache(folder: str | Path | None, code: str, *libraries: str) -> ResultCache | None:
+    """A :class:`ResultCache` in ``folder`` (None without one) whose keys carry the step's
+    ``code`` version and the versions of the ``libraries`` that compute its results."""
+    return ResultCache(folder, f"{code};{library_versions(*libraries)}") if folder else None

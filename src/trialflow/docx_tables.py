@@ -49,6 +49,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from trialflow.outputs import write_atomic
+from trialflow.report.formatting import fixed, mean_sd, p_value
 
 TABLE3_KEYS = ("variable", "time", "p_time", "p_groups", "p_interaction")
 DEFAULT_HEADERS = {"group": "Group", "n": "N"}
@@ -283,3 +284,45 @@ def write_tables_docx(
         ``table3_note``, ``mean_sd_header``, ``effect_headers`` (three texts).
     """
     write_atomic(path, tables_docx_bytes(table2_rows, table3_rows, date=date, **options))
+
+
+def report_tables(context: dict) -> dict:
+    """Tables 2 and 3 of the report as :func:`write_tables_docx` takes them, from the report's
+    context (:func:`trialflow.report.context.build_context`), so the DOCX prints the report's strings.
+
+    Returns
+    -------
+    dict with ``table2_rows``, ``table3_rows``, ``table2_headers`` and ``arms`` (keyword
+    arguments of :func:`write_tables_docx`).
+    """
+    style, arms, times, baseline = context["style"], context["arms"], context["times"], context["baseline_variables"]
+    table2 = [
+        {
+            "group": row["label"],
+            "n": str(row["n"]),
+            **{
+                v["id"]: mean_sd(c["mean"], c["sd"], c["decimals"]) for v, c in zip(baseline, row["cells"], strict=True)
+            },
+        }
+        for row in context["baseline_rows"]
+    ]
+    effects = [("time", "time"), ("groups", "group"), ("interaction", "interaction")]
+    table3 = []
+    for o in context["outcomes"]:
+        for i, t in enumerate(times):
+            row = {"variable": o["label"] if i == 0 else "", "time": t["label"]}
+            row |= {
+                a["label"]: mean_sd(
+                    o["cells"][(a["id"], t["id"])]["mean"], o["cells"][(a["id"], t["id"])]["sd"], o["decimals"]
+                )
+                for a in arms
+            }
+            row |= {f"p_{k}": (p_value(o["effects"][e]["p"], style) if i == 0 else "") for k, e in effects}
+            table3.append(row)
+        table3.append({f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})" for k, e in effects})
+    return {
+        "table2_rows": table2,
+        "table3_rows": table3,
+        "table2_headers": {"group": "Group", "n": "N", **{v["id"]: v["label"] for v in baseline}},
+        "arms": [a["label"] for a in arms],
+    }

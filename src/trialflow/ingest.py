@@ -181,3 +181,9 @@ def build_analysis_data(participants: pd.DataFrame, concentrations: pd.DataFrame
     data = data[list(schemas.AnalysisData.to_schema().columns)]
     data = data.sort_values(["outcome", "participant_id", "time"], kind="stable").reset_index(drop=True)
     return schemas.AnalysisData.validate(data)
+
+
+def stack_analysis_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The analysis data set from every source's analysis rows, by outcome, participant and time."""
+    table = pd.concat(parts, ignore_index=True)
+    return table.sort_values(["outcome", "participant_id", "time"], kind="stable").reset_index(drop=True)

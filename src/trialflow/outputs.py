@@ -96,6 +96,26 @@ def csv_rows_by(frame: pd.DataFrame, column: str) -> dict | None:
     return {key: "".join(parts) for key, parts in rows.items()}
 
 
+
+def joined_csv_rows(frames: list[pd.DataFrame], rows_by: list[dict | None], order: list) -> str | None:
+    """One table's CSV text from its parts: the parts' rows (``rows_by``, by :func:`csv_rows_by`)
+    joined in ``order`` of their keys, under the header. These are the bytes :func:`csv_text`
+    writes for the stacked table when every part has the same columns and dtypes (so each number
+    is formatted alike), every column formats cell by cell, and each key is in exactly one part.
+    None when that does not hold (format the stacked table instead)."""
+    if not frames or any(rows is None for rows in rows_by):
+        return None
+    same_dtypes = all(f.dtypes.equals(frames[0].dtypes) for f in frames)
+    # Text, numbers and booleans format cell by cell; dates would not (pandas drops midnight times only
+    # when a whole column has them).
+    cell_by_cell = all(dtype.kind in "iufbO" for dtype in frames[0].dtypes)
+    rows = {key: text for part in rows_by for key, text in part.items()}
+    ordered = [key for key in order if key in rows]
+    one_place = len(ordered) == len(rows) == sum(len(part) for part in rows_by)
+    if not (same_dtypes and cell_by_cell and one_place):
+        return None
+    return csv_text(frames[0].iloc[0:0]) + "".join(rows[key] for key in ordered)
+
 def read_csv(path: str | Path) -> pd.DataFrame:
     """Read a results CSV written by :func:`write_csv`, keeping IDs and empty text as strings."""
     return pd.read_csv(

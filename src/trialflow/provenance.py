@@ -16,16 +16,14 @@ code and outputs give the same bytes (the command is recorded as given).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import os
 import platform
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
+from trialflow.dag import config_sha256, package_code, plain
 from trialflow.outputs import write_atomic
 
 MANIFEST_VERSION = 1
@@ -42,7 +40,6 @@ PACKAGES = (
     "matplotlib",
 )
 _CHUNK = 1 << 20
-COMMAND_ENV = "TRIALFLOW_SNAKEMAKE_COMMAND"
 
 
 def sha256_file(path: str | Path) -> str:
@@ -58,31 +55,6 @@ def file_record(path: str | Path, name: str) -> dict:
     """{path: name, size: bytes, sha256: hex} of one file."""
     path = Path(path)
     return {"path": name, "size": path.stat().st_size, "sha256": sha256_file(path)}
-
-
-def _plain(value):
-    """A config value as JSON can hold it: dates as ISO text, paths as text, tuples as lists."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return value.as_posix()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise TypeError(f"config value of type {type(value).__name__} cannot be written to the manifest: {value!r}")
-
-
-def canonical_json(value) -> str:
-    """Canonical JSON: sorted keys, no spaces, UTF-8 text (the form that is hashed)."""
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def config_sha256(config: dict) -> str:
-    """SHA-256 of the config's canonical JSON."""
-    return hashlib.sha256(canonical_json(config).encode("utf-8")).hexdigest()
 
 
 def _git(repo_dir: str | Path, *args: str) -> str | None:
@@ -132,7 +104,8 @@ def _under(path: Path, folder: Path) -> str | None:
         return None
 
 
-def _input_records(raw_dir: Path, input_files: list[str]) -> list[dict]:
+def input_records(raw_dir: Path, input_files: list[str]) -> list[dict]:
+    """{path, size, sha256} of each raw file read (a path inside ``raw_dir`` or a name relative to it), by path."""
     records = {}
     for name in input_files:
         path = Path(name)
@@ -153,25 +126,6 @@ def _output_records(outputs: list[str]) -> list[dict]:
         shown = (_under(path, cwd) or path.as_posix()) if path.is_absolute() else path.as_posix()
         records[shown] = file_record(path, shown)
     return [records[k] for k in sorted(records)]
-
-
-def remember_command(argv: list[str] | None = None) -> list[str]:
-    """Keep Snakemake's command line for the jobs; call it in the Snakefile (``common.smk``).
-
-    Jobs run in subprocesses whose own ``sys.argv`` is Snakemake's internal job command, and a
-    param would rerun the manifest rule whenever the command changes (even ``snakemake -n``), so
-    the main process leaves the command in the environment its jobs inherit. The first call wins:
-    a job re-reading the Snakefile keeps the user's command. argv[0] is written as ``snakemake``.
-    """
-    argv = sys.argv if argv is None else argv
-    os.environ.setdefault(COMMAND_ENV, json.dumps(["snakemake", *argv[1:]]))
-    return json.loads(os.environ[COMMAND_ENV])
-
-
-def snakemake_command() -> list[str]:
-    """The command line kept by :func:`remember_command` (this process's own if none was kept)."""
-    kept = os.environ.get(COMMAND_ENV)
-    return json.loads(kept) if kept else ["snakemake", *sys.argv[1:]]
 
 
 def build_manifest(
@@ -203,7 +157,7 @@ def build_manifest(
     file lists sorted by path.
     """
     raw_dir = Path(raw_dir)
-    plain_config = _plain(config)
+    plain_config = plain(config)
     return {
         "manifest_version": MANIFEST_VERSION,
         "data_cutoff": str(data_cutoff),
@@ -212,7 +166,7 @@ def build_manifest(
         "environment": environment(),
         "config": plain_config,
         "config_sha256": config_sha256(plain_config),
-        "inputs": {"raw_dir": raw_dir.as_posix(), "files": _input_records(raw_dir, input_files)},
+        "inputs": {"raw_dir": raw_dir.as_posix(), "files": input_records(raw_dir, input_files)},
         "outputs": _output_records(outputs),
     }
 
@@ -272,3 +226,22 @@ def read_manifest(path: str | Path) -> dict:
     if manifest.get("manifest_version") != MANIFEST_VERSION:
         raise ValueError(f"{path}: not a trialflow provenance manifest of version {MANIFEST_VERSION}")
     return manifest
+
+
+def report_record(raw_dir: str | Path, raw_files: list[str], listed: list[str], config_hash: str, repo: str) -> dict:
+    """What the report's provenance appendix prints: the inputs with SHA-256, the config hash,
+    the code version and the package versions (the full manifest, outputs included, is
+    results/provenance.json, written after the report). Above :data:`REPORT_INPUTS_MAX` files
+    only the configured inputs (``listed``, names inside the raw folder) are listed one by one
+    and the others (plate exports and maps) are summarised per folder (:func:`summarise_inputs`)."""
+    inputs, folders = input_records(Path(raw_dir), raw_files), []
+    if len(inputs) > REPORT_INPUTS_MAX:
+        inputs, folders = summarise_inputs(inputs, {Path(n).as_posix() for n in listed})
+    return {
+        "inputs": inputs,
+        "folders": folders,
+        "config_sha256": config_hash,
+        "git": git_version(repo),
+        "code_sha256": package_code(),
+        **environment(),
+    }

@@ -41,8 +41,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialflow.dag import COMMAND_ENV
 from trialflow.outputs import write_atomic
-from trialflow.provenance import COMMAND_ENV, read_manifest, sha256_file
+from trialflow.provenance import read_manifest, sha256_file
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the pipeline failed, or its report could not be archived (LAST_FAILURE.txt says why)

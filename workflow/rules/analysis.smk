@@ -11,8 +11,8 @@ rule compare_baseline:
     log:
         f"{LOGS}/compare_baseline.log",
     params:
-        code=CODE,
-        variables=BASELINE_IDS,
+        code=code("analysis"),
+        variables=[b["id"] for b in config["baseline"]],
         arms=ARM_IDS,
     script:
         "../scripts/compare_baseline.py"
@@ -21,7 +21,7 @@ rule compare_baseline:
 rule analyse_outcomes:
     input:
         data=rules.build_analysis_data.output.data,
-        missing=missing_values(),
+        missing=missing_values,
         validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
     output:
         descriptives="results/stats/descriptives.csv",
@@ -36,7 +36,7 @@ rule analyse_outcomes:
         f"{LOGS}/analyse_outcomes.log",
     priority: LONGEST_CHAIN
     params:
-        code=CODE,
+        code=code("analysis"),
         outcomes=OUTCOME_IDS,
         arms=ARM_IDS,
         times=TIME_IDS,
@@ -55,11 +55,11 @@ rule plot_outcomes:
         f"{LOGS}/plot_outcomes.log",
     priority: LONGEST_CHAIN
     params:
-        code=CODE,
+        code=code("figures"),
         outcomes=config["outcomes"],
         arms=config["arms"],
         times=config["time_points"],
-        alpha=ALPHA,
+        alpha=config["analysis"]["alpha"],
         cache="results/cache/figures",  # figures whose inputs did not change are not drawn again
     script:
         "../scripts/plot_outcomes.py"
@@ -75,7 +75,7 @@ rule estimate_effects:
         f"{LOGS}/estimate_effects.log",
     priority: REPORT_PATH
     params:
-        code=CODE,
+        code=code("analysis"),
         outcomes=OUTCOME_IDS,
         arms=ARM_IDS,
         times=TIME_IDS,
@@ -84,13 +84,15 @@ rule estimate_effects:
         "../scripts/estimate_effects.py"
 
 
-rule compute_sample_size:
-    output:
-        table="results/stats/sample_size.csv",
-    log:
-        f"{LOGS}/compute_sample_size.log",
-    params:
-        code=CODE,
-        settings=config.get("sample_size", {}),
-    script:
-        "../scripts/compute_sample_size.py"
+if SAMPLE_SIZE:
+
+    rule compute_sample_size:
+        output:
+            table="results/stats/sample_size.csv",
+        log:
+            f"{LOGS}/compute_sample_size.log",
+        params:
+            code=code("analysis"),
+            settings=config["sample_size"],
+        script:
+            "../scripts/compute_sample_size.py"

@@ -1,38 +1,31 @@
-# Helpers shared by the rules: config lookups, wildcard constraints, the list of final targets.
+# Helpers shared by the rules: config lookups, the plate batches, input functions, final targets.
+# Read on every snakemake start, so it imports only trialflow.dag (standard library) and the
+# plate manifest reader.
 import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from trialflow.pipeline import code_version, end_pending_rescheduling
-from trialflow.provenance import remember_command
+from trialflow.dag import REPORT_KEYS, config_keys, config_sha256, remember_command, step_code
+from trialflow.elisa.plate_map import PlateMapError, manifest_rows
 
-remember_command()  # jobs run in subprocesses; the manifest records the command that started them
+remember_command()  # jobs run in subprocesses; the run record names the command that started them
 
 RAW = Path(config["raw_dir"])
-TRIAL = config["trial"]["id"]
 ARM_IDS = [a["id"] for a in config["arms"]]
 TIME_IDS = [t["id"] for t in config["time_points"]]
 OUTCOME_IDS = [o["id"] for o in config["outcomes"]]
-OUTCOMES = {o["id"]: o for o in config["outcomes"]}
 FUNCTIONAL = "functional_redcap" in config["inputs"]
 PUBLISHED = "published" in config["inputs"]
 DISPOSITION = "disposition" in config["inputs"]
 HARMS = "adverse_events" in config["inputs"]
+SAMPLE_SIZE = "sample_size" in config
 ELISA = "elisa" in config
 ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
-ELISA_DIR = Path(config["elisa"]["manifest"]).parent.as_posix() if ELISA else ""
-# Outcomes without a `source` are biomarkers, read from the concentrations file.
+# Outcomes without a `source` are biomarkers, read from the concentrations file or the plates.
 BIOMARKER_UNITS = {o["id"]: o["unit"] for o in config["outcomes"] if "source" not in o}
-BASELINE_IDS = [b["id"] for b in config.get("baseline", [])]
-ALPHA = config.get("analysis", {}).get("alpha", 0.05)
-REPORT_DIR = f"reports/{TRIAL}"
-REPORT_PDF = f"{REPORT_DIR}/report.pdf"
+REPORT_DIR = f"reports/{config['trial']['id']}"
 LOGS = "results/logs"
-
-
-# Editing the package (statistics, templates) reruns the rules whose results it could change.
-CODE = code_version()
 
 # The jobs between the validation gate and the report go first when cores are short, the
 # statistics and figures (the longest chain to the report) before the estimates and the flow;
@@ -45,27 +38,15 @@ wildcard_constraints:
     batch="[A-Za-z0-9_]+-[0-9]+",
 
 
+def code(stage):
+    """The `code` param of a rule: a hash of the step module of its stage and of everything that
+    module imports (trialflow.dag.step_code), so the rule reruns when the code it runs changes."""
+    return step_code(f"trialflow.steps.{stage}")
+
+
 def raw_file(key):
     """Path of a raw input named in config `inputs` (inside raw_dir)."""
     return RAW / config["inputs"][key]
-
-
-def analysis_parts():
-    """The per-source analysis rows stacked into the analysis data set."""
-    parts = ["results/data/concentrations.csv"]
-    if FUNCTIONAL:
-        parts.append("results/data/functional.csv")
-    return parts
-
-
-def missing_values():
-    """Tables of values recorded as missing with a reason (censored ELISA results, REDCap codes)."""
-    files = []
-    if ELISA:
-        files.append("results/data/concentrations_missing.csv")
-    if FUNCTIONAL:
-        files.append("results/data/functional_missing.csv")
-    return files
 
 
 def elisa_batches():
@@ -75,15 +56,13 @@ def elisa_batches():
     plate would cost more than the fits) and a plate appended to the manifest reruns only the
     last batch of its analyte. Read at DAG time: returns batch id -> [{line, row}, ...].
     """
-    from trialflow.elisa.plate_map import PlateMapError, manifest_rows
-
     if not ELISA:
         return {}
     try:
         _, rows = manifest_rows(ELISA_MANIFEST)
     except PlateMapError:
         return {}  # combine_plates reads the manifest itself and reports why it cannot be read
-    size = int(config["elisa"].get("plates_per_job", 25))
+    size = config["elisa"]["plates_per_job"]
     by_analyte = {}
     for line, row in rows:
         by_analyte.setdefault(row.get("analyte", ""), []).append({"line": line, "row": row})
@@ -115,85 +94,17 @@ def plate_files(batch):
     return sorted(files)
 
 
+def batch_files(wildcards):
+    return plate_files(wildcards.batch)
+
+
+def batch_plates(wildcards):
+    """The manifest rows of one batch (a param: an edited row reruns its batch)."""
+    return ELISA_BATCHES[wildcards.batch]
+
+
 # Every export and plate map the manifest names (the report and the manifest list them).
 ELISA_PLATE_FILES = sorted({f for batch in ELISA_BATCHES for f in plate_files(batch)})
-
-
-def problem_files():
-    files = ["results/qc/participants_problems.csv", "results/qc/concentrations_problems.csv"]
-    if ELISA:
-        files.append("results/qc/elisa_problems.csv")
-    if FUNCTIONAL:
-        files.append("results/qc/functional_problems.csv")
-    if DISPOSITION:
-        files.append("results/qc/disposition_problems.csv")
-    if HARMS:
-        files.append("results/qc/adverse_events_problems.csv")
-    return files
-
-
-def blocking_problem_files():
-    """Problem files whose errors stop the run even with on_error: quarantine (docs/consort.md)."""
-    return ["results/qc/disposition_problems.csv"] if DISPOSITION else []
-
-
-def balance_files():
-    """Rows read = accepted + rejected, per row-based input file."""
-    files = ["results/qc/participants_balance.csv"]
-    if not ELISA:
-        files.append("results/qc/concentrations_balance.csv")
-    if FUNCTIONAL:
-        files.append("results/qc/functional_balance.csv")
-    if DISPOSITION:
-        files.append("results/qc/disposition_balance.csv")
-    if HARMS:
-        files.append("results/qc/adverse_events_balance.csv")
-    return files
-
-
-def outcome_figures():
-    return {o: f"results/figures/{o}.svg" for o in OUTCOME_IDS}
-
-
-ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "concentrations"]
-
-
-def report_inputs(wildcards):
-    """Everything the report prints, by name (the ELISA tables and plate figures when present)."""
-    inputs = {
-        "participants": "results/data/participants.csv",
-        "analysis": "results/data/analysis.csv",
-        "baseline": "results/stats/baseline.csv",
-        "baseline_tests": "results/stats/baseline_tests.csv",
-        "descriptives": "results/stats/descriptives.csv",
-        "anova": "results/stats/anova.csv",
-        "assumptions": "results/stats/assumptions.csv",
-        "excluded": "results/stats/excluded.csv",
-        "validation": "results/qc/validation.csv",
-        "row_balance": "results/qc/row_balance.csv",
-        "estimation": "results/stats/estimation.csv",
-        "lmm_tests": "results/stats/lmm_tests.csv",
-        "figures": list(outcome_figures().values()),
-        # The plate files reach the report through the ELISA tables; listing ~2,500 of them here
-        # made Snakemake stat each one on every scheduling pass. Their hashes: params.raw_files.
-        "raw": raw_inputs(plates=False),
-    }
-    if DISPOSITION:
-        inputs["consort"] = "results/figures/consort_flow.svg"
-    if "sample_size" in config:
-        inputs["sample_size"] = "results/stats/sample_size.csv"
-    if HARMS:
-        inputs |= {"harms": "results/stats/harms.csv", "harms_by_term": "results/stats/harms_by_term.csv"}
-    if PUBLISHED:
-        inputs |= {"published_check": "results/qc/published_check.csv",
-                   "published_consistency": "results/qc/published_consistency.csv"}
-    if ELISA:
-        inputs |= {f"elisa_{t}": f"results/elisa/{t}.csv" for t in ELISA_TABLES}
-    return inputs
-
-
-def report_outputs():
-    return {"html": f"{REPORT_DIR}/report.html", "pdf": REPORT_PDF}
 
 
 def raw_inputs(plates=True):
@@ -206,37 +117,131 @@ def raw_inputs(plates=True):
     return files
 
 
-def final_targets():
-    targets = [REPORT_PDF, f"{REPORT_DIR}/tables.docx", "results/qc/validation.csv", "results/provenance.json"]
-    if ELISA:
-        targets.append(f"{REPORT_DIR}/elisa_qc.pdf")
-    return targets
-
-
-def provenance_outputs():
-    """Every output of the run except logs and the manifest itself, for the manifest."""
-    files = [*rules.read_participants.output, *rules.build_analysis_data.output, *rules.collect_validation.output,
-             *rules.compare_baseline.output, *rules.analyse_outcomes.output, *outcome_figures().values(),
-             *rules.estimate_effects.output,
-             *rules.render_report.output]
-    if ELISA:
-        files += [*rules.combine_plates.output, *rules.render_elisa_qc.output]
-    else:
-        files += [*rules.read_concentrations.output]
-    if FUNCTIONAL:
-        files += [*rules.read_functional.output]
-    if PUBLISHED:
-        files += [*rules.check_published.output]
-    if DISPOSITION:
-        files += [*rules.read_disposition.output, *rules.consort_flow.output]
-    if HARMS:
-        files += [*rules.read_adverse_events.output, *rules.summarise_harms.output]
-    files += [*rules.tables_docx.output]
-    if "sample_size" in config:
-        files += [*rules.compute_sample_size.output]
-    return sorted(set(files))
+def named_inputs():
+    """The inputs the config names (and the plate manifest), as names inside the raw folder."""
+    return [*config["inputs"].values(), *([config["elisa"]["manifest"]] if ELISA else [])]
 
 
 def raw_folder(wildcards, input):
     """The raw folder, for relative paths in the manifest (a function: Snakemake lints path literals)."""
     return str(RAW)
+
+
+# Input functions: evaluated once every rule is defined, so they name other rules' outputs.
+
+
+def concentration_rows():
+    """The biomarker values as analysis rows: from the plates, or as typed."""
+    return rules.combine_plates.output.table if ELISA else rules.read_concentrations.output.table
+
+
+def analysis_parts(wildcards):
+    """The per-source analysis rows stacked into the analysis data set."""
+    return [concentration_rows(), *([rules.read_functional.output.table] if FUNCTIONAL else [])]
+
+
+def missing_values(wildcards):
+    """Tables of values recorded as missing with a reason (censored ELISA results, REDCap codes)."""
+    files = [rules.combine_plates.output.missing] if ELISA else []
+    return files + ([rules.read_functional.output.missing] if FUNCTIONAL else [])
+
+
+def input_rules():
+    """The rules that read and validate one raw input each (the plates: combine_plates)."""
+    found = [rules.read_participants, rules.combine_plates if ELISA else rules.read_concentrations]
+    found += [rules.read_functional] if FUNCTIONAL else []
+    found += [rules.read_disposition] if DISPOSITION else []
+    return found + ([rules.read_adverse_events] if HARMS else [])
+
+
+def problem_files(wildcards):
+    """Every input's problems, in the order validation.csv lists them."""
+    files = [rules.read_participants.output.problems]
+    if ELISA:
+        files += [rules.combine_plates.output.row_problems, rules.combine_plates.output.problems]
+    else:
+        files += [rules.read_concentrations.output.problems]
+    return files + [r.output.problems for r in input_rules()[2:]]
+
+
+def blocking_problem_files(wildcards):
+    """Problem files whose errors stop the run even with on_error: quarantine (docs/consort.md)."""
+    return [rules.read_disposition.output.problems] if DISPOSITION else []
+
+
+def balance_files(wildcards):
+    """Rows read = accepted + rejected, per row-based input file (plates are counted by well)."""
+    return [r.output.balance for r in input_rules() if "balance" in r.output.keys()]
+
+
+def outcome_figures():
+    return {o: f"results/figures/{o}.svg" for o in OUTCOME_IDS}
+
+
+ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "curves", "concentrations"]
+
+
+def elisa_tables():
+    """The ELISA results tables (combine_plates), by name."""
+    return {t: f"results/elisa/{t}.csv" for t in ELISA_TABLES}
+
+
+def report_inputs(wildcards):
+    """Everything the report prints, by name (the ELISA tables when present)."""
+    analysed = rules.analyse_outcomes.output
+    inputs = {
+        "participants": rules.read_participants.output.table,
+        "analysis": rules.build_analysis_data.output.data,
+        "baseline": rules.compare_baseline.output.table,
+        "baseline_tests": rules.compare_baseline.output.tests,
+        "descriptives": analysed.descriptives,
+        "anova": analysed.anova,
+        "assumptions": analysed.assumptions,
+        "excluded": analysed.excluded,
+        "validation": rules.collect_validation.output.table,
+        "row_balance": rules.collect_validation.output.balance,
+        "estimation": rules.estimate_effects.output.table,
+        "lmm_tests": analysed.lmm_tests,
+        "figures": rules.plot_outcomes.output.figures,
+        # The plate files reach the report through the ELISA tables; listing ~2,500 of them here
+        # made Snakemake stat each one on every scheduling pass. Their hashes: params.raw_files.
+        "raw": raw_inputs(plates=False),
+    }
+    if DISPOSITION:
+        inputs["consort"] = rules.consort_flow.output.svg
+    if SAMPLE_SIZE:
+        inputs["sample_size"] = rules.compute_sample_size.output.table
+    if HARMS:
+        inputs |= {"harms": rules.summarise_harms.output.table, "harms_by_term": rules.summarise_harms.output.by_term}
+    if PUBLISHED:
+        inputs |= {"published_check": rules.check_published.output.check,
+                   "published_consistency": rules.check_published.output.consistency}
+    if ELISA:  # the curve parameters are printed in the ELISA QC report, not here
+        inputs |= {f"elisa_{t}": rules.combine_plates.output[t] for t in ELISA_TABLES if t != "curves"}
+    return inputs
+
+
+def final_targets():
+    targets = [rules.render_report.output.pdf, rules.tables_docx.output.docx, rules.collect_validation.output.table,
+               rules.write_provenance.output.manifest]
+    return targets + ([rules.render_elisa_qc.output.pdf] if ELISA else [])
+
+
+def provenance_outputs():
+    """Every output of the run except logs and the manifest itself, for the manifest."""
+    files = [*rules.read_participants.output, *rules.build_analysis_data.output, *rules.collect_validation.output,
+             *rules.compare_baseline.output, *rules.analyse_outcomes.output, *rules.plot_outcomes.output,
+             *rules.estimate_effects.output, *rules.render_report.output, *rules.tables_docx.output]
+    for reader in input_rules()[1:]:
+        files += [*reader.output]
+    if ELISA:
+        files += [*rules.render_elisa_qc.output]
+    if PUBLISHED:
+        files += [*rules.check_published.output]
+    if DISPOSITION:
+        files += [*rules.consort_flow.output]
+    if HARMS:
+        files += [*rules.summarise_harms.output]
+    if SAMPLE_SIZE:
+        files += [*rules.compute_sample_size.output]
+    return sorted(set(files))

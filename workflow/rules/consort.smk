@@ -1,4 +1,4 @@
-# CONSORT: the disposition log (checked at the validation gate), the participant flow; the paper's tables as DOCX.
+# CONSORT: the disposition log (checked at the validation gate) and the participant flow.
 
 
 if DISPOSITION:
@@ -7,7 +7,7 @@ if DISPOSITION:
         input:
             raw=raw_file("disposition"),
             participants=rules.read_participants.output.table,
-            analysis=analysis_parts(),  # the parts, not analysis.csv: runs beside build_analysis_data
+            analysis=analysis_parts,  # the parts, not analysis.csv: runs beside build_analysis_data
         output:
             table="results/data/disposition.csv",
             problems="results/qc/disposition_problems.csv",
@@ -15,21 +15,20 @@ if DISPOSITION:
         log:
             f"{LOGS}/read_disposition.log",
         params:
-            code=CODE,
-            name=config["inputs"].get("disposition", ""),
+            code=code("ingest"),
+            name=config["inputs"]["disposition"],
             arms=config["arms"],
             time_points=config["time_points"],
             outcomes=config["outcomes"],
         script:
             "../scripts/read_disposition.py"
 
-
     rule consort_flow:
         input:
             disposition=rules.read_disposition.output.table,
             participants=rules.read_participants.output.table,
             analysis=rules.build_analysis_data.output.data,
-            missing=missing_values(),  # with the data: who the analysis leaves out, without waiting for it
+            missing=missing_values,  # with the data: who the analysis leaves out, without waiting for it
             validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
         output:
             flow_json="results/consort/flow.json",
@@ -39,25 +38,10 @@ if DISPOSITION:
             f"{LOGS}/consort_flow.log",
         priority: REPORT_PATH
         params:
-            code=CODE,
-            name=config["inputs"].get("disposition", ""),
+            code=code("consort"),
+            name=config["inputs"]["disposition"],
             arms=config["arms"],
             time_points=config["time_points"],
             outcomes=config["outcomes"],
         script:
             "../scripts/consort_flow.py"
-
-
-rule tables_docx:
-    input:
-        unpack(report_inputs),
-    output:
-        docx=f"{REPORT_DIR}/tables.docx",
-    log:
-        f"{LOGS}/tables_docx.log",
-    params:
-        code=CODE,
-        config=config,
-        figures=outcome_figures(),
-    script:
-        "../scripts/tables_docx.py"

@@ -6,22 +6,21 @@ if ELISA:
 
     rule quantify_batch:
         input:
-            files=lambda wildcards: plate_files(wildcards.batch),
+            files=batch_files,
         output:
             batch="results/elisa/batches/{batch}.pickle",
         log:
             f"{LOGS}/quantify_batch_{{batch}}.log",
         params:
-            code=CODE,
+            code=code("elisa"),
             manifest=str(ELISA_MANIFEST),  # not an input: a new manifest row must not rerun every batch
-            manifest_name=config.get("elisa", {}).get("manifest", ""),
-            plates=lambda wildcards: ELISA_BATCHES[wildcards.batch],  # the rows: an edited row reruns its batch
-            rules=config.get("elisa", {}).get("acceptance", {}),
-            model=config.get("elisa", {}).get("model", "4PL"),
-            weighting=config.get("elisa", {}).get("weighting", "1/y^2"),
+            manifest_name=config["elisa"]["manifest"],
+            plates=batch_plates,
+            rules=config["elisa"]["acceptance"],
+            model=config["elisa"]["model"],
+            weighting=config["elisa"]["weighting"],
         script:
             "../scripts/quantify_batch.py"
-
 
     rule combine_plates:
         input:
@@ -29,12 +28,7 @@ if ELISA:
             batches=expand(rules.quantify_batch.output.batch, batch=ELISA_BATCHES),
             participants=rules.read_participants.output.table,
         output:
-            wells="results/elisa/wells.csv",
-            standards="results/elisa/standards.csv",
-            controls="results/elisa/controls.csv",
-            plate_qc="results/elisa/plate_qc.csv",
-            curves="results/elisa/curves.csv",
-            concentrations="results/elisa/concentrations.csv",
+            **elisa_tables(),
             problems="results/qc/elisa_problems.csv",
             # The usable results as analysis rows, censored ones kept out with their reason.
             table="results/data/concentrations.csv",
@@ -43,9 +37,8 @@ if ELISA:
         log:
             f"{LOGS}/combine_plates.log",
         params:
-            code=CODE,
-            manifest_name=config.get("elisa", {}).get("manifest", ""),
-            elisa_dir=ELISA_DIR,
+            code=code("elisa"),
+            manifest_name=config["elisa"]["manifest"],
             time_points=TIME_IDS,
             units=BIOMARKER_UNITS,
         script:

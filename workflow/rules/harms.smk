@@ -14,13 +14,12 @@ if HARMS:
         log:
             f"{LOGS}/read_adverse_events.log",
         params:
-            code=CODE,
-            name=config["inputs"].get("adverse_events", ""),
-            start_date=config["trial"].get("start_date", ""),
+            code=code("ingest"),
+            name=config["inputs"]["adverse_events"],
+            start_date=config["trial"].get("start_date", ""),  # optional: no check before the trial period
             data_cutoff=config["trial"].get("data_cutoff", ""),
         script:
             "../scripts/read_adverse_events.py"
-
 
     rule summarise_harms:
         input:
@@ -33,7 +32,7 @@ if HARMS:
         log:
             f"{LOGS}/summarise_harms.log",
         params:
-            code=CODE,
+            code=code("analysis"),
             arms=ARM_IDS,
         script:
             "../scripts/summarise_harms.py"

@@ -11,7 +11,7 @@ rule read_participants:
     log:
         f"{LOGS}/read_participants.log",
     params:
-        code=CODE,
+        code=code("ingest"),
         name=config["inputs"]["participants"],
         arms=ARM_IDS,
     script:
@@ -31,7 +31,7 @@ if not ELISA:
         log:
             f"{LOGS}/read_concentrations.log",
         params:
-            code=CODE,
+            code=code("ingest"),
             name=config["inputs"]["concentrations"],
             time_points=TIME_IDS,
             units=BIOMARKER_UNITS,
@@ -53,40 +53,40 @@ if FUNCTIONAL:
         log:
             f"{LOGS}/read_functional.log",
         params:
-            code=CODE,
-            name=config["inputs"].get("functional_redcap", ""),
+            code=code("ingest"),
+            name=config["inputs"]["functional_redcap"],
             outcomes=config["outcomes"],
             time_points=TIME_IDS,
-            redcap=config.get("redcap", {}),
-            missing_codes=config.get("missing_codes", {}),
+            redcap=config["redcap"],
+            missing_codes=config["missing_codes"],
         script:
             "../scripts/read_functional.py"
 
 
 rule build_analysis_data:
     input:
-        parts=analysis_parts(),
+        parts=analysis_parts,
     output:
         data="results/data/analysis.csv",
     log:
         f"{LOGS}/build_analysis_data.log",
     params:
-        code=CODE,
+        code=code("ingest"),
     script:
         "../scripts/build_analysis_data.py"
 
 
 rule collect_validation:
     input:
-        problems=problem_files(),
-        balances=balance_files(),
+        problems=problem_files,
+        balances=balance_files,
     output:
         table="results/qc/validation.csv",
         balance="results/qc/row_balance.csv",
     log:
         f"{LOGS}/collect_validation.log",
     params:
-        code=CODE,
+        code=code("ingest"),
     script:
         "../scripts/collect_validation.py"
 
@@ -94,13 +94,13 @@ rule collect_validation:
 rule check_validation:
     input:
         validation=rules.collect_validation.output.table,
-        blocking=blocking_problem_files(),
+        blocking=blocking_problem_files,
     output:
         flag="results/qc/validation_passed.txt",
     log:
         f"{LOGS}/check_validation.log",
     params:
-        code=CODE,
-        on_error=config.get("on_error", "stop"),
+        code=code("ingest"),
+        on_error=config["on_error"],
     script:
         "../scripts/check_validation.py"

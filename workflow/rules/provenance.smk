@@ -16,7 +16,7 @@ if PUBLISHED:
         log:
             f"{LOGS}/check_published.log",
         params:
-            code=CODE,
+            code=code("audit"),
         script:
             "../scripts/check_published.py"
 
@@ -32,10 +32,10 @@ rule write_provenance:
     log:
         f"{LOGS}/write_provenance.log",
     params:
-        code=CODE,
+        code=code("audit"),
         raw_files=raw_inputs(),  # every raw file, hashed into the manifest
         raw_dir=raw_folder,
-        config=config,
+        config=config,  # recorded in the manifest
         data_cutoff=config["trial"].get("data_cutoff", ""),
         repo=workflow.basedir,
     script:

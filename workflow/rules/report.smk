@@ -1,30 +1,48 @@
-# The reports: HTML from the package's Jinja templates, PDF by WeasyPrint.
+# The reports: HTML from the package's Jinja templates, PDF by WeasyPrint; Tables 2-3 as DOCX.
 
 
 rule render_report:
     input:
         unpack(report_inputs),
     output:
-        **report_outputs(),
+        html=f"{REPORT_DIR}/report.html",
+        pdf=f"{REPORT_DIR}/report.pdf",
     log:
         f"{LOGS}/render_report.log",
     priority: REPORT_PATH
     params:
-        code=CODE,
-        config=config,
+        code=code("report"),
+        settings=config_keys(config, *REPORT_KEYS),
         figures=outcome_figures(),
         raw_dir=raw_folder,
         raw_files=raw_inputs(),  # every raw file, hashed for the provenance appendix
+        listed=named_inputs(),
+        config_sha256=config_sha256(config),
         repo=workflow.basedir,
     script:
         "../scripts/render_report.py"
+
+
+rule tables_docx:
+    input:
+        unpack(report_inputs),
+    output:
+        docx=f"{REPORT_DIR}/tables.docx",
+    log:
+        f"{LOGS}/tables_docx.log",
+    params:
+        code=code("report"),
+        settings=config_keys(config, *REPORT_KEYS),
+        figures=outcome_figures(),
+    script:
+        "../scripts/tables_docx.py"
 
 
 if ELISA:
 
     rule render_elisa_qc:
         input:
-            tables=[f"results/elisa/{t}.csv" for t in [*ELISA_TABLES, "curves"]],
+            **{t: rules.combine_plates.output[t] for t in ELISA_TABLES},
             validated=ancient(rules.check_validation.output.flag),  # a report only after the gate
         output:
             html=f"{REPORT_DIR}/elisa_qc.html",
@@ -32,8 +50,9 @@ if ELISA:
         log:
             f"{LOGS}/render_elisa_qc.log",
         params:
-            code=CODE,
-            config=config,
-            names=[*ELISA_TABLES, "curves"],
+            code=code("elisa_qc"),
+            trial=config["trial"],
+            acceptance=config["elisa"]["acceptance"],
+            plate_pages=config["elisa"]["plate_pages"],
         script:
             "../scripts/render_elisa_qc.py"

@@ -1,11 +1,11 @@
 """Rule analyse_outcomes: descriptives, assumption checks, mixed ANOVA, simple effects."""
 
-from trialflow import pipeline
+from trialflow.steps import analysis, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.analyse,
+    analysis.analyse_outcomes,
     data=sm.input.data,
     missing=list(sm.input.missing),
     outcomes=sm.params.outcomes,

@@ -1,6 +1,6 @@
-"""Rule build_analysis_data: stack every source's analysis rows into the long analysis data set."""
+"""Rule build_analysis_data: stack every source's analysis rows into the analysis data set."""
 
-from trialflow import pipeline
+from trialflow.steps import ingest, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(sm.log[0], pipeline.build_analysis_data, parts=list(sm.input.parts), data=sm.output.data)
+run_step(sm.log[0], ingest.build_analysis_data, parts=list(sm.input.parts), data=sm.output.data)

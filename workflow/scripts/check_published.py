@@ -1,6 +1,15 @@
-"""Rule check_published: the publication's printed figures against ours, and against each other."""
+"""Rule check_published: the publication's printed numbers, reproduced and checked."""
 
-from trialflow import pipeline
+from trialflow.steps import audit, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(sm.log[0], pipeline.check_published, **dict(sm.input.items()), out=dict(sm.output.items()))
+run_step(
+    sm.log[0],
+    audit.check_published,
+    published_file=sm.input.published,
+    descriptives=sm.input.descriptives,
+    anova=sm.input.anova,
+    baseline=sm.input.baseline,
+    baseline_tests=sm.input.baseline_tests,
+    out=dict(sm.output.items()),
+)

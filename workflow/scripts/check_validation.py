@@ -1,12 +1,12 @@
-"""Rule check_validation: apply the on_error policy (stop before any analysis, or quarantine)."""
+"""Rule check_validation: the on_error policy, applied once to every problem found."""
 
-from trialflow import pipeline
+from trialflow.steps import ingest, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.check_validation,
-    validation=sm.input.validation,
+    ingest.check_validation,
+    validation_table=sm.input.validation,
     on_error=sm.params.on_error,
     flag=sm.output.flag,
     blocking=list(sm.input.blocking),

@@ -1,11 +1,11 @@
-"""Rule collect_validation: every file's problems in results/qc/validation.csv."""
+"""Rule collect_validation: every problem in one table, every row balance in another."""
 
-from trialflow import pipeline
+from trialflow.steps import ingest, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.collect_validation,
+    ingest.collect_validation,
     problem_files=list(sm.input.problems),
     balance_files=list(sm.input.balances),
     out=sm.output.table,

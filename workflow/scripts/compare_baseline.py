@@ -1,14 +1,13 @@
 """Rule compare_baseline: baseline characteristics per arm and their t-tests."""
 
-from trialflow import pipeline
+from trialflow.steps import analysis, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.compare_baseline,
+    analysis.compare_baseline,
     participants=sm.input.participants,
     variables=sm.params.variables,
     arms=sm.params.arms,
-    table=sm.output.table,
-    tests=sm.output.tests,
+    **dict(sm.output.items()),
 )

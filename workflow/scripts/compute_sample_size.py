@@ -1,6 +1,6 @@
-"""Rule compute_sample_size: a-priori sample size of the within-between interaction (G*Power)."""
+"""Rule compute_sample_size: the a-priori sample size, as G*Power computes it."""
 
-from trialflow import pipeline
+from trialflow.steps import analysis, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(sm.log[0], pipeline.compute_sample_size, settings=dict(sm.params.settings), table=sm.output.table)
+run_step(sm.log[0], analysis.compute_sample_size, settings=dict(sm.params.settings), table=sm.output.table)

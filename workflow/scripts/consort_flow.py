@@ -1,11 +1,11 @@
-"""Rule consort_flow: the CONSORT participant flow from the validated disposition log (JSON, CSV, SVG)."""
+"""Rule consort_flow: the CONSORT participant flow and its diagram."""
 
-from trialflow import pipeline
+from trialflow.steps import consort, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.consort_flow,
+    consort.consort_flow,
     disposition=sm.input.disposition,
     name=sm.params.name,
     participants=sm.input.participants,
@@ -14,7 +14,5 @@ pipeline.run_logged(
     arms=sm.params.arms,
     time_points=sm.params.time_points,
     outcomes=sm.params.outcomes,
-    flow_json=sm.output.flow_json,
-    flow_csv=sm.output.flow_csv,
-    svg=sm.output.svg,
+    **dict(sm.output.items()),
 )

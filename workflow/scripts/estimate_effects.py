@@ -1,11 +1,11 @@
-"""Rule estimate_effects: between-arm effects with 95 % confidence intervals (CONSORT estimation)."""
+"""Rule estimate_effects: effect estimates with confidence intervals (CONSORT item 26)."""
 
-from trialflow import pipeline
+from trialflow.steps import analysis, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.estimate,
+    analysis.estimate_effects,
     data=sm.input.data,
     outcomes=sm.params.outcomes,
     arms=sm.params.arms,

@@ -1,11 +1,11 @@
-"""Rule plot_outcomes: every outcome's Mean ± SD figure (SVG)."""
+"""Rule plot_outcomes: one Mean ± SD figure per outcome."""
 
-from trialflow import pipeline
+from trialflow.steps import figures, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.plot_outcomes,
+    figures.plot_outcomes,
     descriptives=sm.input.descriptives,
     effects=sm.input.simple_effects,
     outcomes=list(sm.params.outcomes),

@@ -1,11 +1,11 @@
 """Rule quantify_batch: standard curves and acceptance rules for one batch of plates."""
 
-from trialflow import pipeline
+from trialflow.steps import elisa, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.quantify_batch,
+    elisa.quantify_batch,
     manifest=sm.params.manifest,
     manifest_name=sm.params.manifest_name,
     plates=list(sm.params.plates),

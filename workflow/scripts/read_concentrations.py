@@ -1,17 +1,15 @@
-"""Rule read_concentrations: validate concentrations against participants; write their analysis rows."""
+"""Rule read_concentrations: validate the typed concentrations file into analysis rows."""
 
-from trialflow import pipeline
+from trialflow.steps import ingest, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.read_concentrations,
+    ingest.read_concentrations,
     raw=sm.input.raw,
     name=sm.params.name,
     participants=sm.input.participants,
     time_points=sm.params.time_points,
     units=sm.params.units,
-    table=sm.output.table,
-    problems=sm.output.problems,
-    balance=sm.output.balance,
+    **dict(sm.output.items()),
 )

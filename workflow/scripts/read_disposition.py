@@ -1,11 +1,11 @@
-"""Rule read_disposition: validate the disposition log and cross-check its counts, before any analysis."""
+"""Rule read_disposition: validate the disposition log and cross-check its counts."""
 
-from trialflow import pipeline
+from trialflow.steps import ingest, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.read_disposition,
+    ingest.read_disposition,
     raw=sm.input.raw,
     name=sm.params.name,
     participants=sm.input.participants,
@@ -13,7 +13,5 @@ pipeline.run_logged(
     arms=sm.params.arms,
     time_points=sm.params.time_points,
     outcomes=sm.params.outcomes,
-    table=sm.output.table,
-    problems=sm.output.problems,
-    balance=sm.output.balance,
+    **dict(sm.output.items()),
 )

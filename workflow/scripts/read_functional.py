@@ -1,11 +1,11 @@
-"""Rule read_functional: read the REDCap export, derive and check the functional outcomes."""
+"""Rule read_functional: REDCap export -> functional outcomes as analysis rows."""
 
-from trialflow import pipeline
+from trialflow.steps import ingest, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.read_functional,
+    ingest.read_functional,
     raw=sm.input.raw,
     name=sm.params.name,
     participants=sm.input.participants,
@@ -13,8 +13,5 @@ pipeline.run_logged(
     time_points=sm.params.time_points,
     redcap=sm.params.redcap,
     missing_codes=sm.params.missing_codes,
-    table=sm.output.table,
-    missing=sm.output.missing,
-    problems=sm.output.problems,
-    balance=sm.output.balance,
+    **dict(sm.output.items()),
 )

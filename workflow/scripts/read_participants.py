@@ -1,16 +1,13 @@
-"""Rule read_participants: validate the participants file and derive BMI."""
+"""Rule read_participants: validate the participants file."""
 
-from trialflow import pipeline
+from trialflow.steps import ingest, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.read_participants,
+    ingest.read_participants,
     raw=sm.input.raw,
     name=sm.params.name,
     arms=sm.params.arms,
-    table=sm.output.table,
-    problems=sm.output.problems,
-    balance=sm.output.balance,
+    **dict(sm.output.items()),
 )

@@ -1,20 +1,22 @@
-"""Rule render_report: HTML and PDF report from results and figures."""
+"""Rule render_report: the report, HTML and PDF/A, from the results tables and figures."""
 
-from trialflow import pipeline
+from trialflow.steps import report, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 tables = {k: v for k, v in sm.input.items() if k not in ("figures", "raw", "consort")}
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.render_report,
-    config=sm.params.config,
+    report.render_report,
+    settings=sm.params.settings,
     results={k: v for k, v in tables.items() if not k.startswith("elisa_")},
     figures=sm.params.figures,
-    consort=sm.input.get("consort"),
     html=sm.output.html,
     pdf=sm.output.pdf,
     elisa={k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")} or None,
+    consort=sm.input.get("consort"),
     raw_dir=sm.params.raw_dir,
     raw_files=list(sm.params.raw_files),
+    listed=list(sm.params.listed),
+    config_sha256=sm.params.config_sha256,
     repo=sm.params.repo,
 )

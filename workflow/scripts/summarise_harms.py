@@ -1,14 +1,13 @@
-"""Rule summarise_harms: participants with adverse events and numbers of events per arm (CONSORT harms)."""
+"""Rule summarise_harms: participants with events and numbers of events per arm."""
 
-from trialflow import pipeline
+from trialflow.steps import analysis, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.summarise_harms,
+    analysis.summarise_harms,
     events=sm.input.events,
     participants=sm.input.participants,
     arms=sm.params.arms,
-    table=sm.output.table,
-    by_term=sm.output.by_term,
+    **dict(sm.output.items()),
 )

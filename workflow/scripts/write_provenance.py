@@ -1,12 +1,12 @@
-"""Rule write_provenance: inputs, config, code and outputs of the run with their SHA-256."""
+"""Rule write_provenance: the provenance manifest of the run."""
 
-from trialflow import pipeline
-from trialflow.provenance import snakemake_command
+from trialflow.dag import snakemake_command
+from trialflow.steps import audit, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-pipeline.run_logged(
+run_step(
     sm.log[0],
-    pipeline.write_provenance,
+    audit.write_provenance,
     raw_dir=sm.params.raw_dir,
     inputs=list(sm.params.raw_files),
     config=sm.params.config,

@@ -139,6 +139,11 @@ class AcceptanceRules:
     min_r2: float | None = None
     refit_without_failed_standards: bool = True
 
+    @classmethod
+    def from_config(cls, rules: dict) -> AcceptanceRules:
+        """The rules of the config's ``elisa.acceptance`` block (its YAML lists become tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in rules.items()})
+
     def __post_init__(self) -> None:
         for name in ("standard_recovery", "lowest_standard_recovery"):
             lo, hi = getattr(self, name)

@@ -46,13 +46,19 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         fixed=formatting.fixed,
         mean_sd=formatting.mean_sd,
-        pvalue=formatting.p_value,
+        pvalue=_p_value,
         stat=formatting.statistic,
         dfv=formatting.df_value,
         count_word=formatting.count_word,
         and_join=formatting.and_join,
     )
     return env
+
+
+@jinja2.pass_context
+def _p_value(context, p: float, capital: bool = True) -> str:
+    """``{{ p | pvalue }}``: a p value in the report's one style, the context's ``style``."""
+    return formatting.p_value(p, context["style"], capital)
 
 
 def render_html(context: dict, template: str = "report.html.j2") -> str:

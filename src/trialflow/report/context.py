@@ -7,12 +7,15 @@ registered filters, so every printed value traces to a row of a results CSV.
 from __future__ import annotations
 
 import base64
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from trialflow.elisa import AcceptanceRules
 from trialflow.outputs import read_csv
-from trialflow.report.formatting import and_join, p_value
+from trialflow.report.elisa_context import build_elisa_context
+from trialflow.report.formatting import and_join, df_value, fixed, p_value
 
 # Layout for larger trials (docs/report.md). Below every threshold the report is laid out as the
 # demo's, whose Tables 2-3 follow the published paper.
@@ -85,12 +88,63 @@ def _by(frame: pd.DataFrame, *keys):
     }
 
 
-def build_context(config: dict, results: dict[str, str], figures: dict[str, str]) -> dict:
-    """Everything the template needs. ``results`` maps table names to CSV paths; ``figures``
-    maps outcome ids to SVG paths."""
-    arms, times, outcomes = config["arms"], config["time_points"], config["outcomes"]
-    style = config.get("report", {}).get("p_value_style", "published")
-    alpha = config.get("analysis", {}).get("alpha", 0.05)
+@dataclass(frozen=True)
+class ReportSettings:
+    """The configuration the report is written from: the config keys
+    :data:`trialflow.dag.REPORT_KEYS` (the report's rules get these, and no other)."""
+
+    trial: dict
+    arms: list[dict]
+    time_points: list[dict]
+    outcomes: list[dict]
+    baseline: list[dict]
+    p_value_style: str
+    alpha: float
+    baseline_tests: bool
+    protocol: dict | None = None
+    acceptance: dict | None = None  # the ELISA acceptance rules, with the ELISA route
+
+    @classmethod
+    def from_config(cls, config: dict) -> ReportSettings:
+        """From a validated config (schema defaults filled), or the part of it that
+        :data:`trialflow.dag.REPORT_KEYS` names."""
+        return cls(
+            trial=config["trial"],
+            arms=config["arms"],
+            time_points=config["time_points"],
+            outcomes=config["outcomes"],
+            baseline=config["baseline"],
+            p_value_style=config["report"]["p_value_style"],
+            alpha=config["analysis"]["alpha"],
+            baseline_tests=config["analysis"]["baseline_tests"],
+            protocol=config.get("protocol"),
+            acceptance=config["elisa"]["acceptance"] if "elisa" in config else None,
+        )
+
+
+def build_context(
+    settings: ReportSettings,
+    results: dict[str, str],
+    figures: dict[str, str],
+    *,
+    elisa: dict[str, str] | None = None,
+    consort_svg: str | None = None,
+    provenance: dict | None = None,
+) -> dict:
+    """Everything the report's template needs.
+
+    Parameters
+    ----------
+    settings : what the configuration says about the trial and the report.
+    results : results table name -> CSV path (descriptives, anova, ... as the report rule names them).
+    figures : outcome id -> SVG path.
+    elisa : ELISA table name -> CSV path, with the ELISA route (its plate summary is printed).
+    consort_svg : the CONSORT flow diagram, with a disposition log.
+    provenance : the inputs, config and code the report follows from
+        (:func:`trialflow.provenance.report_record`), for its appendix.
+    """
+    arms, times, outcomes = settings.arms, settings.time_points, settings.outcomes
+    style, alpha = settings.p_value_style, settings.alpha
     desc = read_csv(results["descriptives"])
     anova = read_csv(results["anova"])
     assumptions = read_csv(results["assumptions"])
@@ -185,25 +239,25 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         [
             {
                 "label": arm["label"],
-                "n": int(b[(config["baseline"][0]["id"], arm["id"])]["n"]),
-                "cells": [b[(v["id"], arm["id"])] | {"decimals": v.get("decimals", 1)} for v in config["baseline"]],
+                "n": int(b[(settings.baseline[0]["id"], arm["id"])]["n"]),
+                "cells": [b[(v["id"], arm["id"])] | {"decimals": v["decimals"]} for v in settings.baseline],
             }
             for arm in arms
         ]
-        if config.get("baseline")
+        if settings.baseline
         else []
     )
     student = baseline_tests[baseline_tests["test"] == "student"].set_index("variable")["p"].to_dict()
 
     return {
-        "trial": config["trial"],
+        "trial": settings.trial,
         "arms": arms,
         "times": times,
         "outcomes": outcome_rows,
-        "baseline_variables": config.get("baseline", []),
+        "baseline_variables": settings.baseline,
         "baseline_rows": baseline_rows,
         "baseline_p": student,
-        "show_baseline_tests": config.get("analysis", {}).get("baseline_tests", True),
+        "show_baseline_tests": settings.baseline_tests,
         "style": style,
         "alpha": alpha,
         "n_randomised": len(participants),
@@ -224,11 +278,11 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "sample_size": sample_size,
         "lmm": lmm,
         "harms": harms,
-        "elisa": None,  # filled by the render step when the ELISA route ran
-        "provenance": None,  # filled by the render step
-        "consort_svg": None,  # filled by the render step when there is a disposition log
-        "protocol": protocol_texts(config.get("protocol")),
-        "checklist": checklist_rows(config.get("protocol"), sample_size, est_rows, published),
+        "elisa": elisa_context(elisa, settings.acceptance) if elisa else None,
+        "provenance": provenance,
+        "consort_svg": svg_data_uri(consort_svg) if consort_svg else None,
+        "protocol": protocol_texts(settings.protocol),
+        "checklist": checklist_rows(settings.protocol, sample_size, est_rows, published),
         "checklist_names": CHECKLIST_NAMES | ({"harms": "Harms, Table 7"} if harms else {}),
         "exclusions": exclusions,
         "exclusion_summary": (
@@ -246,6 +300,11 @@ def build_context(config: dict, results: dict[str, str], figures: dict[str, str]
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
 
+
+def elisa_context(tables: dict[str, str], acceptance: dict, **options) -> dict:
+    """The ELISA part of a report (:func:`trialflow.report.elisa_context.build_elisa_context`)
+    with the acceptance rules it was quantified under, every rule spelt out."""
+    return build_elisa_context(tables, **options) | {"rules": asdict(AcceptanceRules.from_config(acceptance))}
 
 def exclusion_summary(excluded: pd.DataFrame, outcomes: list[dict], arms: list[dict], times: list[dict]) -> dict:
     """The exclusions from the ANOVAs as counts, for trials where a list of names would run to pages.
@@ -392,8 +451,6 @@ def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figur
     parts, significant = [], []
     for effect in ("time", "group", "interaction"):
         row = anova[(outcome["id"], effect)]
-        from trialflow.report.formatting import df_value, fixed
-
         p = p_value(row["p"], style, capital=False)
         parts.append(
             f"{EFFECT_WORDS[effect]} (F({df_value(row['df1'])},{df_value(row['df2'])})="

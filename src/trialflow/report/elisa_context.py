@@ -7,6 +7,7 @@ their own QC report, so a trial with hundreds of plates keeps a readable main re
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -15,7 +16,9 @@ from trialflow.outputs import read_csv
 LISTED_PLATES = 30  # above this the main report summarises plates per analyte
 
 
-def build_elisa_context(tables: dict[str, str], *, plate_pages: str | None = None, draw: bool = False) -> dict:
+def build_elisa_context(
+    tables: dict[str, str], *, plate_pages: str | None = None, draw: Callable[..., bytes] | None = None
+) -> dict:
     """``tables`` maps wells, standards, controls, plate_qc, concentrations (and curves, to
     draw) to CSV paths.
 
@@ -23,7 +26,8 @@ def build_elisa_context(tables: dict[str, str], *, plate_pages: str | None = Non
     ``all``, or ``attention`` (failed plates, plates with flagged or superseded results) for
     trials with hundreds of plates, whose curves and recoveries stay in the attached tables;
     ``None`` (the main report, which prints no plate pages) builds none.
-    ``draw`` draws the standard curve of every plate that gets a page.
+    ``draw`` (:func:`trialflow.figures.plot_plate_curve`, passed in by the QC report's step, the
+    only one that draws) draws the standard curve of every plate that gets a page, as SVG.
     """
     qc = read_csv(tables["plate_qc"]).fillna({"reasons": "", "kit_lot": ""})
     conc = read_csv(tables["concentrations"])
@@ -35,7 +39,7 @@ def build_elisa_context(tables: dict[str, str], *, plate_pages: str | None = Non
     paged = {"all": qc, "attention": qc[qc["plate_id"].isin(attention)]}.get(plate_pages, qc.iloc[0:0])
     return {
         "plates": qc.to_dict("records"),
-        "pages": _plate_pages(paged, tables, flagged, wells if draw else None),
+        "pages": _plate_pages(paged, tables, flagged, wells if draw else None, draw),
         "plate_pages": plate_pages,
         "by_analyte": _by_analyte(qc),
         "list_plates": len(qc) <= LISTED_PLATES,
@@ -47,7 +51,9 @@ def build_elisa_context(tables: dict[str, str], *, plate_pages: str | None = Non
     }
 
 
-def _plate_pages(qc: pd.DataFrame, tables: dict[str, str], flagged: pd.DataFrame, wells: pd.DataFrame | None) -> list:
+def _plate_pages(
+    qc: pd.DataFrame, tables: dict[str, str], flagged: pd.DataFrame, wells: pd.DataFrame | None, draw
+) -> list:
     """One entry per plate that gets a page: its QC row, recoveries, controls, flagged samples, curve."""
     if qc.empty:
         return []
@@ -57,14 +63,12 @@ def _plate_pages(qc: pd.DataFrame, tables: dict[str, str], flagged: pd.DataFrame
     std_by, ctl_by, flag_by = (_by_plate(t, keep) for t in (standards, controls, flagged))
     figures = {}
     if wells is not None:
-        from trialflow.figures import plot_plate_curve
-
         curves = read_csv(tables["curves"])
         curve_by, well_by = _by_plate(curves, keep), _by_plate(wells, keep)
         empty = wells.iloc[0:0]
         for row in qc.to_dict("records"):
             pid = row["plate_id"]
-            svg = plot_plate_curve(
+            svg = draw(
                 pid,
                 well_by.get(pid, empty),
                 std_by.get(pid, standards.iloc[0:0]),
