@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from trialflow import consort
+from trialflow.demo.disposition import write_demo_disposition
 from trialflow.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -496,7 +497,7 @@ def test_svg_parses_and_shows_the_counts(log):
 
 def test_one_changed_disposition_changes_the_diagram(tmp_path):
     people = ROOT / "raw" / "demo" / "participants.csv"
-    consort.write_demo_disposition(people, tmp_path / "d.csv", seed=7)
+    write_demo_disposition(people, tmp_path / "d.csv", seed=7)
     before, problems = consort.read_disposition(tmp_path / "d.csv", "d.csv", ARMS, TIMES)
     assert problems == []
     analysed = {(a["id"], "BDNF"): 15 for a in ARMS}
@@ -592,9 +593,9 @@ def test_wrapped_lines_fit_their_box():
 
 def test_demo_disposition_matches_the_demo_participants(tmp_path):
     people = ROOT / "raw" / "demo" / "participants.csv"
-    consort.write_demo_disposition(people, tmp_path / "a.csv", seed=2025)
-    consort.write_demo_disposition(people, tmp_path / "b.csv", seed=2025)
-    consort.write_demo_disposition(people, tmp_path / "c.csv", seed=1)
+    write_demo_disposition(people, tmp_path / "a.csv", seed=2025)
+    write_demo_disposition(people, tmp_path / "b.csv", seed=2025)
+    write_demo_disposition(people, tmp_path / "c.csv", seed=1)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
     frame, problems = consort.read_disposition(tmp_path / "a.csv", "a.csv", ARMS, TIMES)
@@ -612,7 +613,7 @@ def test_demo_disposition_matches_the_demo_participants(tmp_path):
 
 
 def test_demo_flow_from_the_analysed_demo(tmp_path, demo_analysis):
-    consort.write_demo_disposition(ROOT / "raw" / "demo" / "participants.csv", tmp_path / "d.csv", seed=2025)
+    write_demo_disposition(ROOT / "raw" / "demo" / "participants.csv", tmp_path / "d.csv", seed=2025)
     log, problems = consort.read_disposition(tmp_path / "d.csv", "disposition.csv", ARMS, TIMES)
     outcomes = [{"id": "BDNF", "label": "BDNF"}, {"id": "GDNF", "label": "GDNF"}]
     analysed, exclusions = consort.analysis_from_results(

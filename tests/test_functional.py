@@ -11,7 +11,7 @@ import pytest
 
 from trialflow import functional as F
 from trialflow import ingest, schemas
-from trialflow.demo_functional import DEMO_CONFIG_YAML, demo_config, write_demo_redcap
+from trialflow.demo.functional import DEMO_CONFIG_YAML, demo_config, write_demo_redcap
 
 DATA = Path(__file__).parent / "data" / "functional"
 EVENTS = {"baseline_arm_1": "pre", "week_8_arm_1": "post"}

@@ -8,10 +8,9 @@ Curves: :func:`fit_curve`, :class:`CurveFit`, :func:`four_pl`, :func:`five_pl`,
 QC: :class:`AcceptanceRules`.
 Pipeline: :func:`quantify_plates`, :func:`quantify_plate`, :class:`QuantResult`.
 Schemas: :class:`ConcentrationsSchema`, :class:`PlateQCSchema`.
-Demo data: :func:`write_demo_plates`.
 Errors: :class:`PlateFormatError`, :class:`PlateMapError` (both ``ValueError``).
 
-See ``docs/elisa.md``.
+See ``docs/elisa.md``. Demo plates are written by :mod:`trialflow.demo.plates`.
 """
 
 import importlib
@@ -45,7 +44,6 @@ _SUBMODULE = {
     "read_plate_export": "readers",
     "read_plate_map": "plate_map",
     "resolve_reassays": "quantify",
-    "write_demo_plates": "demo",
 }
 __all__ = sorted(_SUBMODULE)
 

@@ -8,7 +8,7 @@ size of the resistance-training studies summarised in Table 1 of the review
 TUG, T25FW and five-times sit-to-stand faster, hand grip a little stronger, fatigue (MFIS)
 lower; the control arm about unchanged and EDSS stable. Each arm's pre/post pairs have
 *exactly* the target means, SDs and pre/post correlation before rounding
-(:func:`trialflow.demo.exact_sample`); the pairs are then given to participants so that a
+(:func:`trialflow.demo.numbers.exact_sample`); the pairs are then given to participants so that a
 higher EDSS goes with worse function (rank correlation about 0.5).
 
 The export is a REDCap "raw data" CSV of a longitudinal project with two events
@@ -27,7 +27,7 @@ The export is a REDCap "raw data" CSV of a longitudinal project with two events
 
 The configuration that reads it is :data:`DEMO_CONFIG_YAML` (also :func:`demo_config`).
 
-Run: ``python -m trialflow.demo_functional raw/demo`` (after ``python -m trialflow.demo raw/demo``);
+Run: ``python -m trialflow.demo.functional raw/demo`` (after ``python -m trialflow.demo raw/demo``);
 ``--print-config`` prints the YAML block.
 """
 
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from trialflow.demo import exact_sample
+from trialflow.demo.numbers import exact_sample
 
 FILE_NAME = "functional_redcap.csv"
 EVENTS = {"pre": "baseline_arm_1", "post": "week_8_arm_1"}
@@ -89,7 +89,7 @@ SPECS = {
 EDSS_VALUES = [1.0] * 4 + [1.5] * 8 + [2.0] * 9 + [2.5] * 4 + [3.0] * 2 + [3.5, 4.0, 4.5]
 
 DEMO_CONFIG_YAML = """\
-# Functional outcomes of the demo trial (trialflow.demo_functional). Paste into config.yaml:
+# Functional outcomes of the demo trial (trialflow.demo.functional). Paste into config.yaml:
 # the inputs key joins the existing inputs, the outcomes join the existing outcome list.
 inputs:
   functional_redcap: functional_redcap.csv   # REDCap "raw data" export; docs/functional-outcomes.md
