@@ -583,9 +583,18 @@ def test_any_number_of_arms_fits_the_page_width(k):
 
 
 def test_wrapped_lines_fit_their_box():
-    box = consort._Box([(1, "word " * 40)], 40.0, 2.8)
+    box = consort.diagram._Box([(1, "word " * 40)], 40.0, 2.8)
     assert len(box.lines) > 3
     assert all(dx + consort.text_width(t, 2.8) <= 40.0 - 2 * box.pad for dx, _, t in box.lines)
+
+
+def test_text_is_measured_with_the_bundled_stix_font_not_the_estimate():
+    # the estimate (0.55 em a character) would lay the diagram out differently, without an error
+    assert (consort.diagram.FONT_DIR / "STIXGeneral.ttf").is_file()
+    for bold in (False, True):
+        widths, fallback = consort.diagram._advances(bold)
+        assert fallback == 0.6 and len(widths) > 1000
+    assert consort.text_width("i", 10.0) < consort.text_width("W", 10.0)
 
 
 # --------------------------------------------------------------------------- demo
@@ -679,7 +688,9 @@ def analysis_box(svg: str, arm_label: str, texts: list[str]) -> list[str]:
 
 def test_a_long_analysis_box_lists_reasons_with_counts_not_outcome_by_outcome():
     flow = large_flow()
-    assert any(len(items) > consort.ANALYSIS_BOX_MAX_ITEMS for items in map(consort._analysis_items, flow["arms"]))
+    assert any(
+        len(items) > consort.ANALYSIS_BOX_MAX_ITEMS for items in map(consort.diagram._analysis_items, flow["arms"])
+    )
     svg = consort.flow_diagram_svg(flow)
     box = " ".join(analysis_box(svg, "Control", svg_texts(svg)))
     assert box.startswith("Analysed (n=171 to 196 per outcome, 26 outcomes) Excluded from analysis (n=4 to 29 per")
@@ -720,8 +731,8 @@ def test_an_analysis_box_up_to_the_threshold_is_drawn_in_full():
         }  # fmt: skip
 
     at = (consort.ANALYSIS_BOX_MAX_ITEMS - 2) // 3  # 2 + 3 per outcome lines
-    assert len(consort._analysis_items(arm(at))) <= consort.ANALYSIS_BOX_MAX_ITEMS
-    assert consort.analysis_items([arm(at)]) == [consort._analysis_items(arm(at))]
-    assert len(consort._analysis_items(arm(at + 1))) > consort.ANALYSIS_BOX_MAX_ITEMS
+    assert len(consort.diagram._analysis_items(arm(at))) <= consort.ANALYSIS_BOX_MAX_ITEMS
+    assert consort.analysis_items([arm(at)]) == [consort.diagram._analysis_items(arm(at))]
+    assert len(consort.diagram._analysis_items(arm(at + 1))) > consort.ANALYSIS_BOX_MAX_ITEMS
     summary = consort.analysis_items([arm(1), arm(at + 1)])  # one long box summarises every box
     assert summary[0][0] == (0, "Analysed (n=10)") and summary[1][0][1].startswith("Analysed (n=10 to")

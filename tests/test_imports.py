@@ -84,6 +84,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_is_read_from_the_source():
     graph = import_graph()
+    assert "trialflow.consort.read" in graph["trialflow.consort.flow"]
     assert "trialflow.demo.numbers" in graph["trialflow.demo.functional"]
     assert "trialflow.demo.synthetic" in graph["trialflow.cli"]  # imported inside main()
     assert "trialflow.elisa.plate_map" in graph["trialflow.demo.plates"]
