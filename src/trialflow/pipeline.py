@@ -12,12 +12,13 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from trialflow.outputs import csv_rows_by, csv_text, read_csv, write_atomic, write_csv
-from trialflow.problems import InputError, Problem, errors_in, problems_frame
+from trialflow.problems import InputError, Problem, describe, errors_in, problems_frame
 
 log = logging.getLogger(__name__)
 
@@ -279,10 +280,8 @@ def check_validation(
 
 
 def _describe(row: dict) -> str:
-    where = row["file"] + (f", line {row['line']}" if row["line"] else "")
-    where += f", column {row['column']!r}" if row["column"] else ""
-    value = f" (value {row['value']!r})" if row["value"] else ""
-    return f"{where}: {row['message']}{value}"
+    """A row of validation.csv in words, as every problem is put (:func:`trialflow.problems.describe`)."""
+    return describe(row)
 
 
 def plot_outcomes(
@@ -399,10 +398,7 @@ def _elisa_problems(err: Exception, manifest: str, raw_dir: str) -> list[Problem
     from trialflow import elisa
 
     if isinstance(err, elisa.PlateMapError):
-        return [
-            Problem(_relative(p.file, raw_dir), str(p.line or ""), p.column, p.value, "plate_input", "error", p.problem)
-            for p in err.problems
-        ]
+        return [replace(p, file=_relative(p.file, raw_dir)) for p in err.problems]
     where = _relative(getattr(err, "path", manifest), raw_dir)
     return [Problem(where, "", "", "", "plate_export", "error", getattr(err, "detail", str(err)))]
 

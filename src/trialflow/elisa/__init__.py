@@ -27,7 +27,6 @@ _SUBMODULE = {
     "PlateMapError": "errors",
     "PlateQCSchema": "schemas",
     "PlateResult": "quantify",
-    "Problem": "errors",
     "QuantResult": "quantify",
     "assemble_plates": "quantify",
     "curve_points": "curve",
