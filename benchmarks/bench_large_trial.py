@@ -4,13 +4,13 @@
         [--arms 3] [--time-points 4] [--analytes 6] [--functional-outcomes 20] [--seed 2026]
         [--cores 2] [--output benchmarks/results.md] [--timeout 7200]
 
-Writes the trial (``trialflow.synthetic``) into ``WORK/raw`` (``raw_dir: raw``) with its config
+Writes the trial (``trialflow.demo.synthetic``) into ``WORK/raw`` (``raw_dir: raw``) with its config
 copied to ``WORK/config.yaml``, then runs, each as a subprocess,
 
     snakemake -s <repo>/Snakefile --directory WORK --configfile WORK/config.yaml --cores 2 -q
 
 1. cold (WORK has no results/, reports/ or .snakemake/), 2. again with nothing changed (no-op),
-3. again after ``trialflow.synthetic.add_plate`` wrote one more plate into the manifest.
+3. again after ``trialflow.demo.synthetic.add_plate`` wrote one more plate into the manifest.
 
 Per run: wall time; CPU time (user + sys of snakemake and every descendant, from ``os.wait4``);
 peak memory (the summed RSS of the process tree, sampled from /proc every 0.1 s) and the largest
@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trialflow.cli import add_synthetic_size_arguments, synthetic_sizes
+from trialflow.demo.synthetic import add_synthetic_size_arguments, synthetic_sizes
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from trialflow import synthetic
+    from trialflow.demo import synthetic
 
     work = args.work.resolve()
     if work.exists():

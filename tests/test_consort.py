@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from trialflow import consort
+from trialflow.demo.disposition import write_demo_disposition
 from trialflow.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -496,7 +497,7 @@ def test_svg_parses_and_shows_the_counts(log):
 
 def test_one_changed_disposition_changes_the_diagram(tmp_path):
     people = ROOT / "raw" / "demo" / "participants.csv"
-    consort.write_demo_disposition(people, tmp_path / "d.csv", seed=7)
+    write_demo_disposition(people, tmp_path / "d.csv", seed=7)
     before, problems = consort.read_disposition(tmp_path / "d.csv", "d.csv", ARMS, TIMES)
     assert problems == []
     analysed = {(a["id"], "BDNF"): 15 for a in ARMS}
@@ -582,9 +583,18 @@ def test_any_number_of_arms_fits_the_page_width(k):
 
 
 def test_wrapped_lines_fit_their_box():
-    box = consort._Box([(1, "word " * 40)], 40.0, 2.8)
+    box = consort.diagram._Box([(1, "word " * 40)], 40.0, 2.8)
     assert len(box.lines) > 3
     assert all(dx + consort.text_width(t, 2.8) <= 40.0 - 2 * box.pad for dx, _, t in box.lines)
+
+
+def test_text_is_measured_with_the_bundled_stix_font_not_the_estimate():
+    # the estimate (0.55 em a character) would lay the diagram out differently, without an error
+    assert (consort.diagram.FONT_DIR / "STIXGeneral.ttf").is_file()
+    for bold in (False, True):
+        widths, fallback = consort.diagram._advances(bold)
+        assert fallback == 0.6 and len(widths) > 1000
+    assert consort.text_width("i", 10.0) < consort.text_width("W", 10.0)
 
 
 # --------------------------------------------------------------------------- demo
@@ -592,9 +602,9 @@ def test_wrapped_lines_fit_their_box():
 
 def test_demo_disposition_matches_the_demo_participants(tmp_path):
     people = ROOT / "raw" / "demo" / "participants.csv"
-    consort.write_demo_disposition(people, tmp_path / "a.csv", seed=2025)
-    consort.write_demo_disposition(people, tmp_path / "b.csv", seed=2025)
-    consort.write_demo_disposition(people, tmp_path / "c.csv", seed=1)
+    write_demo_disposition(people, tmp_path / "a.csv", seed=2025)
+    write_demo_disposition(people, tmp_path / "b.csv", seed=2025)
+    write_demo_disposition(people, tmp_path / "c.csv", seed=1)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
     frame, problems = consort.read_disposition(tmp_path / "a.csv", "a.csv", ARMS, TIMES)
@@ -612,7 +622,7 @@ def test_demo_disposition_matches_the_demo_participants(tmp_path):
 
 
 def test_demo_flow_from_the_analysed_demo(tmp_path, demo_analysis):
-    consort.write_demo_disposition(ROOT / "raw" / "demo" / "participants.csv", tmp_path / "d.csv", seed=2025)
+    write_demo_disposition(ROOT / "raw" / "demo" / "participants.csv", tmp_path / "d.csv", seed=2025)
     log, problems = consort.read_disposition(tmp_path / "d.csv", "disposition.csv", ARMS, TIMES)
     outcomes = [{"id": "BDNF", "label": "BDNF"}, {"id": "GDNF", "label": "GDNF"}]
     analysed, exclusions = consort.analysis_from_results(
@@ -678,7 +688,9 @@ def analysis_box(svg: str, arm_label: str, texts: list[str]) -> list[str]:
 
 def test_a_long_analysis_box_lists_reasons_with_counts_not_outcome_by_outcome():
     flow = large_flow()
-    assert any(len(items) > consort.ANALYSIS_BOX_MAX_ITEMS for items in map(consort._analysis_items, flow["arms"]))
+    assert any(
+        len(items) > consort.ANALYSIS_BOX_MAX_ITEMS for items in map(consort.diagram._analysis_items, flow["arms"])
+    )
     svg = consort.flow_diagram_svg(flow)
     box = " ".join(analysis_box(svg, "Control", svg_texts(svg)))
     assert box.startswith("Analysed (n=171 to 196 per outcome, 26 outcomes) Excluded from analysis (n=4 to 29 per")
@@ -719,8 +731,8 @@ def test_an_analysis_box_up_to_the_threshold_is_drawn_in_full():
         }  # fmt: skip
 
     at = (consort.ANALYSIS_BOX_MAX_ITEMS - 2) // 3  # 2 + 3 per outcome lines
-    assert len(consort._analysis_items(arm(at))) <= consort.ANALYSIS_BOX_MAX_ITEMS
-    assert consort.analysis_items([arm(at)]) == [consort._analysis_items(arm(at))]
-    assert len(consort._analysis_items(arm(at + 1))) > consort.ANALYSIS_BOX_MAX_ITEMS
+    assert len(consort.diagram._analysis_items(arm(at))) <= consort.ANALYSIS_BOX_MAX_ITEMS
+    assert consort.analysis_items([arm(at)]) == [consort.diagram._analysis_items(arm(at))]
+    assert len(consort.diagram._analysis_items(arm(at + 1))) > consort.ANALYSIS_BOX_MAX_ITEMS
     summary = consort.analysis_items([arm(1), arm(at + 1)])  # one long box summarises every box
     assert summary[0][0] == (0, "Analysed (n=10)") and summary[1][0][1].startswith("Analysed (n=10 to")

@@ -97,7 +97,10 @@ def test_a_count_inconsistency_stops_at_the_gate_under_either_policy(gate, on_er
     # the allocation counts no longer add up either: 16 training, 14 control against the file
     with pytest.raises(InputError) as err:
         check(folder, on_error)
-    assert "participant 'MS003' is randomised to 'training'" in str(err.value)
+    assert (
+        f"  - disposition.csv, line {row['line']}, column 'arm': participant 'MS003' is randomised to 'training' in "
+        "the disposition log but to 'control' in the participants file (value 'training') [arm_agrees]\n"
+    ) in str(err.value)
     if on_error == "quarantine":
         assert "cannot be quarantined" in str(err.value)
     assert not (folder / "passed.txt").exists()

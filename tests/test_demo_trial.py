@@ -5,7 +5,7 @@ import filecmp
 import pytest
 
 from tests.conftest import ROOT
-from trialflow.demo import write_demo_trial
+from trialflow.demo.trial import write_demo_trial
 from trialflow.report.formatting import fixed
 
 BASELINE_KEYS = {"age_years": "age_years", "height_cm": "height_cm", "weight_kg": "weight_kg"}

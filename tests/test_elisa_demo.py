@@ -1,4 +1,4 @@
-"""Demo plate generator (trialflow.elisa.demo.write_demo_plates)."""
+"""Demo plate generator (trialflow.demo.plates.write_demo_plates)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from trialflow.demo.plates import write_demo_plates
 from trialflow.elisa import (
     AcceptanceRules,
     ConcentrationsSchema,
     quantify_plates,
     read_plate_export,
-    write_demo_plates,
 )
 from trialflow.elisa.qc import summarise_samples
 from trialflow.published import shorten
@@ -256,7 +256,7 @@ def test_real_demo_reproduces_table3_with_a_high_cv_and_a_reassayed_sample(real_
 
 @pytest.mark.filterwarnings("ignore:write_demo_plates")
 def test_verification_catches_a_first_run_that_is_not_censored(tmp_path, monkeypatch):
-    import trialflow.elisa.demo as demo
+    import trialflow.demo.plates as demo
 
     def in_range(p, s):  # a bug: the first run is measured inside the range
         k = int(round(demo._k_for(p, max(p.kit.levels) / 2, p.kref[s.wells[0]])))

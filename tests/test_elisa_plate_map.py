@@ -8,6 +8,9 @@ import pandas as pd
 import pytest
 
 from trialflow.elisa import PlateMapError, read_manifest, read_plate_map
+from trialflow.outputs import csv_text
+from trialflow.problems import Problem, problems_frame
+from trialflow.steps.elisa import elisa_problems
 
 DATA = Path(__file__).parent / "data" / "elisa"
 HEADER = "well,role,participant_id,time,nominal_conc,dilution,replicate_group"
@@ -83,30 +86,61 @@ def test_every_problem_is_reported_with_file_line_column_value(tmp_path):
         read_plate_map(_write(tmp_path, lines))
     got = {(p.line, p.column, p.value) for p in exc.value.problems}
     assert got == {
-        (17, "well", "H1"),
-        (18, "well", "I1"),
-        (19, "role", "standrd"),
-        (20, "nominal_conc", ""),
-        (21, "participant_id", ""),
-        (22, "dilution", "0.5"),
-        (23, "dilution", "two"),
-        (24, "nominal_conc", "5"),
-        (25, "dilution", "2"),
+        ("17", "well", "H1"),
+        ("18", "well", "I1"),
+        ("19", "role", "standrd"),
+        ("20", "nominal_conc", ""),
+        ("21", "participant_id", ""),
+        ("22", "dilution", "0.5"),
+        ("23", "dilution", "two"),
+        ("24", "nominal_conc", "5"),
+        ("25", "dilution", "2"),
     }
     assert all(p.file.endswith("map.csv") for p in exc.value.problems)
+    assert {(p.rule, p.severity) for p in exc.value.problems} == {("plate_input", "error")}
     msg = str(exc.value)
-    assert "map.csv line 19, column 'role': value 'standrd'" in msg
+    assert (
+        "map.csv, line 19, column 'role': role must be one of blank, standard, control, sample "
+        "(value 'standrd') [plate_input]"
+    ) in msg
     frame = exc.value.as_frame()
-    assert list(frame.columns) == ["file", "line", "column", "value", "problem"]
+    assert list(frame.columns) == ["file", "line", "column", "value", "rule", "severity", "message"]
+
+
+def test_plate_problems_are_the_validation_rows_with_files_named_inside_the_raw_folder(tmp_path):
+    # the rows results/qc/validation.csv holds for plate-map problems, exactly (an auditor compares them)
+    maps = tmp_path / "raw" / "elisa" / "maps"
+    maps.mkdir(parents=True)
+    _write(maps, [HEADER, *STANDARDS, "H1,blank,,,,,", "A5,standrd,,,10,,"], "P1.csv")
+    _write(maps, [HEADER, *STANDARDS[:8]], "P2.csv")  # 4 levels, no blank: the map as a whole
+    found = []
+    for name in ("P1.csv", "P2.csv"):
+        with pytest.raises(PlateMapError) as exc:
+            read_plate_map(maps / name)
+        found += elisa_problems(exc.value, str(maps.parent / "plates.csv"), str(tmp_path / "raw"))
+    role = "role must be one of blank, standard, control, sample"
+    levels = "standard series has 4 concentration level(s); at least 5 are required"
+    assert found == [
+        Problem("elisa/maps/P1.csv", "17", "role", "standrd", "plate_input", "error", role),
+        Problem("elisa/maps/P2.csv", "", "nominal_conc", "4", "plate_input", "error", levels),
+        Problem("elisa/maps/P2.csv", "", "role", "", "plate_input", "error", "no blank wells"),
+    ]
+    assert csv_text(problems_frame(found)) == (
+        "file,line,column,value,rule,severity,message\n"
+        f'elisa/maps/P1.csv,17,role,standrd,plate_input,error,"{role}"\n'
+        f"elisa/maps/P2.csv,,nominal_conc,4,plate_input,error,{levels}\n"
+        "elisa/maps/P2.csv,,role,,plate_input,error,no blank wells\n"
+    )
 
 
 def test_missing_standards_and_blanks(tmp_path):
     lines = [HEADER, *STANDARDS[:8], "A3,sample,P01,w0,,,"]  # 4 levels, no blank
     with pytest.raises(PlateMapError) as exc:
         read_plate_map(_write(tmp_path, lines))
-    problems = [p.problem for p in exc.value.problems]
+    problems = [p.message for p in exc.value.problems]
     assert any("4 concentration level(s); at least 5" in p for p in problems)
     assert any("no blank wells" in p for p in problems)
+    assert {p.line for p in exc.value.problems} == {""}  # about the map as a whole: no line
     # the minimum is configurable
     lines = [HEADER, *STANDARDS[:8], "H1,blank,,,,,"]
     assert len(read_plate_map(_write(tmp_path, lines), min_standard_levels=4)) == 9
@@ -122,9 +156,9 @@ def test_inconsistent_replicate_group_and_split_sample(tmp_path):
     ]
     with pytest.raises(PlateMapError) as exc:
         read_plate_map(_write(tmp_path, lines))
-    msgs = {(p.line, p.column): p.problem for p in exc.value.problems}
-    assert "mixes wells with different time" in msgs[(25, "time")]
-    assert "split over several replicate groups" in msgs[(26, "replicate_group")]
+    msgs = {(p.line, p.column): p.message for p in exc.value.problems}
+    assert "mixes wells with different time" in msgs[("25", "time")]
+    assert "split over several replicate groups" in msgs[("26", "replicate_group")]
 
 
 def test_unknown_and_missing_columns(tmp_path):
@@ -164,4 +198,4 @@ def test_manifest(tmp_path):
     with pytest.raises(PlateMapError) as exc:
         read_manifest(bad)
     got = {(p.line, p.column) for p in exc.value.problems}
-    assert got == {(3, "kit_lot"), (3, "plate_id"), (3, "map_file"), (3, "export_file")}
+    assert got == {("3", "kit_lot"), ("3", "plate_id"), ("3", "map_file"), ("3", "export_file")}

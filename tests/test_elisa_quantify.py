@@ -148,7 +148,7 @@ def test_map_problems_of_all_plates_are_collected(tmp_path):
     with pytest.raises(PlateMapError) as exc:
         quantify_plates(work / "plates.csv")
     cols = {(Path(p.file).name, p.line, p.column) for p in exc.value.problems}
-    assert cols == {("BDNF_P01.csv", 2, "role"), ("GDNF_P02.csv", 16, "well")}
+    assert cols == {("BDNF_P01.csv", "2", "role"), ("GDNF_P02.csv", "16", "well")}
 
 
 def test_other_model_and_weighting_on_study(study):

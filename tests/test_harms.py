@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import ROOT, report_settings
 from trialflow import ingest
-from trialflow.harms import read_adverse_events, write_demo_adverse_events
+from trialflow.demo.adverse_events import write_demo_adverse_events
+from trialflow.harms import read_adverse_events
 from trialflow.problems import Problem
 from trialflow.readers import read, row_balance
 from trialflow.stats.harms import harms_by_term, summarise_harms

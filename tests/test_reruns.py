@@ -55,7 +55,7 @@ def planned_after_editing(top, module: str) -> set[str]:
 
 
 def test_an_edit_of_the_demo_generator_reruns_nothing(copy):
-    assert planned_after_editing(copy, "synthetic.py") == set()
+    assert planned_after_editing(copy, "demo/synthetic.py") == set()
 
 
 def test_an_edit_of_the_anova_reruns_the_analysis_and_what_depends_on_it(copy):

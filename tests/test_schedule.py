@@ -146,7 +146,10 @@ def test_a_failing_night_keeps_latest_and_says_why(pipeline, baseline, tmp_path,
     assert tree(workdir / ARCHIVE / "latest") == latest
     assert archive_folders(workdir) == folders
     failure = (workdir / "results/qc/LAST_FAILURE.txt").read_text()
-    expected = f"participants.csv, line {index + 1}, column 'arm': arm 'placebo' is not one of control, training"
+    expected = (
+        f"participants.csv, line {index + 1}, column 'arm': arm 'placebo' is not one of control, training "
+        "(as configured) (value 'placebo') [arm_known]"
+    )
     assert expected in failure
     assert "snakemake exited with 1" in failure
     assert "Snakemake output (last" in failure

@@ -1,4 +1,4 @@
-"""The seeded synthetic large trial (trialflow.synthetic): deterministic, consistent, and the whole
+"""The seeded synthetic large trial (trialflow.demo.synthetic): deterministic, consistent, and the whole
 pipeline runs on a reduced size of it without a validation error."""
 
 import csv
@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from trialflow import synthetic
 from trialflow.cli import main as cli_main
+from trialflow.demo import synthetic
 
 SMALL = {"participants": 90, "arms": 3, "time_points": 4, "analytes": 2, "functional_outcomes": 3, "seed": 2026}
 RAW = "raw/synthetic"

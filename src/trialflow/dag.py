@@ -7,6 +7,7 @@ Slurm job, which reads the workflow again), so it imports nothing heavy.
   rule reruns when the code it runs changes, and only then (an edit of the demo generator or
   of a template reruns no statistics);
 * :func:`package_code`: a hash of the whole package, for the provenance manifest;
+* :func:`plate_batches`: the plates of the manifest in batches, one job each;
 * :func:`remember_command`: the command line that started the run, for the run record.
 """
 
@@ -21,6 +22,8 @@ import re
 import sys
 from functools import cache
 from pathlib import Path
+
+from trialflow.csv_rows import read_rows
 
 PACKAGE = "trialflow"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -73,7 +76,7 @@ def _closure(module: str) -> set[str]:
         if name in seen or _source(name) is None:
             continue
         seen.add(name)
-        todo += _parents(name) + _imports(name)
+        todo += _parents(name) + imports(name)
     return seen
 
 
@@ -97,8 +100,11 @@ def _source(name: str) -> Path | None:
 
 
 @cache
-def _imports(name: str) -> list[str]:
-    """The package modules that module ``name`` imports anywhere in its source."""
+def imports(name: str) -> list[str]:
+    """The package modules that module ``name`` imports anywhere in its source, at the top or
+    inside a function. ``from package import name`` counts as an import of the submodule
+    ``package.name`` when there is one, else of ``package``; importing a submodule also runs its
+    parent packages, which :func:`step_code` adds."""
     path = _source(name)
     text = path.read_text(encoding="utf-8")
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -116,8 +122,7 @@ def _imports(name: str) -> list[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, *([base] if base else [])])
-            found.append(base)
-            found += [f"{base}.{alias.name}" for alias in node.names]  # a submodule, if it is one
+            found += [f"{base}.{a.name}" if _source(f"{base}.{a.name}") else base for a in node.names]
     return [m for m in found if _source(m) is not None]
 
 
@@ -213,3 +218,28 @@ def config_keys(config: dict, *keys: str) -> dict:
                 target = target.setdefault(name, {})
             target[names[-1]] = value
     return part
+
+
+def plate_batches(manifest: str | Path, size: int) -> dict[str, list[dict]]:
+    """The manifest's plates in batches of ``size``, per analyte in manifest order: batch id
+    (``<analyte>-001``, ...) -> the batch's manifest rows as ``{"line", "row"}``.
+
+    Plates are quantified independently, so a batch job covers many plates (a process per plate
+    would cost more than the fits), and a plate appended to the manifest reruns only the last
+    batch of its analyte. A manifest that cannot be read gives no batch: the job that reads the
+    whole manifest (combine_plates) reports why.
+    """
+    _, rows, faults = read_rows(manifest)
+    if faults:
+        return {}
+    by_analyte: dict[str, list[dict]] = {}
+    for line, row in rows:
+        by_analyte.setdefault(row.get("analyte", ""), []).append({"line": line, "row": row})
+    batches: dict[str, list[dict]] = {}
+    for analyte, plates in by_analyte.items():
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", analyte).strip("_") or "plates"
+        while any(b.startswith(f"{slug}-") for b in batches):  # analytes that differ only in punctuation
+            slug += "_"
+        for start in range(0, len(plates), size):
+            batches[f"{slug}-{start // size + 1:03d}"] = plates[start : start + size]
+    return batches

@@ -3,10 +3,14 @@
 Every reader returns the rows it accepted together with a list of :class:`Problem`.
 A problem names the file, the line as a person sees it in that file (or ``Sheet!cell``),
 the column, the value exactly as read, the rule it broke, and a sentence in plain words.
+It is the one record of a problem (the ELISA plate maps and manifest build it too, see
+:func:`trialflow.elisa.errors.plate_problem`), and ``str(problem)`` is the one way it is put
+for a person; :func:`describe` puts a row of ``results/qc/validation.csv`` the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -27,11 +31,18 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """``file, line L, column 'c': message (value 'v') [rule]``; line, column and value when given."""
         where = f"{self.file}, line {self.line}" if self.line else self.file
         if self.column:
             where += f", column {self.column!r}"
         shown = f" (value {self.value!r})" if self.value != "" else ""
         return f"{where}: {self.message}{shown} [{self.rule}]"
+
+
+def describe(row: Mapping[str, str]) -> str:
+    """A row of ``results/qc/validation.csv`` (text, as read with ``dtype=str``) in words, as
+    ``str(Problem(...))`` puts it; a column the row lacks counts as empty."""
+    return str(Problem(**{column: row.get(column, "") for column in PROBLEM_COLUMNS}))
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

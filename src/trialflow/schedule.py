@@ -43,6 +43,7 @@ import pandas as pd
 
 from trialflow.dag import COMMAND_ENV
 from trialflow.outputs import write_atomic
+from trialflow.problems import describe
 from trialflow.provenance import read_manifest, sha256_file
 
 EXIT_OK = 0
@@ -344,14 +345,6 @@ def _stamp(path: Path):
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
-def _describe(row: dict) -> str:
-    where = row.get("file", "") + (f", line {row['line']}" if row.get("line") else "")
-    where += f", column {row['column']!r}" if row.get("column") else ""
-    value = f" (value {row['value']!r})" if row.get("value") else ""
-    rule = f" [{row['rule']}]" if row.get("rule") else ""
-    return f"{where}: {row.get('message', '')}{value}{rule}"
-
-
 def failure_report(workdir: Path, archive: Path, reason: str, output_tail: list[str], validation_fresh: bool) -> str:
     """The text of ``LAST_FAILURE.txt``: what failed, the first problems, the failed steps, the output's end."""
     now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -374,7 +367,7 @@ def failure_report(workdir: Path, archive: Path, reason: str, output_tail: list[
             shown_problems = True
             first = min(len(errors), SHOWN_PROBLEMS)
             lines += ["", f"Problems found ({VALIDATION}: {len(errors)} error(s), first {first}):"]
-            lines += [f"  - {_describe(r)}" for r in errors.head(SHOWN_PROBLEMS).to_dict("records")]
+            lines += [f"  - {describe(r)}" for r in errors.head(SHOWN_PROBLEMS).to_dict("records")]
     elif validation.is_file():
         lines += ["", f"({VALIDATION} was not rewritten by this run: it is the previous run's.)"]
     failed = _failed_steps(output_tail)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from trialflow.problems import describe
+
 SHOWN = 10  # problems listed in the message that stops a run
 
 
@@ -45,10 +47,3 @@ def _message(head: str, problems: pd.DataFrame, where: str) -> str:
     lines.append(f"Every problem, with file, line, column, value and rule: {where}")
     return "\n".join(lines)
 
-
-def describe(row: dict) -> str:
-    """One row of validation.csv in plain words: where, what, and the value as read."""
-    where = row["file"] + (f", line {row['line']}" if row["line"] else "")
-    where += f", column {row['column']!r}" if row["column"] else ""
-    value = f" (value {row['value']!r})" if row["value"] else ""
-    return f"{where}: {row['message']}{value}"

@@ -1,13 +1,10 @@
 # Helpers shared by the rules: config lookups, the plate batches, input functions, final targets.
-# Read on every snakemake start, so it imports only trialflow.dag (standard library) and the
-# plate manifest reader.
-import re
+# Read on every snakemake start, so it imports only trialflow.dag (standard library).
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from trialflow.dag import REPORT_KEYS, config_keys, config_sha256, remember_command, step_code
-from trialflow.elisa.plate_map import PlateMapError, manifest_rows
+from trialflow.dag import REPORT_KEYS, config_keys, config_sha256, plate_batches, remember_command, step_code
 
 remember_command()  # jobs run in subprocesses; the run record names the command that started them
 
@@ -49,34 +46,7 @@ def raw_file(key):
     return RAW / config["inputs"][key]
 
 
-def elisa_batches():
-    """The manifest's plates in batches of `elisa.plates_per_job`, per analyte in manifest order.
-
-    Plates are quantified independently, so a batch job covers many plates (one process per
-    plate would cost more than the fits) and a plate appended to the manifest reruns only the
-    last batch of its analyte. Read at DAG time: returns batch id -> [{line, row}, ...].
-    """
-    if not ELISA:
-        return {}
-    try:
-        _, rows = manifest_rows(ELISA_MANIFEST)
-    except PlateMapError:
-        return {}  # combine_plates reads the manifest itself and reports why it cannot be read
-    size = config["elisa"]["plates_per_job"]
-    by_analyte = {}
-    for line, row in rows:
-        by_analyte.setdefault(row.get("analyte", ""), []).append({"line": line, "row": row})
-    batches = {}
-    for analyte, plates in by_analyte.items():
-        slug = re.sub(r"[^A-Za-z0-9]+", "_", analyte).strip("_") or "plates"
-        while any(b.startswith(f"{slug}-") for b in batches):  # analytes that differ only in punctuation
-            slug += "_"
-        for start in range(0, len(plates), size):
-            batches[f"{slug}-{start // size + 1:03d}"] = plates[start : start + size]
-    return batches
-
-
-ELISA_BATCHES = elisa_batches()
+ELISA_BATCHES = plate_batches(ELISA_MANIFEST, config["elisa"]["plates_per_job"]) if ELISA else {}
 
 
 def plate_files(batch):

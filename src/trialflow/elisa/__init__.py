@@ -8,55 +8,32 @@ Curves: :func:`fit_curve`, :class:`CurveFit`, :func:`four_pl`, :func:`five_pl`,
 QC: :class:`AcceptanceRules`.
 Pipeline: :func:`quantify_plates`, :func:`quantify_plate`, :class:`QuantResult`.
 Schemas: :class:`ConcentrationsSchema`, :class:`PlateQCSchema`.
-Demo data: :func:`write_demo_plates`.
 Errors: :class:`PlateFormatError`, :class:`PlateMapError` (both ``ValueError``).
 
-See ``docs/elisa.md``.
+See ``docs/elisa.md``. Demo plates are written by :mod:`trialflow.demo.plates`.
 """
 
-import importlib
+from .curve import CurveFit, curve_points, fit_curve, five_pl, four_pl, inverse_five_pl, inverse_four_pl
+from .errors import ElisaInputError, PlateFormatError, PlateMapError
+from .plate_map import read_manifest, read_plate_map
+from .qc import AcceptanceRules
+from .quantify import (
+    PlateResult,
+    QuantResult,
+    assemble_plates,
+    in_manifest_order,
+    quantify_batch,
+    quantify_plate,
+    quantify_plates,
+    resolve_reassays,
+)
+from .readers import read_plate_export
+from .schemas import ConcentrationsSchema, PlateQCSchema
 
-# Public name -> submodule. Loaded on first use (PEP 562), so reading the plate manifest when
-# Snakemake builds its DAG, or the acceptance rules in the report, does not import the curve
-# fitting (scipy) and the pandera schemas: about 0.6 s on every snakemake start.
-_SUBMODULE = {
-    "AcceptanceRules": "qc",
-    "ConcentrationsSchema": "schemas",
-    "CurveFit": "curve",
-    "ElisaInputError": "errors",
-    "PlateFormatError": "errors",
-    "PlateMapError": "errors",
-    "PlateQCSchema": "schemas",
-    "PlateResult": "quantify",
-    "Problem": "errors",
-    "QuantResult": "quantify",
-    "assemble_plates": "quantify",
-    "curve_points": "curve",
-    "fit_curve": "curve",
-    "in_manifest_order": "quantify",
-    "five_pl": "curve",
-    "four_pl": "curve",
-    "inverse_five_pl": "curve",
-    "inverse_four_pl": "curve",
-    "quantify_batch": "quantify",
-    "quantify_plate": "quantify",
-    "quantify_plates": "quantify",
-    "read_manifest": "plate_map",
-    "read_plate_export": "readers",
-    "read_plate_map": "plate_map",
-    "resolve_reassays": "quantify",
-    "write_demo_plates": "demo",
-}
-__all__ = sorted(_SUBMODULE)
-
-
-def __getattr__(name: str):
-    if name not in _SUBMODULE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_SUBMODULE[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted([*globals(), *__all__])
+__all__ = [
+    "AcceptanceRules", "ConcentrationsSchema", "CurveFit", "ElisaInputError", "PlateFormatError",
+    "PlateMapError", "PlateQCSchema", "PlateResult", "QuantResult", "assemble_plates", "curve_points",
+    "fit_curve", "five_pl", "four_pl", "in_manifest_order", "inverse_five_pl", "inverse_four_pl",
+    "quantify_batch", "quantify_plate", "quantify_plates", "read_manifest", "read_plate_export",
+    "read_plate_map", "resolve_reassays",
+]  # fmt: skip

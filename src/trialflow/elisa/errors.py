@@ -7,11 +7,13 @@ traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
-__all__ = ["ElisaInputError", "PlateFormatError", "PlateMapError", "Problem"]
+from trialflow.problems import Problem, problems_frame
+
+__all__ = ["PLATE_INPUT", "ElisaInputError", "PlateFormatError", "PlateMapError", "plate_problem"]
+
+PLATE_INPUT = "plate_input"  # the rule of every plate-map and manifest problem in validation.csv
 
 
 class ElisaInputError(ValueError):
@@ -35,36 +37,22 @@ class PlateFormatError(ElisaInputError):
         super().__init__(f"{self.path}: {message}")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One validation problem in a CSV input (plate map or manifest).
+def plate_problem(file: str, line: int, column: str, value: str, message: str) -> Problem:
+    """One problem in a plate map or manifest, as a :class:`trialflow.problems.Problem`.
 
-    ``line`` is the 1-based physical line of the CSV file (the header is line 1);
-    0 when the problem concerns the file as a whole.
+    ``line`` is the 1-based physical line of the CSV file (the header is line 1), 0 when the
+    problem concerns the file as a whole; it is kept as text, as in ``validation.csv``, and
+    blank for the whole file. The rule is :data:`PLATE_INPUT` and the severity ``error``.
     """
-
-    file: str
-    line: int
-    column: str
-    value: str
-    problem: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}"
-        if self.line:
-            where += f" line {self.line}"
-        if self.column:
-            where += f", column '{self.column}'"
-        value = f" value {self.value!r}:" if self.value != "" else ""
-        return f"{where}:{value} {self.problem}"
+    return Problem(file, str(line or ""), column, value, PLATE_INPUT, "error", message)
 
 
 class PlateMapError(ElisaInputError):
     """A plate map or plate manifest failed validation.
 
     All problems found are collected before raising; ``problems`` holds them as
-    :class:`Problem` records and :meth:`as_frame` as a DataFrame with columns
-    ``file, line, column, value, problem``.
+    :class:`trialflow.problems.Problem` records (see :func:`plate_problem`) and
+    :meth:`as_frame` as a DataFrame with the columns of ``results/qc/validation.csv``.
     """
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -79,10 +67,7 @@ class PlateMapError(ElisaInputError):
         Returns
         -------
         pandas.DataFrame
-            Columns ``file`` (str), ``line`` (int, 0 = whole file), ``column`` (str),
-            ``value`` (str), ``problem`` (str).
+            Columns ``file, line, column, value, rule, severity, message`` (text; ``line``
+            blank for the whole file), as :func:`trialflow.problems.problems_frame`.
         """
-        return pd.DataFrame(
-            [vars(p) for p in self.problems],
-            columns=["file", "line", "column", "value", "problem"],
-        )
+        return problems_frame(self.problems)

@@ -34,19 +34,22 @@ One row per plate with ``plate_id, analyte, kit_lot, export_file, map_file``; th
 file columns are paths relative to the manifest's folder.  Extra columns are ignored.
 
 Problems are collected over the whole file and raised together as
-:class:`~trialflow.elisa.errors.PlateMapError` (file, line, column, value, problem).
+:class:`~trialflow.elisa.errors.PlateMapError`, each a :class:`trialflow.problems.Problem`
+(file, line, column, value, rule ``plate_input``, message).
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import PlateMapError, Problem
+from trialflow.csv_rows import read_rows
+from trialflow.problems import Problem
+
+from .errors import PlateMapError, plate_problem
 
 __all__ = [
     "MAP_COLUMNS",
@@ -73,33 +76,9 @@ _WELL_RE = re.compile(r"^([A-Ha-h])0?([1-9]|1[0-2])$")
 
 def _read_csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, dict]]]:
     """Header and (line number, row dict) pairs; file-level problems appended."""
-    name = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        problems.append(Problem(name, 0, "", "", "file not found"))
-        return [], []
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("cp1252", errors="replace")
-    except OSError as exc:
-        problems.append(Problem(name, 0, "", "", f"cannot read file ({exc.strerror})"))
-        return [], []
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        problems.append(Problem(name, 1, "", "", "empty file or empty header line"))
-        return [], []
-    delim = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    header = [h.strip() for h in next(csv.reader([lines[0]], delimiter=delim))]
-    out = []
-    for i, line in enumerate(lines[1:], start=2):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = next(csv.reader([line], delimiter=delim))
-        if len(fields) > len(header) and any(f.strip() for f in fields[len(header) :]):
-            problems.append(Problem(name, i, "", line, f"{len(fields)} fields but the header has {len(header)}"))
-        row = {h: (fields[k].strip() if k < len(fields) else "") for k, h in enumerate(header)}
-        out.append((i, row))
-    return header, out
+    header, rows, faults = read_rows(path)
+    problems += [plate_problem(str(path), line, "", value, message) for line, value, message in faults]
+    return header, rows
 
 
 def _number(s: str) -> float | None:
@@ -149,10 +128,10 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
         raise PlateMapError(problems)
     for col in header:
         if col not in MAP_COLUMNS:
-            problems.append(Problem(name, 1, col, col, "unknown column; expected " + ", ".join(MAP_COLUMNS)))
+            problems.append(plate_problem(name, 1, col, col, "unknown column; expected " + ", ".join(MAP_COLUMNS)))
     for col in ("well", "role"):
         if col not in header:
-            problems.append(Problem(name, 1, col, "", "required column missing"))
+            problems.append(plate_problem(name, 1, col, "", "required column missing"))
     if problems:
         raise PlateMapError(problems)
 
@@ -161,7 +140,7 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
     for line, row in rows:
 
         def bad(col: str, value: str, msg: str, _line: int = line) -> None:
-            problems.append(Problem(name, _line, col, value, msg))
+            problems.append(plate_problem(name, _line, col, value, msg))
 
         w_raw = row.get("well", "")
         m = _WELL_RE.match(w_raw)
@@ -258,7 +237,7 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
         n_levels = std["nominal_conc"].nunique()
         if n_levels < min_standard_levels:
             problems.append(
-                Problem(
+                plate_problem(
                     name,
                     0,
                     "nominal_conc",
@@ -268,7 +247,7 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
                 )
             )
         if not (df["role"] == "blank").any():
-            problems.append(Problem(name, 0, "role", "", "no blank wells"))
+            problems.append(plate_problem(name, 0, "role", "", "no blank wells"))
     if problems:
         raise PlateMapError(problems)
     if not contract:
@@ -291,7 +270,7 @@ def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
                     for _, r in sub.iloc[1:].iterrows():
                         if str(r[col]) != str(first[col]):
                             problems.append(
-                                Problem(
+                                plate_problem(
                                     name,
                                     int(r["map_line"]),
                                     col,
@@ -307,7 +286,7 @@ def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
     dup = samples.duplicated(["participant_id", "time", "dilution"], keep=False)
     for _, r in samples[dup].iterrows():
         problems.append(
-            Problem(
+            plate_problem(
                 name,
                 int(r["map_line"]),
                 "replicate_group",
@@ -320,7 +299,7 @@ def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
     dup = stds.duplicated(["nominal_conc"], keep=False)
     for _, r in stds[dup].iterrows():
         problems.append(
-            Problem(
+            plate_problem(
                 name,
                 int(r["map_line"]),
                 "replicate_group",
@@ -357,11 +336,11 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     problems: list[Problem] = []
     for col in MANIFEST_COLUMNS:
         if col not in header:
-            problems.append(Problem(str(path), 1, col, "", "required column missing"))
+            problems.append(plate_problem(str(path), 1, col, "", "required column missing"))
     if problems:
         raise PlateMapError(problems)
     if not rows:
-        raise PlateMapError([Problem(str(path), 0, "", "", "no plates listed")])
+        raise PlateMapError([plate_problem(str(path), 0, "", "", "no plates listed")])
     return check_manifest_rows(path, rows)
 
 
@@ -394,11 +373,11 @@ def check_manifest_rows(path: str | Path, rows: list[tuple[int, dict]]) -> pd.Da
     for line, row in rows:
         for col in MANIFEST_COLUMNS:
             if not row.get(col, ""):
-                problems.append(Problem(name, line, col, "", "value required"))
+                problems.append(plate_problem(name, line, col, "", "value required"))
         pid = row.get("plate_id", "")
         if pid and pid in seen_ids:
             problems.append(
-                Problem(
+                plate_problem(
                     name,
                     line,
                     "plate_id",
@@ -413,11 +392,11 @@ def check_manifest_rows(path: str | Path, rows: list[tuple[int, dict]]) -> pd.Da
             p = (base / val).resolve() if val else None
             paths[col] = str(p) if p else ""
             if p is not None and not p.is_file():
-                problems.append(Problem(name, line, col, val, f"file not found (looked for {p})"))
+                problems.append(plate_problem(name, line, col, val, f"file not found (looked for {p})"))
         exp = paths["export_file"]
         if exp and exp in seen_exports:
             problems.append(
-                Problem(
+                plate_problem(
                     name,
                     line,
                     "export_file",

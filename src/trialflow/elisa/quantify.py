@@ -29,8 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from trialflow.problems import Problem
+
 from .curve import MODELS, WEIGHTINGS, CurveFit, curve_points, fit_curve
-from .errors import PlateMapError, Problem
+from .errors import PlateMapError, plate_problem
 from .plate_map import read_manifest, read_plate_map
 from .qc import (
     SAMPLE_COLUMNS,
@@ -356,7 +358,7 @@ def _pick_results(samples: pd.DataFrame, manifest: pd.DataFrame, manifest_path: 
     dup = clash[clash.duplicated(key, keep=False)]
     if not dup.empty:
         problems = [
-            Problem(
+            plate_problem(
                 manifest_path,
                 int(lines[r.plate_id]),
                 "plate_id",

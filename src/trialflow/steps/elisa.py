@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +43,7 @@ def quantify_batch(
         rows = check_manifest_rows(manifest, [(int(p["line"]), dict(p["row"])) for p in plates])
         tables, _ = elisa.quantify_batch(rows, elisa.AcceptanceRules.from_config(rules), model, weighting)
     except (elisa.PlateMapError, elisa.ElisaInputError) as err:
-        found = _elisa_problems(err, manifest, _raw_dir(manifest, manifest_name))
+        found = elisa_problems(err, manifest, _raw_dir(manifest, manifest_name))
     if tables:
         schemas.PlateWells.validate(tables["wells"], lazy=True)  # the contract of the well-level table
     csv_rows = {name: csv_rows_by(tables[name], "plate_id") for name in PLATE_TABLES if name in tables}
@@ -74,7 +75,7 @@ def combine_plates(
     try:
         listed = elisa.read_manifest(manifest)
     except elisa.PlateMapError as err:
-        found = _elisa_problems(err, manifest, raw_dir)
+        found = elisa_problems(err, manifest, raw_dir)
     parts = []
     for path in batches:
         with open(path, "rb") as fh:
@@ -87,7 +88,7 @@ def combine_plates(
         try:
             concentrations = elisa.resolve_reassays(samples, listed, manifest)
         except elisa.PlateMapError as err:
-            found = _elisa_problems(err, manifest, raw_dir)
+            found = elisa_problems(err, manifest, raw_dir)
     if found:
         write_csv(problems_frame(found), out["problems"])
         raise InputError(found) from None
@@ -128,13 +129,10 @@ def combine_plates(
     write_csv(gaps, out["missing"])
 
 
-def _elisa_problems(err: Exception, manifest: str, raw_dir: str) -> list[Problem]:
+def elisa_problems(err: Exception, manifest: str, raw_dir: str) -> list[Problem]:
     """Problems of the ELISA library as validation rows, files named relative to the raw folder."""
     if isinstance(err, elisa.PlateMapError):
-        return [
-            Problem(_relative(p.file, raw_dir), str(p.line or ""), p.column, p.value, "plate_input", "error", p.problem)
-            for p in err.problems
-        ]
+        return [replace(p, file=_relative(p.file, raw_dir)) for p in err.problems]
     where = _relative(getattr(err, "path", manifest), raw_dir)
     return [Problem(where, "", "", "", "plate_export", "error", getattr(err, "detail", str(err)))]
 

@@ -20,7 +20,10 @@ def render_elisa_qc(
     """The ELISA QC report: plate summary, then a page per plate (``plate_pages``: all, or those
     that need attention) with its standard curve, parameters, recoveries and controls; the
     ELISA tables attached."""
-    context = {"trial": trial, "elisa": elisa_context(elisa, acceptance, plate_pages=plate_pages, draw=plot_plate_curve)}
+    context = {
+        "trial": trial,
+        "elisa": elisa_context(elisa, acceptance, plate_pages=plate_pages, draw=plot_plate_curve),
+    }
     page = render_html(context, template="elisa_qc.html.j2")
     write_atomic(html, page.encode("utf-8"))
     attachments = {f"elisa/{Path(p).name}": p for p in elisa.values()}

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from trialflow.elisa import write_demo_plates
+from trialflow.demo.plates import write_demo_plates
 from trialflow.elisa.curve import four_pl
 
 HERE = Path(__file__).parent

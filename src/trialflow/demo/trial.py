@@ -24,7 +24,14 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize_scalar
+
+from trialflow.demo.adverse_events import write_demo_adverse_events
+from trialflow.demo.disposition import write_demo_disposition
+from trialflow.demo.functional import write_demo_redcap
+from trialflow.demo.numbers import exact_sample
+from trialflow.demo.plates import write_demo_plates
 
 N_PER_ARM = 15
 ARMS = ["control", "training"]
@@ -50,15 +57,6 @@ OUTCOMES = {
         "F_interaction": 221.14,
     },
 }
-
-
-def exact_sample(rng: np.random.Generator, n: int, cov: np.ndarray, means: np.ndarray) -> np.ndarray:
-    """n draws whose sample mean and sample covariance (n − 1) equal ``means`` and ``cov`` exactly."""
-    z = rng.standard_normal((n, len(means)))
-    z -= z.mean(axis=0)
-    whiten = np.linalg.cholesky(np.atleast_2d(np.cov(z, rowvar=False)))
-    z = z @ np.linalg.inv(whiten).T
-    return z @ np.linalg.cholesky(cov).T + means
 
 
 def _matches(x: np.ndarray, mean: float, sd: float, decimals: int) -> bool:
@@ -192,28 +190,20 @@ def write_demo_trial(out_dir: str | Path, seed: int = 20251) -> None:
     concentrations = make_concentrations(rng, participants)
     _write(out / "participants.csv", participants, {"height_cm": "{:.1f}", "weight_kg": "{:.1f}"})
     _write(out / "concentrations.csv", concentrations, {"concentration": "{:.2f}"})
-    from trialflow.demo_functional import write_demo_redcap  # invented functional outcomes, see there
-
-    write_demo_redcap(out / "participants.csv", out)
+    write_demo_redcap(out / "participants.csv", out)  # invented functional outcomes, see there
     write_demo_elisa(out, participants, concentrations)
-    from trialflow.consort import write_demo_disposition  # a plausible screening log: 45 assessed
-
+    # a plausible screening log: 45 assessed
     write_demo_disposition(out / "participants.csv", out / "disposition.csv", seed=2025)
-    from trialflow.harms import write_demo_adverse_events  # invented: the paper reports no harms
-
+    # invented: the paper reports no harms
     write_demo_adverse_events(out / "participants.csv", out / "adverse_events.csv", seed=2025)
 
 
-# Flagged and censored examples the ELISA QC must show (chosen in trialflow.elisa.demo).
+# Flagged and censored examples the ELISA QC must show (see trialflow.demo.plates).
 ELISA_PERTURB = [("MS005", "post", "BDNF", "high_cv"), ("MS009", "post", "GDNF", "above_uloq_reassay")]
 
 
 def write_demo_elisa(out: Path, participants: list[dict], concentrations: list[dict]) -> None:
     """Plate-reader exports and maps whose quantification gives back the concentrations above."""
-    import pandas as pd
-
-    from trialflow.elisa import write_demo_plates
-
     arms = {p["participant_id"]: p["arm"] for p in participants}
     target = pd.DataFrame(concentrations)[["participant_id", "time", "analyte", "concentration"]]
     target["concentration"] = target["concentration"].round(2)  # as written to concentrations.csv

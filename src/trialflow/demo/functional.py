@@ -8,7 +8,7 @@ size of the resistance-training studies summarised in Table 1 of the review
 TUG, T25FW and five-times sit-to-stand faster, hand grip a little stronger, fatigue (MFIS)
 lower; the control arm about unchanged and EDSS stable. Each arm's pre/post pairs have
 *exactly* the target means, SDs and pre/post correlation before rounding
-(:func:`trialflow.demo.exact_sample`); the pairs are then given to participants so that a
+(:func:`trialflow.demo.numbers.exact_sample`); the pairs are then given to participants so that a
 higher EDSS goes with worse function (rank correlation about 0.5).
 
 The export is a REDCap "raw data" CSV of a longitudinal project with two events
@@ -27,7 +27,7 @@ The export is a REDCap "raw data" CSV of a longitudinal project with two events
 
 The configuration that reads it is :data:`DEMO_CONFIG_YAML` (also :func:`demo_config`).
 
-Run: ``python -m trialflow.demo_functional raw/demo`` (after ``python -m trialflow.demo raw/demo``);
+Run: ``python -m trialflow.demo.functional raw/demo`` (after ``python -m trialflow.demo raw/demo``);
 ``--print-config`` prints the YAML block.
 """
 
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from trialflow.demo import exact_sample
+from trialflow.demo.numbers import exact_sample
 
 FILE_NAME = "functional_redcap.csv"
 EVENTS = {"pre": "baseline_arm_1", "post": "week_8_arm_1"}
@@ -56,40 +56,82 @@ REPEATING = "strength_tests"
 # and rounded to 0.1 Nm.
 # better = +1 when higher is better, -1 when lower is better (for the EDSS coupling).
 SPECS = {
-    "sixmwt_m": {"control": [(482.0, 78.0), (484.0, 80.0)],
-                 "training": [(476.0, 82.0), (515.0, 79.0)],
-                 "r": 0.90, "resolution": 1, "lo": 200, "hi": 750, "better": 1,
-                 "format": "{:.0f}"},
-    "tug_s": {"control": [(7.55, 1.45), (7.50, 1.40)],
-              "training": [(7.62, 1.50), (6.74, 1.22)],
-              "r": 0.85, "resolution": 0.01, "lo": 4.0, "hi": 20.0, "better": -1,
-              "format": "{:.2f}"},
-    "t25fw_s": {"control": [(5.18, 0.92), (5.16, 0.90)],
-                "training": [(5.24, 0.95), (4.80, 0.80)],
-                "r": 0.85, "resolution": 0.01, "lo": 3.2, "hi": 12.0, "better": -1,
-                "format": "{:.2f}"},
-    "sts5_s": {"control": [(12.8, 2.5), (12.6, 2.4)],
-               "training": [(13.0, 2.7), (10.9, 2.2)],
-               "r": 0.80, "resolution": 0.01, "lo": 6.0, "hi": 30.0, "better": -1,
-               "format": "{:.2f}"},
-    "knee_mvic_nm": {"control": [(1.71, 0.31), (1.72, 0.32)],
-                     "training": [(1.68, 0.33), (2.02, 0.35)],
-                     "r": 0.88, "resolution": None, "lo": 0.7, "hi": 3.2, "better": 1,
-                     "format": "{:.1f}"},
-    "grip_kg": {"control": [(24.9, 4.6), (25.0, 4.7)],
-                "training": [(24.6, 4.8), (26.7, 4.6)],
-                "r": 0.90, "resolution": 0.1, "lo": 10.0, "hi": 45.0, "better": 1,
-                "format": "{:.1f}"},
-    "mfis_total": {"control": [(36.0, 13.0), (35.2, 13.5)],
-                   "training": [(37.0, 12.5), (28.5, 11.5)],
-                   "r": 0.75, "resolution": 1, "lo": 0, "hi": 84, "better": -1,
-                   "format": "{:.0f}"},
+    "sixmwt_m": {
+        "control": [(482.0, 78.0), (484.0, 80.0)],
+        "training": [(476.0, 82.0), (515.0, 79.0)],
+        "r": 0.90,
+        "resolution": 1,
+        "lo": 200,
+        "hi": 750,
+        "better": 1,
+        "format": "{:.0f}",
+    },
+    "tug_s": {
+        "control": [(7.55, 1.45), (7.50, 1.40)],
+        "training": [(7.62, 1.50), (6.74, 1.22)],
+        "r": 0.85,
+        "resolution": 0.01,
+        "lo": 4.0,
+        "hi": 20.0,
+        "better": -1,
+        "format": "{:.2f}",
+    },
+    "t25fw_s": {
+        "control": [(5.18, 0.92), (5.16, 0.90)],
+        "training": [(5.24, 0.95), (4.80, 0.80)],
+        "r": 0.85,
+        "resolution": 0.01,
+        "lo": 3.2,
+        "hi": 12.0,
+        "better": -1,
+        "format": "{:.2f}",
+    },
+    "sts5_s": {
+        "control": [(12.8, 2.5), (12.6, 2.4)],
+        "training": [(13.0, 2.7), (10.9, 2.2)],
+        "r": 0.80,
+        "resolution": 0.01,
+        "lo": 6.0,
+        "hi": 30.0,
+        "better": -1,
+        "format": "{:.2f}",
+    },
+    "knee_mvic_nm": {
+        "control": [(1.71, 0.31), (1.72, 0.32)],
+        "training": [(1.68, 0.33), (2.02, 0.35)],
+        "r": 0.88,
+        "resolution": None,
+        "lo": 0.7,
+        "hi": 3.2,
+        "better": 1,
+        "format": "{:.1f}",
+    },
+    "grip_kg": {
+        "control": [(24.9, 4.6), (25.0, 4.7)],
+        "training": [(24.6, 4.8), (26.7, 4.6)],
+        "r": 0.90,
+        "resolution": 0.1,
+        "lo": 10.0,
+        "hi": 45.0,
+        "better": 1,
+        "format": "{:.1f}",
+    },
+    "mfis_total": {
+        "control": [(36.0, 13.0), (35.2, 13.5)],
+        "training": [(37.0, 12.5), (28.5, 11.5)],
+        "r": 0.75,
+        "resolution": 1,
+        "lo": 0,
+        "hi": 84,
+        "better": -1,
+        "format": "{:.0f}",
+    },
 }
 # EDSS at baseline: 30 values, mean 2.07, range 1 to 4.5 (the study: mean about 2, range 1-4.5).
 EDSS_VALUES = [1.0] * 4 + [1.5] * 8 + [2.0] * 9 + [2.5] * 4 + [3.0] * 2 + [3.5, 4.0, 4.5]
 
 DEMO_CONFIG_YAML = """\
-# Functional outcomes of the demo trial (trialflow.demo_functional). Paste into config.yaml:
+# Functional outcomes of the demo trial (trialflow.demo.functional). Paste into config.yaml:
 # the inputs key joins the existing inputs, the outcomes join the existing outcome list.
 inputs:
   functional_redcap: functional_redcap.csv   # REDCap "raw data" export; docs/functional-outcomes.md
@@ -264,8 +306,7 @@ def _cell(field: str, x: float) -> str:
     return SPECS[field]["format"].format(x)
 
 
-def write_demo_redcap(participants_csv: str | Path, out_dir: str | Path,
-                      seed: int = 20252) -> Path:
+def write_demo_redcap(participants_csv: str | Path, out_dir: str | Path, seed: int = 20252) -> Path:
     """Write ``functional_redcap.csv`` for the participants of ``participants_csv``; return it.
 
     Same participants and seed → same bytes. Columns are those of a REDCap raw-data export of
@@ -280,8 +321,7 @@ def write_demo_redcap(participants_csv: str | Path, out_dir: str | Path,
     not_asked = training[int(rng.integers(len(training)))]
     retested = [pid for pid in training if pid != not_asked][int(rng.integers(len(training) - 1))]
 
-    columns = ["record_id", "redcap_event_name", "redcap_repeat_instrument",
-               "redcap_repeat_instance"]
+    columns = ["record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"]
     for instrument, fs in INSTRUMENTS.items():
         columns += fs + [f"{instrument}_complete"]
     rows = []
@@ -302,15 +342,20 @@ def write_demo_redcap(participants_csv: str | Path, out_dir: str | Path,
             rows.append(plain)
             instances = [{f: _cell(f, v[f]) for f in INSTRUMENTS[REPEATING]}]
             if pid == retested and time == "post":  # session 1 stopped early, retest = instance 2
-                stopped = {"knee_mvic_nm": f"{v['knee_mvic_nm'] * 0.78:.1f}",
-                           "grip_kg": f"{v['grip_kg'] * 0.94:.1f}"}
+                stopped = {"knee_mvic_nm": f"{v['knee_mvic_nm'] * 0.78:.1f}", "grip_kg": f"{v['grip_kg'] * 0.94:.1f}"}
                 instances.insert(0, stopped)
             for number, cells in enumerate(instances, start=1):
                 row = dict.fromkeys(columns, "")
-                row.update({"record_id": pid, "redcap_event_name": event,
-                            "redcap_repeat_instrument": REPEATING,
-                            "redcap_repeat_instance": str(number), **cells,
-                            f"{REPEATING}_complete": "2"})
+                row.update(
+                    {
+                        "record_id": pid,
+                        "redcap_event_name": event,
+                        "redcap_repeat_instrument": REPEATING,
+                        "redcap_repeat_instance": str(number),
+                        **cells,
+                        f"{REPEATING}_complete": "2",
+                    }
+                )
                 rows.append(row)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -324,8 +369,12 @@ def write_demo_redcap(participants_csv: str | Path, out_dir: str | Path,
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", nargs="?", default="raw/demo",
-                        help="folder holding participants.csv; the export is written next to it")
+    parser.add_argument(
+        "out_dir",
+        nargs="?",
+        default="raw/demo",
+        help="folder holding participants.csv; the export is written next to it",
+    )
     parser.add_argument("--seed", type=int, default=20252)
     parser.add_argument("--print-config", action="store_true", help="print the YAML config block")
     args = parser.parse_args(argv)

@@ -97,12 +97,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .plate_map import read_plate_map
-from .qc import AcceptanceRules, summarise_samples
-from .quantify import quantify_plate, quantify_plates
-from .readers import COLS, ROWS, WELLS
+from trialflow.demo.kits import KITS, KitSpec
+from trialflow.demo.numbers import number_text
+from trialflow.elisa.plate_map import read_plate_map
+from trialflow.elisa.qc import AcceptanceRules, summarise_samples
+from trialflow.elisa.quantify import quantify_plate, quantify_plates
+from trialflow.elisa.readers import COLS, ROWS, WELLS
 
-__all__ = ["KITS", "KitSpec", "PERTURBATIONS", "write_demo_plates"]
+__all__ = ["PERTURBATIONS", "write_demo_plates"]
 
 # kind -> flag of the perturbed measurement (for above_uloq_reassay: of the first run;
 # the reported result is the usable re-assay)
@@ -123,45 +125,6 @@ _VALUED = (None, "high_cv", _REASSAY)  # measurements with a concentration: bala
 _NO_VALUE = ("below_lloq", "above_uloq", "saturated", "above_uloq_reassay")
 
 
-@dataclass(frozen=True)
-class KitSpec:
-    """Simulated kit: standard series and the true (blank-corrected) 4PL response.
-
-    Attributes
-    ----------
-    analyte
-        Analyte name.
-    top_standard
-        Highest standard, pg/mL; the series is ``top / fold**i`` for ``i < n_levels``.
-    a, b, c, d
-        True 4PL of the blank-corrected OD at 450 nm.
-    controls
-        Nominal concentrations (pg/mL) of the low and high kit controls.
-    lot
-        Kit lot number written to the manifest.
-    """
-
-    analyte: str
-    top_standard: float
-    a: float
-    b: float
-    c: float
-    d: float
-    controls: tuple[float, float]
-    lot: str
-    n_levels: int = 7
-    fold: float = 2.0
-
-    @property
-    def levels(self) -> list[float]:
-        return [self.top_standard / self.fold**i for i in range(self.n_levels)]
-
-
-# Ranges as in common sandwich-ELISA kits: BDNF 31.25-2000 pg/mL, GDNF 15.6-1000 pg/mL.
-KITS = {
-    "BDNF": KitSpec("BDNF", 2000.0, a=0.004, b=1.02, c=1250.0, d=3.35, controls=(150.0, 750.0), lot="BDNF-2411A"),
-    "GDNF": KitSpec("GDNF", 1000.0, a=0.003, b=1.08, c=700.0, d=3.10, controls=(75.0, 375.0), lot="GDNF-2410C"),
-}
 _DILUTIONS = (1.0, 2.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 _FORMATS = ("grid", "gen5", "xlsx")
 _STD_WELLS = [(f"{r}1", f"{r}2") for r in ROWS[:7]]
@@ -281,11 +244,6 @@ def _choose_dilution(kit: KitSpec, targets: np.ndarray) -> float:
     )
 
 
-def _num(v: float) -> str:
-    s = repr(float(v))
-    return s[:-2] if s.endswith(".0") else s
-
-
 @dataclass
 class _Sample:
     participant_id: str
@@ -341,15 +299,17 @@ def _write_map(p: _Plate, path: Path) -> None:
     lines = ["well,role,participant_id,time,nominal_conc,dilution,replicate_group"]
     for i, level in enumerate(p.kit.levels):
         for w in _STD_WELLS[i]:
-            lines.append(f"{w},standard,,,{_num(level)},1,STD{i + 1}")
+            lines.append(f"{w},standard,,,{number_text(level)},1,STD{i + 1}")
     for w in _BLANK_WELLS:
         lines.append(f"{w},blank,,,,1,BLANK")
     for name, nominal, wells in zip(("CTRL_LOW", "CTRL_HIGH"), p.kit.controls, _CTRL_WELLS, strict=True):
         for w in wells:
-            lines.append(f"{w},control,,,{_num(nominal)},1,{name}")
+            lines.append(f"{w},control,,,{number_text(nominal)},1,{name}")
     for s in p.samples:
         for w in s.wells:
-            lines.append(f"{w},sample,{s.participant_id},{s.time},,{_num(s.dilution)},{s.participant_id}_{s.time}")
+            lines.append(
+                f"{w},sample,{s.participant_id},{s.time},,{number_text(s.dilution)},{s.participant_id}_{s.time}"
+            )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -19,7 +19,7 @@ validation error, plus the ``config.yaml`` that reads it:
     every participant × attended time point × analyte in duplicate; one plate = 8 standard
     levels (2-fold, highest in row A) in duplicate, two kit controls and two blanks in duplicate
     and 37 samples, exported as plain grid CSV (450 nm grid and a 570 nm reference grid). ODs
-    come from each kit's 4PL (:class:`trialflow.elisa.demo.KitSpec`) with plate-to-plate
+    come from each kit's 4PL (:class:`trialflow.demo.kits.KitSpec`) with plate-to-plate
     variation and well noise as in the demo plates, so every curve passes the default
     acceptance rules; true in-well concentrations lie inside the kit range. Odd-numbered
     analytes change over time in the training arms (BDNF up, IL6 down, VEGFA up), the others
@@ -52,7 +52,10 @@ Same arguments, same bytes (except ``raw_dir`` when it defaults to the absolute 
 Full size (2,000 participants, 1,265 plates) takes about 2 s.
 
 Run: ``trialflow make-synthetic OUT [--participants N ...]``, or
-``python -m trialflow.synthetic OUT``.
+``python -m trialflow.demo.synthetic OUT``. Its options are defined here once
+(:func:`add_synthetic_arguments`); ``trialflow.cli`` and ``benchmarks/bench_large_trial.py`` use
+them. The files keep naming their generator ``trialflow.synthetic``, the module's name when the
+first trials were written, so that the same arguments still give the same bytes.
 """
 
 from __future__ import annotations
@@ -67,9 +70,17 @@ import numpy as np
 import yaml
 
 from trialflow.consort import BASE_COLUMNS
-from trialflow.elisa.demo import KITS, KitSpec
+from trialflow.demo.kits import KITS, KitSpec
+from trialflow.demo.numbers import number_text
 
-__all__ = ["add_plate", "write_synthetic_trial", "SAMPLES_PER_PLATE"]
+__all__ = [
+    "SAMPLES_PER_PLATE",
+    "add_plate",
+    "add_synthetic_arguments",
+    "add_synthetic_size_arguments",
+    "synthetic_sizes",
+    "write_synthetic_trial",
+]
 
 TRIAL_ID = "synthetic-large"
 SIDECAR = "synthetic.json"
@@ -428,19 +439,14 @@ def _layout(kit: KitSpec, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return role, conc, sd
 
 
-def _num(v: float) -> str:
-    s = repr(float(v))
-    return s[:-2] if s.endswith(".0") else s
-
-
 def _map_text(kit: KitSpec, samples: list[tuple[str, str]], dilution: float) -> str:
     lines = ["well,role,participant_id,time,nominal_conc,dilution,replicate_group"]
     for i, (level, wells) in enumerate(zip(kit.levels, STD_WELLS, strict=True)):
-        lines += [f"{w},standard,,,{_num(level)},1,STD{i + 1}" for w in wells]
+        lines += [f"{w},standard,,,{number_text(level)},1,STD{i + 1}" for w in wells]
     for name, nominal, wells in zip(("CTRL_LOW", "CTRL_HIGH"), kit.controls, CTRL_WELLS, strict=True):
-        lines += [f"{w},control,,,{_num(nominal)},1,{name}" for w in wells]
+        lines += [f"{w},control,,,{number_text(nominal)},1,{name}" for w in wells]
     lines += [f"{w},blank,,,,1,BLANK" for w in BLANK_WELLS]
-    dil = _num(dilution)
+    dil = number_text(dilution)
     for (pid, time), slot in zip(samples, SLOTS, strict=False):
         lines += [f"{w},sample,{pid},{time},,{dil},{pid}_{time}" for w in slot]
     return "\n".join(lines) + "\n"
@@ -852,17 +858,44 @@ def add_plate(out_dir: str | Path, seed: int = 1) -> str:
     return plate_id
 
 
-def run_from_args(args: argparse.Namespace) -> int:
-    from trialflow.cli import synthetic_sizes
+# ------------------------------------------------------------------------ command line
+SYNTHETIC_SIZES = ("participants", "arms", "time_points", "analytes", "functional_outcomes", "seed")
 
+
+def add_synthetic_size_arguments(parser: argparse.ArgumentParser) -> None:
+    """The size and seed of the synthetic trial (``make-synthetic`` and benchmarks/bench_large_trial.py)."""
+    parser.add_argument("--participants", type=int, default=2000)
+    parser.add_argument("--arms", type=int, default=3)
+    parser.add_argument("--time-points", type=int, default=4)
+    parser.add_argument("--analytes", type=int, default=6)
+    parser.add_argument("--functional-outcomes", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=2026)
+
+
+def synthetic_sizes(args: argparse.Namespace) -> dict:
+    """Those options as keyword arguments of :func:`write_synthetic_trial`."""
+    return {name: getattr(args, name) for name in SYNTHETIC_SIZES}
+
+
+def add_synthetic_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``trialflow make-synthetic`` and of this module's command line."""
+    parser.add_argument("out_dir", help="folder to write the raw files and config.yaml into")
+    add_synthetic_size_arguments(parser)
+    parser.add_argument(
+        "--raw-dir",
+        default=None,
+        help="raw_dir written to config.yaml, relative to the directory Snakemake runs in "
+        "(default: the absolute path of OUT)",
+    )
+
+
+def run_from_args(args: argparse.Namespace) -> int:
     config = write_synthetic_trial(args.out_dir, **synthetic_sizes(args), raw_dir=args.raw_dir)
     print(f"trialflow: synthetic trial written; run it with: snakemake --cores 2 --configfile {config}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    from trialflow.cli import add_synthetic_arguments
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_synthetic_arguments(parser)
     parser.add_argument("--add-plate", type=int, metavar="SEED", help="only add one late plate to OUT")

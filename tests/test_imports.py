@@ -1,0 +1,99 @@
+"""The package's import graph: no cycles, and the product never imports the demo generators.
+
+The graph is read from the source by :func:`trialflow.dag.imports` (which the rules' code hashes
+use): every ``import`` and ``from ... import`` in a module, at the top or inside a function (an
+import deferred to a function still closes a cycle when that function runs).
+"""
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from trialflow.dag import imports
+
+PACKAGE = ROOT / "src" / "trialflow"
+DEMO = "trialflow.demo"
+# The command line offers make-demo and make-synthetic, so it may import the generators.
+MAY_IMPORT_DEMO = {"trialflow.cli"}
+
+
+def module_names(src: Path = PACKAGE.parent) -> dict[str, Path]:
+    names = {}
+    for path in sorted(src.joinpath("trialflow").rglob("*.py")):
+        parts = path.relative_to(src).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names[".".join(parts)] = path
+    return names
+
+
+@cache
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports, as the workflow's code hashes read them."""
+    return {name: set(imports(name)) - {name} for name in module_names()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_graph_is_read_from_the_source():
+    graph = import_graph()
+    assert "trialflow.consort.read" in graph["trialflow.consort.flow"]
+    assert "trialflow.demo.numbers" in graph["trialflow.demo.functional"]
+    assert "trialflow.demo.synthetic" in graph["trialflow.cli"]
+    assert "trialflow.elisa.plate_map" in graph["trialflow.demo.plates"]
+    assert "trialflow.elisa.errors" in graph["trialflow.elisa.plate_map"]  # a relative import
+
+
+def test_the_finder_finds_a_cycle_through_a_deferred_import():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+
+
+def test_no_import_cycles():
+    assert cycles(import_graph()) == []
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in module_names() if not n.startswith(DEMO) and n not in MAY_IMPORT_DEMO)
+)
+def test_the_product_never_imports_the_demo(name):
+    assert not {m for m in import_graph()[name] if m == DEMO or m.startswith(DEMO + ".")}
+
+
+def test_the_elisa_package_offers_no_demo_plates():
+    from trialflow import elisa
+
+    assert "write_demo_plates" not in elisa.__all__
+    with pytest.raises(AttributeError):
+        elisa.write_demo_plates  # noqa: B018
