@@ -99,7 +99,10 @@ def test_paired_changes_lists_excluded(trial):
     w = paired_changes(trial, **KW, treatment_arm="active")
     assert w.attrs["excluded_ids"] == ["P103", "P115", "P121"]
     assert [r["reason"] for r in w.attrs["excluded"]] == [
-        "no follow-up row", "missing baseline value", "missing baseline value; no follow-up row"]
+        "no follow-up row",
+        "missing baseline value",
+        "missing baseline value; no follow-up row",
+    ]
     assert w["arm"].value_counts().to_dict() == {"placebo": 12, "active": 10}
     assert (w["n_excluded"] == 3).all()
     row = w.set_index("participant_id").loc["P101"]
@@ -122,17 +125,34 @@ def test_incomplete_raise_refuses(trial):
 def test_difference_in_change_matches_r(trial):
     res = difference_in_change(trial, **KW, treatment_arm="active")
     assert list(res.columns) == [
-        "estimand", "arm", "reference_arm", "method", "n", "mean_baseline", "mean_follow_up",
-        "estimate", "sd", "se", "df", "t", "p", "ci_low", "ci_high", "conf", "n_excluded"]
+        "estimand",
+        "arm",
+        "reference_arm",
+        "method",
+        "n",
+        "mean_baseline",
+        "mean_follow_up",
+        "estimate",
+        "sd",
+        "se",
+        "df",
+        "t",
+        "p",
+        "ci_low",
+        "ci_high",
+        "conf",
+        "n_excluded",
+    ]
     assert res.attrs["excluded_ids"] == ["P103", "P115", "P121"]
     per_arm = res[res["estimand"] == "mean_change"].set_index("arm")
     # R: c(mean(p), sd(p), t.test(p)$conf.int)
-    assert per_arm.loc["placebo", ["estimate", "sd", "ci_low", "ci_high"]].tolist() == \
-        pytest.approx([0.958333333333332, 4.35962015303947, -1.81163716018371,
-                       3.72830382685037], rel=1e-12)
+    assert per_arm.loc["placebo", ["estimate", "sd", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [0.958333333333332, 4.35962015303947, -1.81163716018371, 3.72830382685037], rel=1e-12
+    )
     # R: c(mean(a), sd(a), t.test(a)$conf.int)
-    assert per_arm.loc["active", ["estimate", "sd", "ci_low", "ci_high"]].tolist() == \
-        pytest.approx([7.53, 5.00134426373995, 3.95225384179686, 11.1077461582031], rel=1e-12)
+    assert per_arm.loc["active", ["estimate", "sd", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [7.53, 5.00134426373995, 3.95225384179686, 11.1077461582031], rel=1e-12
+    )
     assert per_arm.loc["placebo", "n"] == 12 and per_arm.loc["active", "n"] == 10
     assert per_arm["t"].isna().all() and per_arm["p"].isna().all()
     assert per_arm.loc["placebo", "mean_baseline"] == pytest.approx(46.775, rel=1e-14)
@@ -142,12 +162,13 @@ def test_difference_in_change_matches_r(trial):
     # R: s <- t.test(a, p, var.equal = TRUE)
     #    c(diff(rev(s$estimate)), s$statistic, s$parameter, s$p.value, s$conf.int)
     assert diff.loc["student_pooled", cols].tolist() == pytest.approx(
-        [6.57166666666667, 3.29404718131396, 20, 0.0036255714803362, 2.41014265084669,
-         10.7331906824866], rel=1e-11)
+        [6.57166666666667, 3.29404718131396, 20, 0.0036255714803362, 2.41014265084669, 10.7331906824866], rel=1e-11
+    )
     # R: w <- t.test(a, p, var.equal = FALSE)   (Welch)
     assert diff.loc["welch", cols].tolist() == pytest.approx(
-        [6.57166666666667, 3.2513877946943, 18.0762927652363, 0.00441306140140534,
-         2.3265921033785, 10.8167412299548], rel=1e-11)
+        [6.57166666666667, 3.2513877946943, 18.0762927652363, 0.00441306140140534, 2.3265921033785, 10.8167412299548],
+        rel=1e-11,
+    )
     assert (diff["arm"] == "active").all() and (diff["reference_arm"] == "placebo").all()
     assert (diff["n"] == 22).all()
 
@@ -167,24 +188,25 @@ def test_difference_in_change_matches_scipy_and_pingouin(trial, changes):
     pw = pg.ttest(changes["active"], changes["placebo"], correction=True, confidence=0.90)
     assert diff.loc["welch", "df"] == pytest.approx(pw["dof"].iloc[0], rel=1e-12)
     assert [diff.loc["welch", "ci_low"], diff.loc["welch", "ci_high"]] == pytest.approx(
-        list(pw["CI90"].iloc[0]), rel=1e-10)
+        list(pw["CI90"].iloc[0]), rel=1e-10
+    )
 
 
 def test_difference_in_change_general_arms(trial):
     res = difference_in_change(trial, **KW)  # treatment_arm=None -> active and high
     assert res.attrs["excluded_ids"] == ["P103", "P115", "P121", "P130"]
-    assert res.loc[res["estimand"] == "mean_change", "arm"].tolist() == [
-        "placebo", "active", "high"]
+    assert res.loc[res["estimand"] == "mean_change", "arm"].tolist() == ["placebo", "active", "high"]
     high = res[(res["estimand"] == "difference_in_mean_change") & (res["arm"] == "high")]
     high = high.set_index("method")
     cols = ["estimate", "t", "df", "p", "ci_low", "ci_high"]
     # R: t.test(h, p, var.equal = TRUE) / t.test(h, p, var.equal = FALSE)
     assert high.loc["student_pooled", cols].tolist() == pytest.approx(
-        [6.69166666666667, 3.1712092761967, 18, 0.00528649839498041, 2.25844616259223,
-         11.1248871707411], rel=1e-11)
+        [6.69166666666667, 3.1712092761967, 18, 0.00528649839498041, 2.25844616259223, 11.1248871707411], rel=1e-11
+    )
     assert high.loc["welch", cols].tolist() == pytest.approx(
-        [6.69166666666667, 3.07999596472927, 13.6412084879071, 0.00836234088184497,
-         2.02033150088361, 11.3630018324497], rel=1e-11)
+        [6.69166666666667, 3.07999596472927, 13.6412084879071, 0.00836234088184497, 2.02033150088361, 11.3630018324497],
+        rel=1e-11,
+    )
     # the placebo-vs-active rows are unaffected by the third arm (pairwise pooling)
     two = difference_in_change(trial, **KW, treatment_arm="active")
     act = res[(res["estimand"] == "difference_in_mean_change") & (res["arm"] == "active")]
@@ -214,9 +236,11 @@ def test_hedges_g_matches_r_effectsize(trial):
     # effectsize finds the limits with optim(abstol = 1e-9), so agree to ~1e-7 only;
     # the tighter check of the defining equation is in test_hedges_g_noncentral_t_limits.
     assert (nct.loc["active", "ci_low"], nct.loc["active", "ci_high"]) == pytest.approx(
-        (0.434443938704164, 2.25233004168055), abs=1e-6)
+        (0.434443938704164, 2.25233004168055), abs=1e-6
+    )
     assert (nct.loc["high", "ci_low"], nct.loc["high", "ci_high"]) == pytest.approx(
-        (0.403609387850536, 2.33856948646863), abs=1e-6)
+        (0.403609387850536, 2.33856948646863), abs=1e-6
+    )
     # R: as.data.frame(effectsize::cohens_d(a, p))$Cohens_d -> 1.41042673896914
     assert nct.loc["active", "d"] == pytest.approx(1.41042673896914, rel=1e-12)
 
@@ -233,8 +257,7 @@ def test_hedges_g_noncentral_t_limits(trial, changes):
     #   pt(t, 20, ncp = 2.252330014337 / J / hn) -> 0.0249999999998151
     assert stats.nct.cdf(t_obs, n1 + n0 - 2, ncp_lo) == pytest.approx(0.975, abs=1e-11)
     assert stats.nct.cdf(t_obs, n1 + n0 - 2, ncp_hi) == pytest.approx(0.025, abs=1e-11)
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.434443849889, 2.252330014337),
-                                                            abs=1e-11)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.434443849889, 2.252330014337), abs=1e-11)
 
 
 def test_hedges_g_closed_form_and_pingouin(trial, changes):
@@ -289,20 +312,36 @@ def test_ancova_two_arms_matches_r(trial):
     # R: f2 <- lm(week12 ~ arm + baseline, data = droplevels(subset(d, arm != "high")))
     #    summary(f2)$coefficients["armactive", ]; confint(f2)["armactive", ]
     assert diff[cols].tolist() == pytest.approx(
-        [6.159663364164721, 1.79904481242450, 3.42385210286319, 0.002846604981036529,
-         2.394219296801765, 9.925107431527676], rel=1e-10)
+        [
+            6.159663364164721,
+            1.79904481242450,
+            3.42385210286319,
+            0.002846604981036529,
+            2.394219296801765,
+            9.925107431527676,
+        ],
+        rel=1e-10,
+    )
     slope = res[res["estimand"] == "baseline_slope"].iloc[0]
     assert slope[cols].tolist() == pytest.approx(
-        [0.658088545641542, 0.14174894093766, 4.64263465595106, 0.000177493112915566,
-         0.361404602572116, 0.954772488710968], rel=1e-10)
+        [
+            0.658088545641542,
+            0.14174894093766,
+            4.64263465595106,
+            0.000177493112915566,
+            0.361404602572116,
+            0.954772488710968,
+        ],
+        rel=1e-10,
+    )
     # R: data.frame(summary(emmeans(f2, "arm")))
     means = res[res["estimand"] == "adjusted_mean"].set_index("arm")
-    assert means.loc["placebo", ["estimate", "se", "ci_low", "ci_high"]].tolist() == \
-        pytest.approx([47.3728802890161, 1.20993021876391, 44.8404672369877,
-                       49.9052933410444], rel=1e-11)
-    assert means.loc["active", ["estimate", "se", "ci_low", "ci_high"]].tolist() == \
-        pytest.approx([53.5325436531808, 1.32595779153206, 50.7572821003741,
-                       56.3078052059875], rel=1e-11)
+    assert means.loc["placebo", ["estimate", "se", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [47.3728802890161, 1.20993021876391, 44.8404672369877, 49.9052933410444], rel=1e-11
+    )
+    assert means.loc["active", ["estimate", "se", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [53.5325436531808, 1.32595779153206, 50.7572821003741, 56.3078052059875], rel=1e-11
+    )
     assert res["covariate_mean"].iloc[0] == pytest.approx(46.2272727272727, rel=1e-12)
 
 
@@ -317,17 +356,32 @@ def test_ancova_three_arms_matches_r_emmeans(trial):
         "high": [55.6613985972183, 1.40472796363741, 52.7739389146767, 58.5488582797598],
     }
     for arm, vals in expected.items():
-        assert means.loc[arm, ["estimate", "se", "ci_low", "ci_high"]].tolist() == \
-            pytest.approx(vals, rel=1e-11)
+        assert means.loc[arm, ["estimate", "se", "ci_low", "ci_high"]].tolist() == pytest.approx(vals, rel=1e-11)
     # R: summary(contrast(emmeans(f3, "arm"), "trt.vs.ctrl", adjust = "none"), infer = TRUE)
     diffs = res[res["estimand"] == "adjusted_difference"].set_index("arm")
     cols = ["estimate", "se", "ci_low", "ci_high", "t", "p"]
     assert diffs.loc["active", cols].tolist() == pytest.approx(
-        [6.13085495573733, 1.68021391533679, 2.67712578954515, 9.58458412192952,
-         3.64885381544315, 0.001159958736001589], rel=1e-10)
+        [
+            6.13085495573733,
+            1.68021391533679,
+            2.67712578954515,
+            9.58458412192952,
+            3.64885381544315,
+            0.001159958736001589,
+        ],
+        rel=1e-10,
+    )
     assert diffs.loc["high", cols].tolist() == pytest.approx(
-        [7.71138670336003, 1.80760471861902, 3.99580199080886, 11.42697141591120,
-         4.26608020212040, 0.000232913753895776], rel=1e-10)
+        [
+            7.71138670336003,
+            1.80760471861902,
+            3.99580199080886,
+            11.42697141591120,
+            4.26608020212040,
+            0.000232913753895776,
+        ],
+        rel=1e-10,
+    )
 
 
 @pytest.mark.parametrize("treatment_arm", ["active", None])
@@ -335,8 +389,7 @@ def test_ancova_matches_statsmodels(trial, treatment_arm):
     res = ancova_follow_up(trial, **KW, treatment_arm=treatment_arm)
     w = paired_changes(trial, **KW, treatment_arm=treatment_arm)
     w = w.rename(columns={"baseline": "value_pre", "follow_up": "value_post"})
-    fit = smf.ols("value_post ~ C(arm, Treatment(reference='placebo')) + value_pre",
-                  data=w).fit()
+    fit = smf.ols("value_post ~ C(arm, Treatment(reference='placebo')) + value_pre", data=w).fit()
     ci = fit.conf_int(0.05)
     for _, row in res[res["estimand"] == "adjusted_difference"].iterrows():
         name = f"C(arm, Treatment(reference='placebo'))[T.{row['arm']}]"
@@ -344,21 +397,19 @@ def test_ancova_matches_statsmodels(trial, treatment_arm):
         assert row["se"] == pytest.approx(fit.bse[name], rel=1e-10, abs=1e-10)
         assert row["t"] == pytest.approx(fit.tvalues[name], rel=1e-10, abs=1e-10)
         assert row["p"] == pytest.approx(fit.pvalues[name], rel=1e-10, abs=1e-10)
-        assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(ci.loc[name]), rel=1e-10,
-                                                                abs=1e-10)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(ci.loc[name]), rel=1e-10, abs=1e-10)
         assert row["df"] == fit.df_resid
     slope = res[res["estimand"] == "baseline_slope"].iloc[0]
     assert slope["estimate"] == pytest.approx(fit.params["value_pre"], rel=1e-10, abs=1e-10)
     assert slope["se"] == pytest.approx(fit.bse["value_pre"], rel=1e-10, abs=1e-10)
     # adjusted means = model prediction at the mean baseline
     xbar = w["value_pre"].mean()
-    pred = fit.get_prediction(pd.DataFrame({"arm": ["placebo", "active"],
-                                            "value_pre": [xbar, xbar]})).summary_frame(0.05)
+    pred = fit.get_prediction(pd.DataFrame({"arm": ["placebo", "active"], "value_pre": [xbar, xbar]})).summary_frame(
+        0.05
+    )
     means = res[res["estimand"] == "adjusted_mean"].set_index("arm")
-    assert means.loc[["placebo", "active"], "estimate"].tolist() == pytest.approx(
-        pred["mean"].tolist(), rel=1e-10)
-    assert means.loc[["placebo", "active"], "se"].tolist() == pytest.approx(
-        pred["mean_se"].tolist(), rel=1e-10)
+    assert means.loc[["placebo", "active"], "estimate"].tolist() == pytest.approx(pred["mean"].tolist(), rel=1e-10)
+    assert means.loc[["placebo", "active"], "se"].tolist() == pytest.approx(pred["mean_se"].tolist(), rel=1e-10)
 
 
 def test_ancova_refuses_constant_baseline():
@@ -408,9 +459,22 @@ def _mutate(kind):
 
 
 @pytest.mark.parametrize("func", FUNCS, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("kind", ["missing_column", "bad_baseline", "same_times", "bad_arm",
-                                  "ref_is_treatment", "two_arms", "duplicate", "non_numeric",
-                                  "infinite", "missing_arm", "too_few"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "missing_column",
+        "bad_baseline",
+        "same_times",
+        "bad_arm",
+        "ref_is_treatment",
+        "two_arms",
+        "duplicate",
+        "non_numeric",
+        "infinite",
+        "missing_arm",
+        "too_few",
+    ],
+)
 def test_refuses_malformed_data(func, kind):
     df, kw, match = _mutate(kind)
     with pytest.raises(ValueError, match=match):
@@ -439,7 +503,8 @@ def test_hedges_j_exact_formula():
     from trialflow.stats.estimation import _hedges_j
 
     assert _hedges_j(10, "exact") == pytest.approx(
-        math.exp(special.gammaln(5) - special.gammaln(4.5)) / math.sqrt(5), rel=1e-14)
+        math.exp(special.gammaln(5) - special.gammaln(4.5)) / math.sqrt(5), rel=1e-14
+    )
 
 
 def test_treatment_arm_accepts_any_iterable(trial):
@@ -472,8 +537,10 @@ def test_exact_hedges_ci_survives_scipy_nct_nan_in_the_far_tail():
     for arm, shift in [("control", 0.0), ("training", -3.0)]:
         for i in range(15):
             pre = rng.normal(12, 2)
-            rows += [{"participant_id": f"{arm}{i}", "arm": arm, "time": "pre", "value": pre},
-                     {"participant_id": f"{arm}{i}", "arm": arm, "time": "post", "value": pre + shift + rng.normal(0, 1)}]
+            rows += [
+                {"participant_id": f"{arm}{i}", "arm": arm, "time": "pre", "value": pre},
+                {"participant_id": f"{arm}{i}", "arm": arm, "time": "post", "value": pre + shift + rng.normal(0, 1)},
+            ]
     g = hedges_g_change(pd.DataFrame(rows), baseline="pre", follow_up="post", reference_arm="control")
     exact = g[g["ci_method"] == "noncentral_t"].iloc[0]
     assert np.isfinite(exact["ci_low"]) and np.isfinite(exact["ci_high"])

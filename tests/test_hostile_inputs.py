@@ -1088,7 +1088,9 @@ def test_csv_rows_by_group_are_the_rows_write_csv_writes(tmp_path):
     rows cannot be cut apart or joined as text."""
     from trialflow.outputs import csv_rows_by
 
-    frame = pd.DataFrame({"plate": ["P2", "P1", "P2"], "text": ["=1+1", "a,b", 'say "x"'], "n": [1.5, float("nan"), -2.0]})
+    frame = pd.DataFrame(
+        {"plate": ["P2", "P1", "P2"], "text": ["=1+1", "a,b", 'say "x"'], "n": [1.5, float("nan"), -2.0]}
+    )
     write_csv(frame, tmp_path / "out.csv")
     rows = csv_rows_by(frame, "plate")
     assert list(rows) == ["P2", "P1"]

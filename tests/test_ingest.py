@@ -22,20 +22,35 @@ def test_good_file_keeps_leading_zeros_and_derives_bmi(tmp_path):
     assert people["source_line"].iloc[0] == 2
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("P1,placebo,40,160,60\n",
-     "participants.csv, line 2, column 'arm': arm 'placebo' is not one of control, training (as configured) (value 'placebo') [arm_known]"),
-    ("P1,control,forty,160,60\n",
-     "participants.csv, line 2, column 'age_years': age_years is not a number; write a plain number such as 57.3 (value 'forty') [number]"),
-    ("P1,control,40,160,\n",
-     "participants.csv, line 2, column 'weight_kg': weight_kg is empty; write a plain number such as 57.3 [number]"),
-    ("P1,control,40,16,60\n",
-     "participants.csv, line 2, column 'height_cm': Height (cm) must be at least 100 (value '16.0') [greater_than_or_equal_to(100)]"),
-    ("P1,control,40,160,60,extra\n",
-     "participants.csv, line 2: this row has 6 fields but the header has 5; a stray delimiter would shift every column after it (value 'P1,control,40,160,60,extra') [row_width]"),
-    ("P 1,control,40,160,60\n",
-     "participants.csv, line 2, column 'participant_id': Participant ID must start with a letter or digit and contain only letters, digits, '_', '.', '-' (value 'P 1') [str_matches('^[A-Za-z0-9][A-Za-z0-9_.-]*$')]"),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        (
+            "P1,placebo,40,160,60\n",
+            "participants.csv, line 2, column 'arm': arm 'placebo' is not one of control, training (as configured) (value 'placebo') [arm_known]",
+        ),
+        (
+            "P1,control,forty,160,60\n",
+            "participants.csv, line 2, column 'age_years': age_years is not a number; write a plain number such as 57.3 (value 'forty') [number]",
+        ),
+        (
+            "P1,control,40,160,\n",
+            "participants.csv, line 2, column 'weight_kg': weight_kg is empty; write a plain number such as 57.3 [number]",
+        ),
+        (
+            "P1,control,40,16,60\n",
+            "participants.csv, line 2, column 'height_cm': Height (cm) must be at least 100 (value '16.0') [greater_than_or_equal_to(100)]",
+        ),
+        (
+            "P1,control,40,160,60,extra\n",
+            "participants.csv, line 2: this row has 6 fields but the header has 5; a stray delimiter would shift every column after it (value 'P1,control,40,160,60,extra') [row_width]",
+        ),
+        (
+            "P 1,control,40,160,60\n",
+            "participants.csv, line 2, column 'participant_id': Participant ID must start with a letter or digit and contain only letters, digits, '_', '.', '-' (value 'P 1') [str_matches('^[A-Za-z0-9][A-Za-z0-9_.-]*$')]",
+        ),
+    ],
+)
 def test_bad_participant_rows_are_rejected_with_the_reason(tmp_path, body, expected):
     people, problems = _participants(tmp_path, body)
     assert len(people) == 0
@@ -51,13 +66,16 @@ def test_duplicate_participant_names_both_lines(tmp_path):
 
 def test_missing_column_is_named_with_the_columns_found(tmp_path):
     _, problems = _participants(tmp_path, "P1,control,40,160\n", header="participant_id,arm,age_years,height_cm\n")
-    assert str(problems[0]) == ("participants.csv, line 1, column 'weight_kg': required column 'weight_kg' is missing "
-                                "(columns found: participant_id, arm, age_years, height_cm) [column_present]")
+    assert str(problems[0]) == (
+        "participants.csv, line 1, column 'weight_kg': required column 'weight_kg' is missing "
+        "(columns found: participant_id, arm, age_years, height_cm) [column_present]"
+    )
 
 
 def test_duplicate_header_is_an_error(tmp_path):
-    _, problems = _participants(tmp_path, "P1,control,40,160,60,61\n",
-                                header="participant_id,arm,age_years,height_cm,weight_kg,weight_kg\n")
+    _, problems = _participants(
+        tmp_path, "P1,control,40,160,60,61\n", header="participant_id,arm,age_years,height_cm,weight_kg,weight_kg\n"
+    )
     assert problems[0].rule == "header_unique" and problems[0].column == "weight_kg"
 
 
@@ -68,8 +86,7 @@ def test_encodings_are_read(tmp_path, encoding):
 
 
 def test_semicolon_delimiter_and_trailing_blank_rows(tmp_path):
-    people, problems = _participants(tmp_path, "P1;control;40;160;60\n;;;;\n\n",
-                                     header=HEADER.replace(",", ";"))
+    people, problems = _participants(tmp_path, "P1;control;40;160;60\n;;;;\n\n", header=HEADER.replace(",", ";"))
     assert problems == [] and len(people) == 1
 
 
@@ -80,13 +97,16 @@ def _concentrations(tmp_path, body):
     return ingest.read_concentrations(path, "concentrations.csv", people, ["pre", "post"], {"BDNF": "pg/mL"})
 
 
-@pytest.mark.parametrize("body,rule,column", [
-    ("P9,pre,BDNF,200,pg/mL\n", "participant_known", "participant_id"),
-    ("P1,mid,BDNF,200,pg/mL\n", "time_known", "time"),
-    ("P1,pre,NGF,200,pg/mL\n", "analyte_known", "analyte"),
-    ("P1,pre,BDNF,0.2,ng/mL\n", "unit_configured", "unit"),
-    ("P1,pre,BDNF,-1,pg/mL\n", "greater_than(0)", "concentration"),
-])
+@pytest.mark.parametrize(
+    "body,rule,column",
+    [
+        ("P9,pre,BDNF,200,pg/mL\n", "participant_known", "participant_id"),
+        ("P1,mid,BDNF,200,pg/mL\n", "time_known", "time"),
+        ("P1,pre,NGF,200,pg/mL\n", "analyte_known", "analyte"),
+        ("P1,pre,BDNF,0.2,ng/mL\n", "unit_configured", "unit"),
+        ("P1,pre,BDNF,-1,pg/mL\n", "greater_than(0)", "concentration"),
+    ],
+)
 def test_bad_concentration_rows_are_rejected(tmp_path, body, rule, column):
     accepted, problems = _concentrations(tmp_path, body)
     assert len(accepted) == 0

@@ -102,9 +102,22 @@ def test_changing_the_redcap_export_reruns_only_what_depends_on_it(run):
     path.write_text(path.read_text() + "\n")  # a trailing blank line: new bytes, same data
     dry = snakemake(run["dir"], "-n")
     jobs = set(re.findall(r"^rule (\w+):", dry.stdout, flags=re.M))
-    assert jobs == {"read_functional", "build_analysis_data", "collect_validation", "analyse_outcomes",
-                    "plot_outcomes", "estimate_effects", "check_validation", "check_published", "render_report",
-                    "read_disposition", "consort_flow", "tables_docx", "write_provenance", "all"}
+    assert jobs == {
+        "read_functional",
+        "build_analysis_data",
+        "collect_validation",
+        "analyse_outcomes",
+        "plot_outcomes",
+        "estimate_effects",
+        "check_validation",
+        "check_published",
+        "render_report",
+        "read_disposition",
+        "consort_flow",
+        "tables_docx",
+        "write_provenance",
+        "all",
+    }
 
 
 def test_snakemake_lint_reports_only_the_conda_environment_lint():
@@ -189,9 +202,20 @@ def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run,
     names = ["baseline", "baseline_tests", "descriptives", "anova", "assumptions", "excluded", "estimation"]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
-    validation = pd.DataFrame([{"file": f"participants{i}.csv", "line": str(i + 2), "column": "participant_id",
-                                "value": text, "rule": "arm_known", "severity": "error", "message": f"bad {text}"}
-                               for i, text in enumerate(INJECTIONS)])
+    validation = pd.DataFrame(
+        [
+            {
+                "file": f"participants{i}.csv",
+                "line": str(i + 2),
+                "column": "participant_id",
+                "value": text,
+                "rule": "arm_known",
+                "severity": "error",
+                "message": f"bad {text}",
+            }
+            for i, text in enumerate(INJECTIONS)
+        ]
+    )
     write_csv(validation, tmp_path / "validation.csv")
     results["validation"] = str(tmp_path / "validation.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
@@ -220,7 +244,9 @@ def test_report_is_pdfa3b_with_the_results_attached_byte_for_byte(run):
             descendants = font.get("/DescendantFonts", [font])
             for f in descendants:
                 descriptor = f.get_object().get("/FontDescriptor")
-                assert descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                assert descriptor is not None and any(
+                    k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                )
     attachments = reader.attachments
     assert "data/analysis.csv" in attachments and "stats/anova.csv" in attachments
     for name, contents in attachments.items():
@@ -292,5 +318,7 @@ def test_report_renders_with_any_subset_of_the_optional_protocol_texts(run, prot
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
-    html = render_html(build_context(report_settings(config), results, figures))  # StrictUndefined: a missing key raises
+    html = render_html(
+        build_context(report_settings(config), results, figures)
+    )  # StrictUndefined: a missing key raises
     assert ("ISRCTN00000000" in html) == bool(protocol and "registration" in protocol)

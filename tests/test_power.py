@@ -70,8 +70,7 @@ def _ncf_sf_poisson_mixture(x, df1, df2, nc, terms=400):
 # rho = .5, eps = 1.
 # --------------------------------------------------------------------------------------
 def test_trial_setting_sample_size():
-    res = sample_size_rm_within_between(0.3, alpha=0.05, power=0.80, groups=2,
-                                        measurements=2, corr=0.5, eps=1.0)
+    res = sample_size_rm_within_between(0.3, alpha=0.05, power=0.80, groups=2, measurements=2, corr=0.5, eps=1.0)
     assert res["total_n"] == 24
     assert res["n_per_group"] == 12
     assert res["df1"] == 1.0 and res["df2"] == 22.0
@@ -84,8 +83,7 @@ def test_trial_setting_sample_size():
     # minimality: the next smaller equal-allocation design (N = 22) is under-powered;
     # R: pf(qf(0.95, 1, 20), 1, 20, ncp = 0.09 * 22 * 2 / 0.5, lower.tail = FALSE)
     #    -> 0.763340814561872
-    smaller = power_rm_within_between(22, f=0.3, alpha=0.05, groups=2, measurements=2,
-                                      corr=0.5, eps=1.0)
+    smaller = power_rm_within_between(22, f=0.3, alpha=0.05, groups=2, measurements=2, corr=0.5, eps=1.0)
     assert smaller["actual_power"] == pytest.approx(0.763340814561872, rel=1e-8)
     assert smaller["actual_power"] < 0.80
     # N = 23 (unequal groups) is also under-powered, so 24 is the minimum for any allocation
@@ -105,8 +103,7 @@ def test_trial_setting_sample_size():
     ],
 )
 def test_gpower_posthoc_within_between_superpower_readme(corr, gpower_power_percent, lam):
-    res = power_rm_within_between(46, f=0.25, alpha=0.05, groups=2, measurements=2,
-                                  corr=corr, eps=1.0)
+    res = power_rm_within_between(46, f=0.25, alpha=0.05, groups=2, measurements=2, corr=corr, eps=1.0)
     assert round(100 * res["actual_power"], 2) == gpower_power_percent
     assert res["noncentrality"] == pytest.approx(lam, rel=1e-14)
     assert (res["df1"], res["df2"]) == (1.0, 44.0)
@@ -119,8 +116,7 @@ def test_gpower_posthoc_within_between_superpower_readme(corr, gpower_power_perc
         (6, 30, 22.5000000, 2.2813047, 135.0, 0.9665574),  # [PR] protocol 2
     ],
 )
-def test_gpower_apriori_protocol_rounds_to_multiple_of_groups(measurements, n, lam, crit,
-                                                             df2, power):
+def test_gpower_apriori_protocol_rounds_to_multiple_of_groups(measurements, n, lam, crit, df2, power):
     # G*Power "ANOVA: Repeated measures, within factors", a priori, f = .25, alpha = .05,
     # power = .95, 3 groups, corr = .5, eps = 1 (shares the rounding rule and the
     # noncentral-F machinery with the within-between interaction test).
@@ -173,10 +169,8 @@ def test_gpower_within_factors_one_group_superpower_readme():
         (10, 0.6, 2, 4, 0.0, 1.0, 0.10),
     ],
 )
-def test_power_matches_closed_form_and_poisson_mixture(n, f, groups, measurements, corr, eps,
-                                                       alpha):
-    res = power_rm_within_between(n, f=f, alpha=alpha, groups=groups,
-                                  measurements=measurements, corr=corr, eps=eps)
+def test_power_matches_closed_form_and_poisson_mixture(n, f, groups, measurements, corr, eps, alpha):
+    res = power_rm_within_between(n, f=f, alpha=alpha, groups=groups, measurements=measurements, corr=corr, eps=eps)
     df1 = (groups - 1) * (measurements - 1) * eps
     df2 = (n - groups) * (measurements - 1) * eps
     lam = f**2 * n * measurements * eps / (1 - corr)
@@ -188,8 +182,7 @@ def test_power_matches_closed_form_and_poisson_mixture(n, f, groups, measurement
     y = df1 * crit / (df1 * crit + df2)
     assert 1 - special.betainc(df1 / 2, df2 / 2, y) == pytest.approx(alpha, rel=1e-10)
     # power: independent Poisson-mixture evaluation of the noncentral F tail
-    assert res["actual_power"] == pytest.approx(_ncf_sf_poisson_mixture(crit, df1, df2, lam),
-                                                abs=1e-10)
+    assert res["actual_power"] == pytest.approx(_ncf_sf_poisson_mixture(crit, df1, df2, lam), abs=1e-10)
     # and scipy.stats.ncf directly
     assert res["actual_power"] == pytest.approx(stats.ncf.sf(crit, df1, df2, lam), rel=1e-12)
 
@@ -199,8 +192,7 @@ def test_eps_below_one_matches_r():
     #                                                                 -> 2.770969402873230
     #    pf(c2, 3, 55.5, ncp = 0.2^2 * 40 * 3 * 0.75 / (1 - 0.6), lower.tail = FALSE)
     #                                                                 -> 0.677187147218792
-    res = power_rm_within_between(40, f=0.2, alpha=0.05, groups=3, measurements=3, corr=0.6,
-                                  eps=0.75)
+    res = power_rm_within_between(40, f=0.2, alpha=0.05, groups=3, measurements=3, corr=0.6, eps=0.75)
     assert (res["df1"], res["df2"]) == (3.0, 55.5)
     assert res["critical_F"] == pytest.approx(2.770969402873230, rel=1e-10)
     assert res["actual_power"] == pytest.approx(0.677187147218792, rel=1e-8)
@@ -217,14 +209,16 @@ def test_eps_below_one_matches_r():
     ],
 )
 def test_sample_size_is_smallest_equal_allocation(f, power, groups, measurements, corr, eps):
-    res = sample_size_rm_within_between(f, alpha=0.05, power=power, groups=groups,
-                                        measurements=measurements, corr=corr, eps=eps)
+    res = sample_size_rm_within_between(
+        f, alpha=0.05, power=power, groups=groups, measurements=measurements, corr=corr, eps=eps
+    )
     n = res["total_n"]
     assert n % groups == 0 and res["n_per_group"] == n // groups
     assert res["actual_power"] >= power
     if n - groups > groups:
-        below = power_rm_within_between(n - groups, f=f, alpha=0.05, groups=groups,
-                                        measurements=measurements, corr=corr, eps=eps)
+        below = power_rm_within_between(
+            n - groups, f=f, alpha=0.05, groups=groups, measurements=measurements, corr=corr, eps=eps
+        )
         assert below["actual_power"] < power
     # report echoes its inputs
     assert (res["f"], res["target_power"], res["groups"]) == (f, power, groups)
@@ -250,8 +244,7 @@ def test_sample_size_is_smallest_equal_allocation(f, power, groups, measurements
     ],
 )
 def test_sample_size_refuses_bad_input(kwargs, match):
-    args = {"f": 0.3, "alpha": 0.05, "power": 0.8, "groups": 2, "measurements": 2,
-            "corr": 0.5, "eps": 1.0}
+    args = {"f": 0.3, "alpha": 0.05, "power": 0.8, "groups": 2, "measurements": 2, "corr": 0.5, "eps": 1.0}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         sample_size_rm_within_between(**args)

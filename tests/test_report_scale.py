@@ -35,7 +35,14 @@ TIMES = [
 ]
 OUTCOMES = [  # BDNF's five-digit means are the widest cells of Table 3
     {"id": "BDNF", "label": "BDNF", "unit": "pg/mL", "domain": "biomarker", "decimals": 0, "higher_is_better": True},
-    {"id": "six_mwt", "label": "6-minute walk distance", "unit": "m", "domain": "mobility", "decimals": 0, "higher_is_better": True},
+    {
+        "id": "six_mwt",
+        "label": "6-minute walk distance",
+        "unit": "m",
+        "domain": "mobility",
+        "decimals": 0,
+        "higher_is_better": True,
+    },
 ]
 BASELINE = [
     {"id": "age_years", "label": "age (year)", "decimals": 1},

@@ -39,13 +39,33 @@ from trialflow.problems import Problem
 from trialflow.readers import LINE, parse_number, read_table
 
 DOMAINS = ("biomarker", "strength", "mobility", "fatigue", "disability")
-RAW_COLUMNS = ["participant_id", "time", "field", "value", "missing_reason",
-               "source_file", "source_line", "source_column"]
+RAW_COLUMNS = [
+    "participant_id",
+    "time",
+    "field",
+    "value",
+    "missing_reason",
+    "source_file",
+    "source_line",
+    "source_column",
+]
 MISSING_COLUMNS = ["participant_id", "time", "outcome", "reason", "source"]
 ANALYSIS_COLUMNS = list(schemas.AnalysisData.to_schema().columns)
 LONG_COLUMNS = ["participant_id", "time", "test", "value", "unit"]
-DEFINITION_COLUMNS = ["outcome", "label", "unit", "domain", "higher_is_better", "decimals",
-                      "hard_low", "hard_high", "plausible_low", "plausible_high", "step", "source"]
+DEFINITION_COLUMNS = [
+    "outcome",
+    "label",
+    "unit",
+    "domain",
+    "higher_is_better",
+    "decimals",
+    "hard_low",
+    "hard_high",
+    "plausible_low",
+    "plausible_high",
+    "step",
+    "source",
+]
 REPEAT_CHOICES = ("first", "last")
 EMPTY_REASON = "empty in the export"
 
@@ -79,34 +99,39 @@ class Derivation:
 
 def _per_body_mass_unit(unit: str) -> str:
     if not unit.endswith("/kg") or len(unit) <= 3:
-        raise OutcomeConfigError(
-            f"per_body_mass needs a unit ending in '/kg' (e.g. Nm/kg), not {unit!r}")
+        raise OutcomeConfigError(f"per_body_mass needs a unit ending in '/kg' (e.g. Nm/kg), not {unit!r}")
     return unit[:-3]
 
 
 def _speed_unit(unit: str) -> str:
     if unit != "m/s":
-        raise OutcomeConfigError(
-            f"speed_from_time gives a speed in m/s; the unit must be 'm/s', not {unit!r}")
+        raise OutcomeConfigError(f"speed_from_time gives a speed in m/s; the unit must be 'm/s', not {unit!r}")
     return "s"
 
 
 DERIVATIONS: dict[str, Derivation] = {
     "per_body_mass": Derivation(
-        name="per_body_mass", n_inputs=1, params=(), participant_columns=("weight_kg",),
+        name="per_body_mass",
+        n_inputs=1,
+        params=(),
+        participant_columns=("weight_kg",),
         input_unit=_per_body_mass_unit,
         compute=lambda v, p, k: v[0] / float(p["weight_kg"]),
-        formula=lambda v, p, k, unit_in, unit: (
-            f"{_fmt(v[0])} {unit_in} / {_fmt(float(p['weight_kg']))} kg body mass"),
+        formula=lambda v, p, k, unit_in, unit: f"{_fmt(v[0])} {unit_in} / {_fmt(float(p['weight_kg']))} kg body mass",
         doc="value of the one input field divided by weight_kg from the participants file "
-            "(baseline body mass, used for every time point)"),
+        "(baseline body mass, used for every time point)",
+    ),
     "speed_from_time": Derivation(
-        name="speed_from_time", n_inputs=1, params=("distance_m",), participant_columns=(),
+        name="speed_from_time",
+        n_inputs=1,
+        params=("distance_m",),
+        participant_columns=(),
         input_unit=_speed_unit,
         compute=lambda v, p, k: k["distance_m"] / v[0],
         formula=lambda v, p, k, unit_in, unit: f"{_fmt(k['distance_m'])} m / {_fmt(v[0])} s",
         doc="distance_m (a parameter of the definition, e.g. 7.62 for the T25FW) divided by "
-            "the time in seconds of the one input field"),
+        "the time in seconds of the one input field",
+    ),
 }
 
 
@@ -124,11 +149,11 @@ def _is_number(x: Any) -> bool:
 def _limits(value: Any, key: str, oid: str) -> tuple[float, float] | None:
     if value is None:
         return None
-    ok = (isinstance(value, list | tuple) and len(value) == 2
-          and all(_is_number(x) and math.isfinite(x) for x in value))
+    ok = isinstance(value, list | tuple) and len(value) == 2 and all(_is_number(x) and math.isfinite(x) for x in value)
     if not ok or not value[0] < value[1]:
-        raise OutcomeConfigError(f"outcome {oid!r}: {key} must be [low, high] with two numbers, "
-                                 f"low < high (got {value!r})")
+        raise OutcomeConfigError(
+            f"outcome {oid!r}: {key} must be [low, high] with two numbers, low < high (got {value!r})"
+        )
     return float(value[0]), float(value[1])
 
 
@@ -165,8 +190,7 @@ class OutcomeDefinition:
 
         unknown = sorted(set(cfg) - set(_KEYS_REQUIRED) - set(_KEYS_OPTIONAL))
         if unknown:
-            raise wrong(f"unknown key(s) {', '.join(unknown)}; allowed: "
-                        f"{', '.join(_KEYS_REQUIRED + _KEYS_OPTIONAL)}")
+            raise wrong(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(_KEYS_REQUIRED + _KEYS_OPTIONAL)}")
         absent = [k for k in _KEYS_REQUIRED if k not in cfg]
         if absent:
             raise wrong(f"missing key(s) {', '.join(absent)}")
@@ -180,8 +204,7 @@ class OutcomeDefinition:
         hard = _limits(cfg.get("hard_limits"), "hard_limits", oid)
         plausible = _limits(cfg.get("plausible_limits"), "plausible_limits", oid)
         if plausible and hard and not (hard[0] <= plausible[0] and plausible[1] <= hard[1]):
-            raise wrong(f"plausible_limits {list(plausible)} must lie within "
-                        f"hard_limits {list(hard)}")
+            raise wrong(f"plausible_limits {list(plausible)} must lie within hard_limits {list(hard)}")
         step = cfg.get("step")
         if step is not None and not (_is_number(step) and step > 0):
             raise wrong("step must be a positive number (e.g. 0.5 for EDSS)")
@@ -189,12 +212,22 @@ class OutcomeDefinition:
         if source is not None:
             source = _check_source(dict(source), oid, str(cfg["unit"]))
             if hard is None:
-                raise wrong("an outcome read from a functional export needs hard_limits "
-                            "[low, high] (values outside are impossible)")
-        return cls(id=oid, label=str(cfg["label"]), unit=str(cfg["unit"]), domain=cfg["domain"],
-                   higher_is_better=cfg["higher_is_better"], decimals=decimals,
-                   hard_limits=hard, plausible_limits=plausible,
-                   step=None if step is None else float(step), source=source)
+                raise wrong(
+                    "an outcome read from a functional export needs hard_limits "
+                    "[low, high] (values outside are impossible)"
+                )
+        return cls(
+            id=oid,
+            label=str(cfg["label"]),
+            unit=str(cfg["unit"]),
+            domain=cfg["domain"],
+            higher_is_better=cfg["higher_is_better"],
+            decimals=decimals,
+            hard_limits=hard,
+            plausible_limits=plausible,
+            step=None if step is None else float(step),
+            source=source,
+        )
 
     @property
     def derivation(self) -> Derivation | None:
@@ -244,8 +277,10 @@ def _check_source(source: dict, oid: str, unit: str) -> dict:
 
     kinds = [k for k in ("redcap_field", "test", "derive") if k in source]
     if len(kinds) != 1:
-        raise wrong(f"source must have exactly one of redcap_field, test or derive "
-                    f"(got {', '.join(sorted(source)) or 'nothing'})")
+        raise wrong(
+            f"source must have exactly one of redcap_field, test or derive "
+            f"(got {', '.join(sorted(source)) or 'nothing'})"
+        )
     kind = kinds[0]
     if kind in ("redcap_field", "test"):
         if set(source) != {kind} or not isinstance(source[kind], str) or not source[kind]:
@@ -257,11 +292,12 @@ def _check_source(source: dict, oid: str, unit: str) -> dict:
     d = DERIVATIONS[name]
     allowed = {"derive", "from", *d.params}
     if set(source) - allowed:
-        raise wrong(f"{name} takes from and {', '.join(d.params) or 'no parameters'}; "
-                    f"unknown: {', '.join(sorted(set(source) - allowed))}")
+        raise wrong(
+            f"{name} takes from and {', '.join(d.params) or 'no parameters'}; "
+            f"unknown: {', '.join(sorted(set(source) - allowed))}"
+        )
     inputs = source.get("from")
-    if not (isinstance(inputs, list) and len(inputs) == d.n_inputs
-            and all(isinstance(x, str) and x for x in inputs)):
+    if not (isinstance(inputs, list) and len(inputs) == d.n_inputs and all(isinstance(x, str) and x for x in inputs)):
         raise wrong(f"{name} needs from: a list of {d.n_inputs} field name(s)")
     for p in d.params:
         if not (_is_number(source.get(p)) and source[p] > 0):
@@ -299,8 +335,9 @@ def source_units(definitions: Iterable[OutcomeDefinition]) -> dict[str, str]:
     for d in definitions:
         for f, u in d.input_units().items():
             if units.setdefault(f, u) != u:
-                raise OutcomeConfigError(f"field {f!r} is used in {units[f]} and in {u} "
-                                         f"(outcome {d.id!r}); one field has one unit")
+                raise OutcomeConfigError(
+                    f"field {f!r} is used in {units[f]} and in {u} (outcome {d.id!r}); one field has one unit"
+                )
     return units
 
 
@@ -310,11 +347,22 @@ def definitions_table(definitions: Iterable[OutcomeDefinition]) -> pd.DataFrame:
     none = (math.nan, math.nan)
     for d in definitions:
         hard, plaus = d.hard_limits or none, d.plausible_limits or none
-        rows.append({"outcome": d.id, "label": d.label, "unit": d.unit, "domain": d.domain,
-                     "higher_is_better": d.higher_is_better, "decimals": d.decimals,
-                     "hard_low": hard[0], "hard_high": hard[1], "plausible_low": plaus[0],
-                     "plausible_high": plaus[1], "step": d.step if d.step else math.nan,
-                     "source": d.describe_source()})
+        rows.append(
+            {
+                "outcome": d.id,
+                "label": d.label,
+                "unit": d.unit,
+                "domain": d.domain,
+                "higher_is_better": d.higher_is_better,
+                "decimals": d.decimals,
+                "hard_low": hard[0],
+                "hard_high": hard[1],
+                "plausible_low": plaus[0],
+                "plausible_high": plaus[1],
+                "step": d.step if d.step else math.nan,
+                "source": d.describe_source(),
+            }
+        )
     return pd.DataFrame(rows, columns=DEFINITION_COLUMNS)
 
 
@@ -346,12 +394,18 @@ def _read_cell(text: str, missing_codes: Mapping[str, str]) -> tuple[float, str]
     return None
 
 
-def _not_a_number(name: str, line: int, column: str, text: str,
-                  codes: Mapping[str, str]) -> Problem:
+def _not_a_number(name: str, line: int, column: str, text: str, codes: Mapping[str, str]) -> Problem:
     listed = ", ".join(codes) if codes else "none configured"
-    return Problem(name, str(line), column, text, "number_or_code", "error",
-                   f"{column} is neither a number nor a configured missing-data code ({listed}); "
-                   "write a plain number such as 57.3 or a code")
+    return Problem(
+        name,
+        str(line),
+        column,
+        text,
+        "number_or_code",
+        "error",
+        f"{column} is neither a number nor a configured missing-data code ({listed}); "
+        "write a plain number such as 57.3 or a code",
+    )
 
 
 def _raw_frame(rows: list[dict]) -> pd.DataFrame:
@@ -365,9 +419,19 @@ def _raw_frame(rows: list[dict]) -> pd.DataFrame:
 
 def _require(raw: pd.DataFrame, columns: Iterable[str], name: str, what: str) -> list[Problem]:
     found = ", ".join(c for c in raw.columns if c != LINE) or "none"
-    return [Problem(name, "1", c, "", "column_present", "error",
-                    f"required column {c!r} of {what} is missing (columns found: {found})")
-            for c in columns if c not in raw.columns]
+    return [
+        Problem(
+            name,
+            "1",
+            c,
+            "",
+            "column_present",
+            "error",
+            f"required column {c!r} of {what} is missing (columns found: {found})",
+        )
+        for c in columns
+        if c not in raw.columns
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -385,10 +449,16 @@ class _Row:
     cells: dict[str, str]
 
 
-def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
-                fields: list[str], missing_codes: Mapping[str, str], *,
-                repeat_instances: Mapping[str, str] | None = None,
-                record_id: str = "record_id") -> tuple[pd.DataFrame, list[Problem]]:
+def read_redcap(
+    path: str | Path,
+    name: str,
+    events: Mapping[str, str | None],
+    fields: list[str],
+    missing_codes: Mapping[str, str],
+    *,
+    repeat_instances: Mapping[str, str] | None = None,
+    record_id: str = "record_id",
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a REDCap "raw data" CSV export into the raw long frame (:data:`RAW_COLUMNS`).
 
     Parameters
@@ -415,24 +485,35 @@ def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
     repeat_instances = dict(repeat_instances or {})
     for inst, rule in repeat_instances.items():
         if rule not in REPEAT_CHOICES:
-            raise OutcomeConfigError(
-                f"repeat_instances: {inst!r} must be 'first' or 'last', not {rule!r}")
+            raise OutcomeConfigError(f"repeat_instances: {inst!r} must be 'first' or 'last', not {rule!r}")
     raw, problems = read_table(path, name)
     problems += _require(raw, [record_id, "redcap_event_name"], name, "a REDCap export")
     has_instrument = "redcap_repeat_instrument" in raw.columns
     has_instance = "redcap_repeat_instance" in raw.columns
     if has_instrument != has_instance:
-        problems += _require(raw, ["redcap_repeat_instrument", "redcap_repeat_instance"], name,
-                             "a REDCap export with repeating instruments")
+        problems += _require(
+            raw,
+            ["redcap_repeat_instrument", "redcap_repeat_instance"],
+            name,
+            "a REDCap export with repeating instruments",
+        )
     if any(p.rule == "column_present" for p in problems):
         return _raw_frame([]), problems
     for f in fields:
         if f not in raw.columns:
-            problems.append(Problem(
-                name, "1", f, "", "field_present", "error",
-                f"configured field {f!r} is not a column of the REDCap export {name}; export "
-                "the instrument that holds it, or correct the field name in config (see the "
-                "data dictionary)"))
+            problems.append(
+                Problem(
+                    name,
+                    "1",
+                    f,
+                    "",
+                    "field_present",
+                    "error",
+                    f"configured field {f!r} is not a column of the REDCap export {name}; export "
+                    "the instrument that holds it, or correct the field name in config (see the "
+                    "data dictionary)",
+                )
+            )
     present = [f for f in fields if f in raw.columns]
     known = ", ".join(f"{e} -> {t or 'ignored'}" for e, t in events.items()) or "none"
 
@@ -443,34 +524,64 @@ def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
         instrument = rec.get("redcap_repeat_instrument", "")
         instance_text = rec.get("redcap_repeat_instance", "")
         if pid == "":
-            problems.append(Problem(
-                name, str(line), record_id, "", "record_id_present", "error",
-                f"{record_id} is empty; every row needs the participant's record ID"))
+            problems.append(
+                Problem(
+                    name,
+                    str(line),
+                    record_id,
+                    "",
+                    "record_id_present",
+                    "error",
+                    f"{record_id} is empty; every row needs the participant's record ID",
+                )
+            )
             continue
         if event not in events:
-            problems.append(Problem(
-                name, str(line), "redcap_event_name", event, "event_known", "error",
-                f"event {event!r} is not mapped to a time point (configured events: {known}); "
-                "add it to the events in config, mapped to a time point, or to null to ignore "
-                "its rows"))
+            problems.append(
+                Problem(
+                    name,
+                    str(line),
+                    "redcap_event_name",
+                    event,
+                    "event_known",
+                    "error",
+                    f"event {event!r} is not mapped to a time point (configured events: {known}); "
+                    "add it to the events in config, mapped to a time point, or to null to ignore "
+                    "its rows",
+                )
+            )
             continue
         time = events[event]
         if time is None or time == "":
             continue
         instance: int | None = None
         if instrument == "" and instance_text != "":
-            problems.append(Problem(
-                name, str(line), "redcap_repeat_instance", instance_text, "repeating_event",
-                "error", "this row is an instance of a repeating event, which is not supported; "
-                "give each assessment its own event"))
+            problems.append(
+                Problem(
+                    name,
+                    str(line),
+                    "redcap_repeat_instance",
+                    instance_text,
+                    "repeating_event",
+                    "error",
+                    "this row is an instance of a repeating event, which is not supported; "
+                    "give each assessment its own event",
+                )
+            )
             continue
         if instrument != "":
             if not (instance_text.isdigit() and int(instance_text) >= 1):
-                problems.append(Problem(
-                    name, str(line), "redcap_repeat_instance", instance_text,
-                    "repeat_instance_number", "error",
-                    "redcap_repeat_instance must be a whole number from 1 on for a row of a "
-                    "repeating instrument"))
+                problems.append(
+                    Problem(
+                        name,
+                        str(line),
+                        "redcap_repeat_instance",
+                        instance_text,
+                        "repeat_instance_number",
+                        "error",
+                        "redcap_repeat_instance must be a whole number from 1 on for a row of a repeating instrument",
+                    )
+                )
                 continue
             instance = int(instance_text)
         cells = {f: rec[f] for f in present}
@@ -494,11 +605,19 @@ def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
         if len(plain) > 1:
             lines = ", ".join(str(r.line) for r in plain)
             for r in plain[1:]:
-                problems.append(Problem(
-                    name, str(r.line), "redcap_event_name", event, "event_row_unique", "error",
-                    f"record {pid!r} has {len(plain)} rows for event {event!r} (lines {lines}); "
-                    "a REDCap export has one, so this file was edited or merged; none of them "
-                    "is used"))
+                problems.append(
+                    Problem(
+                        name,
+                        str(r.line),
+                        "redcap_event_name",
+                        event,
+                        "event_row_unique",
+                        "error",
+                        f"record {pid!r} has {len(plain)} rows for event {event!r} (lines {lines}); "
+                        "a REDCap export has one, so this file was edited or merged; none of them "
+                        "is used",
+                    )
+                )
             continue
         candidates = list(plain)
         blocked: set[str] = set()
@@ -511,12 +630,19 @@ def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
             numbers = [r.instance for r in inst_rows]
             lines = ", ".join(str(r.line) for r in inst_rows)
             if len(set(numbers)) != len(numbers):
-                problems.append(Problem(
-                    name, str(inst_rows[-1].line), "redcap_repeat_instance", str(numbers[-1]),
-                    "repeat_instance_unique", "error",
-                    f"record {pid!r} has instance numbers {numbers} of repeating instrument "
-                    f"{inst!r} at event {event!r} (lines {lines}); an instance number appears "
-                    "twice"))
+                problems.append(
+                    Problem(
+                        name,
+                        str(inst_rows[-1].line),
+                        "redcap_repeat_instance",
+                        str(numbers[-1]),
+                        "repeat_instance_unique",
+                        "error",
+                        f"record {pid!r} has instance numbers {numbers} of repeating instrument "
+                        f"{inst!r} at event {event!r} (lines {lines}); an instance number appears "
+                        "twice",
+                    )
+                )
                 blocked.add(inst)
                 continue
             if len(inst_rows) == 1:
@@ -524,25 +650,38 @@ def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
                 continue
             rule = repeat_instances.get(inst)
             if rule is None:
-                problems.append(Problem(
-                    name, str(inst_rows[1].line), "redcap_repeat_instance", str(numbers[1]),
-                    "repeat_instance_choice", "error",
-                    f"record {pid!r} has {len(inst_rows)} instances of repeating instrument "
-                    f"{inst!r} at event {event!r} (lines {lines}); say which one the analysis "
-                    f"uses (repeat_instances: {{{inst}: first}} or last) or remove the extra "
-                    "instance in REDCap"))
+                problems.append(
+                    Problem(
+                        name,
+                        str(inst_rows[1].line),
+                        "redcap_repeat_instance",
+                        str(numbers[1]),
+                        "repeat_instance_choice",
+                        "error",
+                        f"record {pid!r} has {len(inst_rows)} instances of repeating instrument "
+                        f"{inst!r} at event {event!r} (lines {lines}); say which one the analysis "
+                        f"uses (repeat_instances: {{{inst}: first}} or last) or remove the extra "
+                        "instance in REDCap",
+                    )
+                )
                 blocked.add(inst)
                 continue
             chosen = inst_rows[0] if rule == "first" else inst_rows[-1]
             candidates.append(chosen)
-            others = ", ".join(f"{r.instance} (line {r.line})"
-                               for r in inst_rows if r is not chosen)
-            problems.append(Problem(
-                name, str(chosen.line), "redcap_repeat_instance", str(chosen.instance),
-                "repeat_instance_choice", "warning",
-                f"record {pid!r} has {len(inst_rows)} instances of repeating instrument "
-                f"{inst!r} at event {event!r}; instance {chosen.instance} (line {chosen.line}) "
-                f"is used as configured ({inst}: {rule}); set aside: {others}"))
+            others = ", ".join(f"{r.instance} (line {r.line})" for r in inst_rows if r is not chosen)
+            problems.append(
+                Problem(
+                    name,
+                    str(chosen.line),
+                    "redcap_repeat_instance",
+                    str(chosen.instance),
+                    "repeat_instance_choice",
+                    "warning",
+                    f"record {pid!r} has {len(inst_rows)} instances of repeating instrument "
+                    f"{inst!r} at event {event!r}; instance {chosen.instance} (line {chosen.line}) "
+                    f"is used as configured ({inst}: {rule}); set aside: {others}",
+                )
+            )
         if not candidates:
             continue
         for f in present:
@@ -551,10 +690,18 @@ def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
             filled = [r for r in candidates if r.cells[f] != ""]
             if len(filled) > 1:
                 lines = ", ".join(str(r.line) for r in filled)
-                problems.append(Problem(
-                    name, str(filled[1].line), f, filled[1].cells[f], "field_once", "error",
-                    f"field {f!r} has a value in {len(filled)} rows of record {pid!r} at event "
-                    f"{event!r} (lines {lines}); it must come from one row"))
+                problems.append(
+                    Problem(
+                        name,
+                        str(filled[1].line),
+                        f,
+                        filled[1].cells[f],
+                        "field_once",
+                        "error",
+                        f"field {f!r} has a value in {len(filled)} rows of record {pid!r} at event "
+                        f"{event!r} (lines {lines}); it must come from one row",
+                    )
+                )
                 continue
             if filled:
                 row, text = filled[0], filled[0].cells[f]
@@ -565,9 +712,18 @@ def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
             if cell is None:
                 problems.append(_not_a_number(name, row.line, f, text, missing_codes))
                 continue
-            out.append({"participant_id": pid, "time": row.time, "field": f, "value": cell[0],
-                        "missing_reason": cell[1], "source_file": name, "source_line": row.line,
-                        "source_column": f})
+            out.append(
+                {
+                    "participant_id": pid,
+                    "time": row.time,
+                    "field": f,
+                    "value": cell[0],
+                    "missing_reason": cell[1],
+                    "source_file": name,
+                    "source_line": row.line,
+                    "source_column": f,
+                }
+            )
     return _raw_frame(out), problems
 
 
@@ -575,9 +731,12 @@ def read_redcap(path: str | Path, name: str, events: Mapping[str, str | None],
 # Long CSV.
 
 
-def read_functional_long(path: str | Path, name: str, tests: Mapping[str, str],
-                         missing_codes: Mapping[str, str] | None = None,
-                         ) -> tuple[pd.DataFrame, list[Problem]]:
+def read_functional_long(
+    path: str | Path,
+    name: str,
+    tests: Mapping[str, str],
+    missing_codes: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a long CSV ``participant_id, time, test, value, unit`` into the raw long frame.
 
     ``tests`` maps each configured test to its unit (:func:`source_units`). Rows of other
@@ -598,13 +757,21 @@ def read_functional_long(path: str | Path, name: str, tests: Mapping[str, str],
         pid, time, test, text, unit = (rec[c] for c in LONG_COLUMNS)
         bad = None
         if pid == "":
-            bad = Problem(name, str(line), "participant_id", "", "participant_id_present", "error",
-                          "participant_id is empty")
+            bad = Problem(
+                name, str(line), "participant_id", "", "participant_id_present", "error", "participant_id is empty"
+            )
         elif time == "":
             bad = Problem(name, str(line), "time", "", "time_present", "error", "time is empty")
         elif test not in tests:
-            bad = Problem(name, str(line), "test", test, "test_known", "error",
-                          f"test {test!r} is not one of {', '.join(tests)} (as configured)")
+            bad = Problem(
+                name,
+                str(line),
+                "test",
+                test,
+                "test_known",
+                "error",
+                f"test {test!r} is not one of {', '.join(tests)} (as configured)",
+            )
         if bad:
             problems.append(bad)
             continue
@@ -613,21 +780,47 @@ def read_functional_long(path: str | Path, name: str, tests: Mapping[str, str],
             problems.append(_not_a_number(name, line, "value", text, missing_codes))
             continue
         if unit != tests[test] and not (cell[1] and unit == ""):
-            problems.append(Problem(name, str(line), "unit", unit, "unit_configured", "error",
-                                    f"{test} must be in {tests[test]}, as configured"))
+            problems.append(
+                Problem(
+                    name,
+                    str(line),
+                    "unit",
+                    unit,
+                    "unit_configured",
+                    "error",
+                    f"{test} must be in {tests[test]}, as configured",
+                )
+            )
             continue
         key = (pid, time, test)
         if key in first_line:
             duplicated.add(key)
-            problems.append(Problem(
-                name, str(line), "test", test, "row_unique", "error",
-                f"participant {pid!r} has {test} at {time} twice (lines {first_line[key]} "
-                f"and {line}); neither is used"))
+            problems.append(
+                Problem(
+                    name,
+                    str(line),
+                    "test",
+                    test,
+                    "row_unique",
+                    "error",
+                    f"participant {pid!r} has {test} at {time} twice (lines {first_line[key]} "
+                    f"and {line}); neither is used",
+                )
+            )
             continue
         first_line[key] = line
-        out.append({"participant_id": pid, "time": time, "field": test, "value": cell[0],
-                    "missing_reason": cell[1], "source_file": name, "source_line": line,
-                    "source_column": "value"})
+        out.append(
+            {
+                "participant_id": pid,
+                "time": time,
+                "field": test,
+                "value": cell[0],
+                "missing_reason": cell[1],
+                "source_file": name,
+                "source_line": line,
+                "source_column": "value",
+            }
+        )
     out = [r for r in out if (r["participant_id"], r["time"], r["field"]) not in duplicated]
     return _raw_frame(out), problems
 
@@ -640,30 +833,60 @@ def _where(r: Mapping[str, Any]) -> str:
     return f"{r['source_file']}:{r['source_line']}"
 
 
-def _limit_problems(d: OutcomeDefinition, value: float, r: Mapping[str, Any], shown: str,
-                    how: str) -> tuple[list[Problem], bool]:
+def _limit_problems(
+    d: OutcomeDefinition, value: float, r: Mapping[str, Any], shown: str, how: str
+) -> tuple[list[Problem], bool]:
     """Problems of one value against the definition's step and limits; second item: rejected."""
     file, line, column = str(r["source_file"]), str(r["source_line"]), str(r["source_column"])
     what = f"{d.label} {shown} {d.unit}{how}"
     if d.step and abs(value / d.step - round(value / d.step)) > 1e-9:
-        return [Problem(file, line, column, shown, "step", "error",
-                        f"{what} is not a multiple of {_fmt(d.step)}; value rejected")], True
+        return [
+            Problem(
+                file,
+                line,
+                column,
+                shown,
+                "step",
+                "error",
+                f"{what} is not a multiple of {_fmt(d.step)}; value rejected",
+            )
+        ], True
     if d.hard_limits and not d.hard_limits[0] <= value <= d.hard_limits[1]:
         lo, hi = d.hard_limits
-        return [Problem(file, line, column, shown, "hard_limits", "error",
-                        f"{what} is outside the possible range {_fmt(lo)} to {_fmt(hi)} {d.unit}; "
-                        "value rejected")], True
+        return [
+            Problem(
+                file,
+                line,
+                column,
+                shown,
+                "hard_limits",
+                "error",
+                f"{what} is outside the possible range {_fmt(lo)} to {_fmt(hi)} {d.unit}; value rejected",
+            )
+        ], True
     if d.plausible_limits and not d.plausible_limits[0] <= value <= d.plausible_limits[1]:
         lo, hi = d.plausible_limits
-        return [Problem(file, line, column, shown, "plausible_limits", "warning",
-                        f"{what} is outside the plausible range {_fmt(lo)} to {_fmt(hi)} {d.unit}; "
-                        "value kept, check it against the source record")], False
+        return [
+            Problem(
+                file,
+                line,
+                column,
+                shown,
+                "plausible_limits",
+                "warning",
+                f"{what} is outside the plausible range {_fmt(lo)} to {_fmt(hi)} {d.unit}; "
+                "value kept, check it against the source record",
+            )
+        ], False
     return [], False
 
 
-def build_functional_outcomes(raw_long: pd.DataFrame, participants: pd.DataFrame,
-                              definitions: Iterable[OutcomeDefinition], time_points: list[str],
-                              ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+def build_functional_outcomes(
+    raw_long: pd.DataFrame,
+    participants: pd.DataFrame,
+    definitions: Iterable[OutcomeDefinition],
+    time_points: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """Apply the outcome definitions to the raw long frame of one or more readers.
 
     Parameters
@@ -698,18 +921,32 @@ def build_functional_outcomes(raw_long: pd.DataFrame, participants: pd.DataFrame
         if r["time"] not in time_points:
             if key not in cited_rows:
                 cited_rows.add(key)
-                problems.append(Problem(
-                    key[0], str(key[1]), "time", r["time"], "time_known", "error",
-                    f"time point {r['time']!r} is not one of {', '.join(time_points)} "
-                    "(as configured)"))
+                problems.append(
+                    Problem(
+                        key[0],
+                        str(key[1]),
+                        "time",
+                        r["time"],
+                        "time_known",
+                        "error",
+                        f"time point {r['time']!r} is not one of {', '.join(time_points)} (as configured)",
+                    )
+                )
             continue
         if r["participant_id"] not in people:
             if key not in cited_rows:
                 cited_rows.add(key)
-                problems.append(Problem(
-                    key[0], str(key[1]), "participant_id", r["participant_id"],
-                    "participant_known", "error",
-                    f"participant {r['participant_id']!r} is not in the participants file"))
+                problems.append(
+                    Problem(
+                        key[0],
+                        str(key[1]),
+                        "participant_id",
+                        r["participant_id"],
+                        "participant_known",
+                        "error",
+                        f"participant {r['participant_id']!r} is not in the participants file",
+                    )
+                )
             continue
         keep.append(r)
 
@@ -720,11 +957,17 @@ def build_functional_outcomes(raw_long: pd.DataFrame, participants: pd.DataFrame
         if k in index:
             twice.add(k)
             shown = _fmt(r["value"]) if r["missing_reason"] == "" else ""
-            problems.append(Problem(
-                str(r["source_file"]), str(r["source_line"]), str(r["source_column"]), shown,
-                "field_once", "error",
-                f"{r['field']} of participant {k[0]!r} at {k[1]} is also in "
-                f"{_where(index[k])}; neither is used"))
+            problems.append(
+                Problem(
+                    str(r["source_file"]),
+                    str(r["source_line"]),
+                    str(r["source_column"]),
+                    shown,
+                    "field_once",
+                    "error",
+                    f"{r['field']} of participant {k[0]!r} at {k[1]} is also in {_where(index[k])}; neither is used",
+                )
+            )
         else:
             index[k] = r
     seen_at = {(r["participant_id"], r["time"]) for r in keep}
@@ -740,12 +983,15 @@ def build_functional_outcomes(raw_long: pd.DataFrame, participants: pd.DataFrame
     for d in sorted(definitions, key=lambda d: d.derivation is not None):
         deriv = d.derivation
         if deriv and any(c not in participants.columns for c in deriv.participant_columns):
-            raise ValueError(f"outcome {d.id!r} ({deriv.name}) needs column(s) "
-                             f"{', '.join(deriv.participant_columns)} in the participants table")
+            raise ValueError(
+                f"outcome {d.id!r} ({deriv.name}) needs column(s) "
+                f"{', '.join(deriv.participant_columns)} in the participants table"
+            )
 
         def lack(pid: str, time: str, reason: str, source: str, outcome: str = d.id) -> None:
-            missing[outcome].append({"participant_id": pid, "time": time, "outcome": outcome,
-                                     "reason": reason, "source": source})
+            missing[outcome].append(
+                {"participant_id": pid, "time": time, "outcome": outcome, "reason": reason, "source": source}
+            )
 
         for pid, person in people.items():
             for time in time_points:
@@ -760,15 +1006,13 @@ def build_functional_outcomes(raw_long: pd.DataFrame, participants: pd.DataFrame
                         elif (pid, time) in seen_at:
                             reason = f"no {f} value in the input"
                         else:
-                            reason = (f"no data for this participant at {time} "
-                                      "(assessment missed or not entered)")
+                            reason = f"no data for this participant at {time} (assessment missed or not entered)"
                         inputs = None
                         lack(pid, time, prefix + reason, ", ".join(files_of.get(f, [])))
                         break
                     if r["missing_reason"] or (deriv and k in rejected_inputs):
                         inputs = None
-                        reason = r["missing_reason"] or (f"rejected by validation "
-                                                         f"({rejected_inputs[k]})")
+                        reason = r["missing_reason"] or (f"rejected by validation ({rejected_inputs[k]})")
                         lack(pid, time, prefix + reason, f"{_where(r)} ({r['source_column']})")
                         break
                     inputs.append(r)
@@ -782,14 +1026,24 @@ def build_functional_outcomes(raw_long: pd.DataFrame, participants: pd.DataFrame
                 else:
                     units_in = deriv.input_unit(d.unit)
                     if any(v <= 0 for v in values):
-                        problems.append(Problem(
-                            str(primary["source_file"]), str(primary["source_line"]),
-                            str(primary["source_column"]), _fmt(values[0]), "derivable", "error",
-                            f"{d.label} cannot be derived ({deriv.name}) from "
-                            f"{_fmt(values[0])} {units_in}: the input must be greater than 0"))
-                        lack(pid, time, f"rejected by validation (derivable): {deriv.name} "
-                             f"of {_fmt(values[0])} {units_in}",
-                             f"{_where(primary)} ({primary['source_column']})")
+                        problems.append(
+                            Problem(
+                                str(primary["source_file"]),
+                                str(primary["source_line"]),
+                                str(primary["source_column"]),
+                                _fmt(values[0]),
+                                "derivable",
+                                "error",
+                                f"{d.label} cannot be derived ({deriv.name}) from "
+                                f"{_fmt(values[0])} {units_in}: the input must be greater than 0",
+                            )
+                        )
+                        lack(
+                            pid,
+                            time,
+                            f"rejected by validation (derivable): {deriv.name} of {_fmt(values[0])} {units_in}",
+                            f"{_where(primary)} ({primary['source_column']})",
+                        )
                         continue
                     value = deriv.compute(values, person, d.params)
                     shown = _fmt(round(value, 6))
@@ -801,25 +1055,35 @@ def build_functional_outcomes(raw_long: pd.DataFrame, participants: pd.DataFrame
                         else:
                             parts.append("participants")
                     # one input row: cite it as a read value is cited (file + source_line)
-                    source_file = (" + ".join(parts) if len(parts) > 1
-                                   else str(primary["source_file"]))
+                    source_file = " + ".join(parts) if len(parts) > 1 else str(primary["source_file"])
                 found, rejected = _limit_problems(d, value, primary, shown, how)
                 problems += found
                 if rejected:
-                    lack(pid, time, f"rejected by validation ({found[0].rule}): {shown} {d.unit}",
-                         f"{_where(primary)} ({primary['source_column']})")
+                    lack(
+                        pid,
+                        time,
+                        f"rejected by validation ({found[0].rule}): {shown} {d.unit}",
+                        f"{_where(primary)} ({primary['source_column']})",
+                    )
                     if deriv is None:
                         rejected_inputs[(pid, time, d.inputs[0])] = f"{found[0].rule} of {d.id}"
                     continue
-                data[d.id].append({"participant_id": pid, "arm": str(person["arm"]), "time": time,
-                             "outcome": d.id, "value": value, "unit": d.unit,
-                             "source_file": source_file,
-                             "source_line": int(primary["source_line"])})
+                data[d.id].append(
+                    {
+                        "participant_id": pid,
+                        "arm": str(person["arm"]),
+                        "time": time,
+                        "outcome": d.id,
+                        "value": value,
+                        "unit": d.unit,
+                        "source_file": source_file,
+                        "source_line": int(primary["source_line"]),
+                    }
+                )
 
     frame = pd.DataFrame([r for d in definitions for r in data[d.id]], columns=ANALYSIS_COLUMNS)
     frame["value"] = frame["value"].astype("float64")
     frame["source_line"] = frame["source_line"].astype("int64")
     accepted, more = schemas.validate_model(schemas.AnalysisData, frame)
-    missing_frame = pd.DataFrame([r for d in definitions for r in missing[d.id]],
-                                 columns=MISSING_COLUMNS).astype(str)
+    missing_frame = pd.DataFrame([r for d in definitions for r in missing[d.id]], columns=MISSING_COLUMNS).astype(str)
     return accepted.reset_index(drop=True), missing_frame, problems + more

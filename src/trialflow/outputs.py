@@ -96,7 +96,6 @@ def csv_rows_by(frame: pd.DataFrame, column: str) -> dict | None:
     return {key: "".join(parts) for key, parts in rows.items()}
 
 
-
 def joined_csv_rows(frames: list[pd.DataFrame], rows_by: list[dict | None], order: list) -> str | None:
     """One table's CSV text from its parts: the parts' rows (``rows_by``, by :func:`csv_rows_by`)
     joined in ``order`` of their keys, under the header. These are the bytes :func:`csv_text`
@@ -115,6 +114,7 @@ def joined_csv_rows(frames: list[pd.DataFrame], rows_by: list[dict | None], orde
     if not (same_dtypes and cell_by_cell and one_place):
         return None
     return csv_text(frames[0].iloc[0:0]) + "".join(rows[key] for key in ordered)
+
 
 def read_csv(path: str | Path) -> pd.DataFrame:
     """Read a results CSV written by :func:`write_csv`, keeping IDs and empty text as strings."""

@@ -46,4 +46,3 @@ def _message(head: str, problems: pd.DataFrame, where: str) -> str:
     lines = [head, *(f"  - {describe(r)}" for r in problems.head(SHOWN).to_dict("records"))]
     lines.append(f"Every problem, with file, line, column, value and rule: {where}")
     return "\n".join(lines)
-

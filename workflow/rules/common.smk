@@ -57,8 +57,10 @@ def plate_files(batch):
         for key in ("export_file", "map_file"):
             name = plate["row"].get(key) or ""
             if name and not (folder / name).resolve().is_relative_to(RAW.resolve()):
-                raise WorkflowError(f"{ELISA_MANIFEST}, line {plate['line']}, column {key!r}: {name!r} points "
-                                    f"outside the raw folder {RAW}; plate files must live inside it")
+                raise WorkflowError(
+                    f"{ELISA_MANIFEST}, line {plate['line']}, column {key!r}: {name!r} points "
+                    f"outside the raw folder {RAW}; plate files must live inside it"
+                )
             if name and (folder / name).is_file():  # a missing file is reported by the manifest check
                 files.add(str(folder / name))
     return sorted(files)
@@ -184,24 +186,38 @@ def report_inputs(wildcards):
     if HARMS:
         inputs |= {"harms": rules.summarise_harms.output.table, "harms_by_term": rules.summarise_harms.output.by_term}
     if PUBLISHED:
-        inputs |= {"published_check": rules.check_published.output.check,
-                   "published_consistency": rules.check_published.output.consistency}
+        inputs |= {
+            "published_check": rules.check_published.output.check,
+            "published_consistency": rules.check_published.output.consistency,
+        }
     if ELISA:  # the curve parameters are printed in the ELISA QC report, not here
         inputs |= {f"elisa_{t}": rules.combine_plates.output[t] for t in ELISA_TABLES if t != "curves"}
     return inputs
 
 
 def final_targets():
-    targets = [rules.render_report.output.pdf, rules.tables_docx.output.docx, rules.collect_validation.output.table,
-               rules.write_provenance.output.manifest]
+    targets = [
+        rules.render_report.output.pdf,
+        rules.tables_docx.output.docx,
+        rules.collect_validation.output.table,
+        rules.write_provenance.output.manifest,
+    ]
     return targets + ([rules.render_elisa_qc.output.pdf] if ELISA else [])
 
 
 def provenance_outputs():
     """Every output of the run except logs and the manifest itself, for the manifest."""
-    files = [*rules.read_participants.output, *rules.build_analysis_data.output, *rules.collect_validation.output,
-             *rules.compare_baseline.output, *rules.analyse_outcomes.output, *rules.plot_outcomes.output,
-             *rules.estimate_effects.output, *rules.render_report.output, *rules.tables_docx.output]
+    files = [
+        *rules.read_participants.output,
+        *rules.build_analysis_data.output,
+        *rules.collect_validation.output,
+        *rules.compare_baseline.output,
+        *rules.analyse_outcomes.output,
+        *rules.plot_outcomes.output,
+        *rules.estimate_effects.output,
+        *rules.render_report.output,
+        *rules.tables_docx.output,
+    ]
     for reader in input_rules()[1:]:
         files += [*reader.output]
     if ELISA:

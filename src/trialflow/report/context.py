@@ -306,6 +306,7 @@ def elisa_context(tables: dict[str, str], acceptance: dict, **options) -> dict:
     with the acceptance rules it was quantified under, every rule spelt out."""
     return build_elisa_context(tables, **options) | {"rules": asdict(AcceptanceRules.from_config(acceptance))}
 
+
 def exclusion_summary(excluded: pd.DataFrame, outcomes: list[dict], arms: list[dict], times: list[dict]) -> dict:
     """The exclusions from the ANOVAs as counts, for trials where a list of names would run to pages.
 

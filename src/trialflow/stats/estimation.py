@@ -53,8 +53,7 @@ def _as_arm_list(reference_arm, treatment_arm, data):
     else:
         treatments = list(treatment_arm)
     if not treatments:
-        raise ValueError("no treatment arm to compare with the reference arm "
-                         f"{reference_arm!r}")
+        raise ValueError(f"no treatment arm to compare with the reference arm {reference_arm!r}")
     if reference_arm in treatments:
         raise ValueError(f"reference_arm {reference_arm!r} is also listed as a treatment arm")
     if len(set(treatments)) != len(treatments):
@@ -78,8 +77,7 @@ def _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, inc
         raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     missing = [c for c in REQUIRED_COLUMNS if c not in data.columns]
     if missing:
-        raise ValueError(f"data lacks required column(s) {missing}; "
-                         f"expected {list(REQUIRED_COLUMNS)}")
+        raise ValueError(f"data lacks required column(s) {missing}; expected {list(REQUIRED_COLUMNS)}")
     if incomplete not in ("exclude", "raise"):
         raise ValueError(f"incomplete must be 'exclude' or 'raise', got {incomplete!r}")
     if baseline == follow_up:
@@ -92,16 +90,16 @@ def _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, inc
     times = set(data["time"].tolist())
     for label, name in ((baseline, "baseline"), (follow_up, "follow_up")):
         if label not in times:
-            raise ValueError(f"{name} time label {label!r} not found in data['time'] "
-                             f"(labels present: {sorted(map(str, times))})")
+            raise ValueError(
+                f"{name} time label {label!r} not found in data['time'] (labels present: {sorted(map(str, times))})"
+            )
 
     treatments = _as_arm_list(reference_arm, treatment_arm, data)
     arms = [reference_arm, *treatments]
     present = set(data["arm"].tolist())
     unknown = [a for a in arms if a not in present]
     if unknown:
-        raise ValueError(f"arm(s) {unknown} not found in data['arm'] "
-                         f"(arms present: {sorted(map(str, present))})")
+        raise ValueError(f"arm(s) {unknown} not found in data['arm'] (arms present: {sorted(map(str, present))})")
 
     n_arms = data.groupby("participant_id", sort=False)["arm"].nunique()
     multi = n_arms.index[n_arms > 1].tolist()
@@ -117,8 +115,10 @@ def _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, inc
     dup = sub.duplicated(["participant_id", "time"], keep=False)
     if dup.any():
         ids = pd.unique(sub.loc[dup, "participant_id"]).tolist()
-        raise ValueError("duplicated (participant_id, time) rows for participant(s) "
-                         f"{ids[:10]}; aggregate repeated assays before estimation")
+        raise ValueError(
+            "duplicated (participant_id, time) rows for participant(s) "
+            f"{ids[:10]}; aggregate repeated assays before estimation"
+        )
     vals = sub["value"].to_numpy(dtype=float)
     if np.isinf(vals).any():
         ids = pd.unique(sub.loc[np.isinf(vals), "participant_id"]).tolist()
@@ -131,18 +131,19 @@ def _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, inc
 
     wide = sub.pivot(index="participant_id", columns="time", values="value")
     wide = wide.reindex(index=people["participant_id"].to_numpy(), columns=[baseline, follow_up])
-    out = pd.DataFrame({
-        "participant_id": people["participant_id"].to_numpy(),
-        "arm": people["arm"].to_numpy(),
-        "baseline": wide[baseline].to_numpy(dtype=float),
-        "follow_up": wide[follow_up].to_numpy(dtype=float),
-    })
+    out = pd.DataFrame(
+        {
+            "participant_id": people["participant_id"].to_numpy(),
+            "arm": people["arm"].to_numpy(),
+            "baseline": wide[baseline].to_numpy(dtype=float),
+            "follow_up": wide[follow_up].to_numpy(dtype=float),
+        }
+    )
 
     has_rows = set(zip(sub["participant_id"], sub["time"], strict=True))
     excluded = []
     gaps = out[out["baseline"].isna() | out["follow_up"].isna()]  # only these can be excluded
-    for pid, arm, b, fu in gaps[["participant_id", "arm", "baseline", "follow_up"]].itertuples(
-            index=False):
+    for pid, arm, b, fu in gaps[["participant_id", "arm", "baseline", "follow_up"]].itertuples(index=False):
         reasons = []
         for label, val, name in ((baseline, b, "baseline"), (follow_up, fu, "follow-up")):
             if (pid, label) not in has_rows:
@@ -150,8 +151,7 @@ def _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, inc
             elif math.isnan(val):
                 reasons.append(f"missing {name} value")
         if reasons:
-            excluded.append({"participant_id": _py(pid), "arm": _py(arm),
-                             "reason": "; ".join(reasons)})
+            excluded.append({"participant_id": _py(pid), "arm": _py(arm), "reason": "; ".join(reasons)})
     if excluded and incomplete == "raise":
         listing = ", ".join(f"{r['participant_id']} ({r['reason']})" for r in excluded[:10])
         raise ValueError(f"{len(excluded)} incomplete participant(s): {listing}")
@@ -178,8 +178,7 @@ def _finish(frame, excluded):
     return frame
 
 
-def paired_changes(data, *, baseline, follow_up, reference_arm, treatment_arm=None,
-                   incomplete="exclude"):
+def paired_changes(data, *, baseline, follow_up, reference_arm, treatment_arm=None, incomplete="exclude"):
     """Complete-case baseline, follow-up and change per participant.
 
     Parameters
@@ -215,16 +214,16 @@ def paired_changes(data, *, baseline, follow_up, reference_arm, treatment_arm=No
     >>> res["change"].tolist(), res.attrs["excluded_ids"]
     ([1.0, 0.5, 3.0, 2.5], [5])
     """
-    wide, excluded, _ = _complete_cases(data, baseline, follow_up, reference_arm,
-                                        treatment_arm, incomplete)
+    wide, excluded, _ = _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, incomplete)
     return _finish(wide, excluded)
 
 
 # --------------------------------------------------------------------------------------
 # Difference in mean change
 # --------------------------------------------------------------------------------------
-def difference_in_change(data, *, baseline, follow_up, reference_arm, treatment_arm=None,
-                         conf=0.95, incomplete="exclude"):
+def difference_in_change(
+    data, *, baseline, follow_up, reference_arm, treatment_arm=None, conf=0.95, incomplete="exclude"
+):
     """Per-arm mean change and the between-arm difference in mean change with CIs.
 
     Change is follow-up minus baseline per complete participant. For each arm
@@ -281,8 +280,7 @@ def difference_in_change(data, *, baseline, follow_up, reference_arm, treatment_
     [3.4483, 0.2729, 3.3938]
     """
     _check_conf(conf)
-    wide, excluded, arms = _complete_cases(data, baseline, follow_up, reference_arm,
-                                           treatment_arm, incomplete)
+    wide, excluded, arms = _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, incomplete)
     alpha = 1 - conf
     rows = []
     by_arm = {a: g for a, g in wide.groupby("arm", sort=False)}
@@ -295,13 +293,26 @@ def difference_in_change(data, *, baseline, follow_up, reference_arm, treatment_
         se = sd / math.sqrt(n)
         q = stats.t.ppf(1 - alpha / 2, n - 1)
         summ[a] = (n, m, sd)
-        rows.append({
-            "estimand": "mean_change", "arm": a, "reference_arm": None,
-            "method": "one_sample_t", "n": n,
-            "mean_baseline": g["baseline"].mean(), "mean_follow_up": g["follow_up"].mean(),
-            "estimate": m, "sd": sd, "se": se, "df": float(n - 1), "t": np.nan, "p": np.nan,
-            "ci_low": m - q * se, "ci_high": m + q * se, "conf": conf,
-        })
+        rows.append(
+            {
+                "estimand": "mean_change",
+                "arm": a,
+                "reference_arm": None,
+                "method": "one_sample_t",
+                "n": n,
+                "mean_baseline": g["baseline"].mean(),
+                "mean_follow_up": g["follow_up"].mean(),
+                "estimate": m,
+                "sd": sd,
+                "se": se,
+                "df": float(n - 1),
+                "t": np.nan,
+                "p": np.nan,
+                "ci_low": m - q * se,
+                "ci_high": m + q * se,
+                "conf": conf,
+            }
+        )
     n0, m0, s0 = summ[reference_arm]
     for a in arms[1:]:
         n1, m1, s1 = summ[a]
@@ -312,21 +323,33 @@ def difference_in_change(data, *, baseline, follow_up, reference_arm, treatment_
         v0, v1 = s0**2 / n0, s1**2 / n1
         se_w = math.sqrt(v0 + v1)
         if se_w == 0:
-            raise ValueError(f"change scores are constant in both {a!r} and "
-                             f"{reference_arm!r}; the difference has no standard error")
+            raise ValueError(
+                f"change scores are constant in both {a!r} and {reference_arm!r}; the difference has no standard error"
+            )
         df_w = (v0 + v1) ** 2 / (v0**2 / (n0 - 1) + v1**2 / (n1 - 1))
-        for method, se, dfree, sd in (("student_pooled", se_p, float(df_p), sp),
-                                      ("welch", se_w, df_w, np.nan)):
+        for method, se, dfree, sd in (("student_pooled", se_p, float(df_p), sp), ("welch", se_w, df_w, np.nan)):
             t = diff / se
             q = stats.t.ppf(1 - alpha / 2, dfree)
-            rows.append({
-                "estimand": "difference_in_mean_change", "arm": a,
-                "reference_arm": reference_arm, "method": method, "n": n0 + n1,
-                "mean_baseline": np.nan, "mean_follow_up": np.nan,
-                "estimate": diff, "sd": sd, "se": se, "df": dfree, "t": t,
-                "p": 2 * stats.t.sf(abs(t), dfree),
-                "ci_low": diff - q * se, "ci_high": diff + q * se, "conf": conf,
-            })
+            rows.append(
+                {
+                    "estimand": "difference_in_mean_change",
+                    "arm": a,
+                    "reference_arm": reference_arm,
+                    "method": method,
+                    "n": n0 + n1,
+                    "mean_baseline": np.nan,
+                    "mean_follow_up": np.nan,
+                    "estimate": diff,
+                    "sd": sd,
+                    "se": se,
+                    "df": dfree,
+                    "t": t,
+                    "p": 2 * stats.t.sf(abs(t), dfree),
+                    "ci_low": diff - q * se,
+                    "ci_high": diff + q * se,
+                    "conf": conf,
+                }
+            )
     return _finish(pd.DataFrame(rows), excluded)
 
 
@@ -336,8 +359,7 @@ def difference_in_change(data, *, baseline, follow_up, reference_arm, treatment_
 def _hedges_j(df, correction):
     if correction == "exact":
         # J(df) = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))   (Hedges 1981)
-        return math.exp(special.gammaln(df / 2) - 0.5 * math.log(df / 2)
-                        - special.gammaln((df - 1) / 2))
+        return math.exp(special.gammaln(df / 2) - 0.5 * math.log(df / 2) - special.gammaln((df - 1) / 2))
     if correction == "approx":
         return 1 - 3 / (4 * df - 1)
     raise ValueError(f"correction must be 'exact' or 'approx', got {correction!r}")
@@ -355,20 +377,21 @@ def _nct_ci_ncp(t_obs, df, conf):
             if np.isnan(cdf):
                 cdf = 0.0 if t_obs < ncp else 1.0
             return cdf - target
+
         width = 10.0 + abs(t_obs)
         lo, hi = t_obs - width, t_obs + width
         while fn(lo) < 0:
             lo -= width
         while fn(hi) > 0:
             hi += width
-        return optimize.brentq(fn, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps,
-                               maxiter=500)
+        return optimize.brentq(fn, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500)
 
     return root(1 - alpha / 2), root(alpha / 2)
 
 
-def hedges_g_change(data, *, baseline, follow_up, reference_arm, treatment_arm=None,
-                    conf=0.95, correction="exact", incomplete="exclude"):
+def hedges_g_change(
+    data, *, baseline, follow_up, reference_arm, treatment_arm=None, conf=0.95, correction="exact", incomplete="exclude"
+):
     """Hedges' g of the change scores (treatment minus reference) with two CIs.
 
     ``d = (mean change_T - mean change_R) / s_pooled`` with the pooled SD of
@@ -428,8 +451,7 @@ def hedges_g_change(data, *, baseline, follow_up, reference_arm, treatment_arm=N
     _check_conf(conf)
     if correction not in ("exact", "approx"):
         raise ValueError(f"correction must be 'exact' or 'approx', got {correction!r}")
-    wide, excluded, arms = _complete_cases(data, baseline, follow_up, reference_arm,
-                                           treatment_arm, incomplete)
+    wide, excluded, arms = _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, incomplete)
     z = stats.norm.ppf(1 - (1 - conf) / 2)
     ref = wide.loc[wide["arm"] == reference_arm, "change"].to_numpy(dtype=float)
     rows = []
@@ -439,8 +461,10 @@ def hedges_g_change(data, *, baseline, follow_up, reference_arm, treatment_arm=N
         df = n1 + n0 - 2
         sp = math.sqrt(((n1 - 1) * trt.var(ddof=1) + (n0 - 1) * ref.var(ddof=1)) / df)
         if sp == 0:
-            raise ValueError(f"pooled SD of the change scores is 0 for {a!r} vs "
-                             f"{reference_arm!r}; the standardised effect is undefined")
+            raise ValueError(
+                f"pooled SD of the change scores is 0 for {a!r} vs "
+                f"{reference_arm!r}; the standardised effect is undefined"
+            )
         diff = trt.mean() - ref.mean()
         d = diff / sp
         j = _hedges_j(df, correction)
@@ -448,21 +472,45 @@ def hedges_g_change(data, *, baseline, follow_up, reference_arm, treatment_arm=N
         se = math.sqrt((n1 + n0) / (n1 * n0) + g**2 / (2 * (n1 + n0)))
         hn = math.sqrt(1 / n1 + 1 / n0)
         ncp_lo, ncp_hi = _nct_ci_ncp(d / hn, df, conf)
-        base = {"estimand": "hedges_g_change", "arm": a, "reference_arm": reference_arm,
-                "n_treatment": n1, "n_reference": n0, "mean_difference": diff,
-                "sd_pooled": sp, "d": d, "J": j, "estimate": g}
-        rows.append({**base, "se": se, "ci_method": "normal_hedges_olkin",
-                     "ci_low": g - z * se, "ci_high": g + z * se, "conf": conf})
-        rows.append({**base, "se": np.nan, "ci_method": "noncentral_t",
-                     "ci_low": j * ncp_lo * hn, "ci_high": j * ncp_hi * hn, "conf": conf})
+        base = {
+            "estimand": "hedges_g_change",
+            "arm": a,
+            "reference_arm": reference_arm,
+            "n_treatment": n1,
+            "n_reference": n0,
+            "mean_difference": diff,
+            "sd_pooled": sp,
+            "d": d,
+            "J": j,
+            "estimate": g,
+        }
+        rows.append(
+            {
+                **base,
+                "se": se,
+                "ci_method": "normal_hedges_olkin",
+                "ci_low": g - z * se,
+                "ci_high": g + z * se,
+                "conf": conf,
+            }
+        )
+        rows.append(
+            {
+                **base,
+                "se": np.nan,
+                "ci_method": "noncentral_t",
+                "ci_low": j * ncp_lo * hn,
+                "ci_high": j * ncp_hi * hn,
+                "conf": conf,
+            }
+        )
     return _finish(pd.DataFrame(rows), excluded)
 
 
 # --------------------------------------------------------------------------------------
 # ANCOVA of follow-up on arm adjusted for baseline
 # --------------------------------------------------------------------------------------
-def ancova_follow_up(data, *, baseline, follow_up, reference_arm, treatment_arm=None,
-                     conf=0.95, incomplete="exclude"):
+def ancova_follow_up(data, *, baseline, follow_up, reference_arm, treatment_arm=None, conf=0.95, incomplete="exclude"):
     """ANCOVA of the follow-up value on arm, adjusted for the baseline value.
 
     Ordinary least squares ``follow_up = b0 + sum_a b_a [arm = a] + b_x * baseline``
@@ -515,8 +563,7 @@ def ancova_follow_up(data, *, baseline, follow_up, reference_arm, treatment_arm=
     [11.125, 12.7083, 1.5833, 0.75]
     """
     _check_conf(conf)
-    wide, excluded, arms = _complete_cases(data, baseline, follow_up, reference_arm,
-                                           treatment_arm, incomplete)
+    wide, excluded, arms = _complete_cases(data, baseline, follow_up, reference_arm, treatment_arm, incomplete)
     y = wide["follow_up"].to_numpy(dtype=float)
     x = wide["baseline"].to_numpy(dtype=float)
     n = y.size
@@ -537,8 +584,10 @@ def ancova_follow_up(data, *, baseline, follow_up, reference_arm, treatment_arm=
     rss = float(resid @ resid)
     sigma2 = rss / dof
     if rss <= 1e-20 * float(((y - y.mean()) ** 2).sum()):  # R^2 = 1 up to rounding
-        raise ValueError("ANCOVA residual variance is 0 (follow-up is an exact linear "
-                         "function of arm and baseline); inference is undefined")
+        raise ValueError(
+            "ANCOVA residual variance is 0 (follow-up is an exact linear "
+            "function of arm and baseline); inference is undefined"
+        )
     r_inv = np.linalg.solve(r_mat, np.eye(p))
     cov = sigma2 * (r_inv @ r_inv.T)
     qt = stats.t.ppf(1 - (1 - conf) / 2, dof)
@@ -548,11 +597,21 @@ def ancova_follow_up(data, *, baseline, follow_up, reference_arm, treatment_arm=
         est = float(L @ beta)
         se = math.sqrt(float(L @ cov @ L))
         t = est / se if test else np.nan
-        return {"estimand": estimand, "arm": arm, "reference_arm": ref, "n": n_rows,
-                "estimate": est, "se": se, "df": float(dof), "t": t,
-                "p": 2 * stats.t.sf(abs(t), dof) if test else np.nan,
-                "ci_low": est - qt * se, "ci_high": est + qt * se, "conf": conf,
-                "covariate_mean": xbar}
+        return {
+            "estimand": estimand,
+            "arm": arm,
+            "reference_arm": ref,
+            "n": n_rows,
+            "estimate": est,
+            "se": se,
+            "df": float(dof),
+            "t": t,
+            "p": 2 * stats.t.sf(abs(t), dof) if test else np.nan,
+            "ci_low": est - qt * se,
+            "ci_high": est + qt * se,
+            "conf": conf,
+            "covariate_mean": xbar,
+        }
 
     counts = wide["arm"].value_counts()
     rows = []
@@ -565,8 +624,7 @@ def ancova_follow_up(data, *, baseline, follow_up, reference_arm, treatment_arm=
     for i, a in enumerate(arms[1:], start=1):
         L = np.zeros(p)
         L[i] = 1.0
-        rows.append(row("adjusted_difference", a, reference_arm,
-                        int(counts[a] + counts[reference_arm]), L, True))
+        rows.append(row("adjusted_difference", a, reference_arm, int(counts[a] + counts[reference_arm]), L, True))
     L = np.zeros(p)
     L[-1] = 1.0
     rows.append(row("baseline_slope", None, None, n, L, True))

@@ -46,12 +46,13 @@ def _check_design(f, alpha, groups, measurements, corr, eps):
     if int(measurements) != measurements or measurements < 2:
         raise ValueError(f"measurements must be an integer >= 2, got {measurements!r}")
     if not (-1 < corr < 1):
-        raise ValueError(f"corr (correlation among repeated measures) must lie in (-1, 1), "
-                         f"got {corr!r}")
+        raise ValueError(f"corr (correlation among repeated measures) must lie in (-1, 1), got {corr!r}")
     lower = 1.0 / (measurements - 1)
     if not (lower - 1e-12 <= eps <= 1.0):
-        raise ValueError(f"eps (nonsphericity correction) must lie in [1/(m-1), 1] = "
-                         f"[{lower:.6g}, 1] for {measurements} measurements, got {eps!r}")
+        raise ValueError(
+            f"eps (nonsphericity correction) must lie in [1/(m-1), 1] = "
+            f"[{lower:.6g}, 1] for {measurements} measurements, got {eps!r}"
+        )
 
 
 def _rm_anova_power(n_total, f, alpha, groups, measurements, corr, eps, effect):
@@ -82,8 +83,7 @@ def _rm_anova_sample_size(f, alpha, power, groups, measurements, corr, eps, effe
         raise ValueError(f"target power must lie in (alpha, 1) = ({alpha}, 1), got {power!r}")
 
     def pw(per_group):
-        return _rm_anova_power(groups * per_group, f, alpha, groups, measurements, corr, eps,
-                               effect)["actual_power"]
+        return _rm_anova_power(groups * per_group, f, alpha, groups, measurements, corr, eps, effect)["actual_power"]
 
     # per-group n = 1 leaves df2 = 0 (no error df); start at 2 per group.
     lo = 1  # invariant: pw(lo) < power (or lo is infeasible)
@@ -103,8 +103,7 @@ def _rm_anova_sample_size(f, alpha, power, groups, measurements, corr, eps, effe
     return out
 
 
-def power_rm_within_between(n_total, f, alpha=0.05, groups=2, measurements=2, corr=0.5,
-                            eps=1.0):
+def power_rm_within_between(n_total, f, alpha=0.05, groups=2, measurements=2, corr=0.5, eps=1.0):
     """Post-hoc power of G*Power's "ANOVA: Repeated measures, within-between interaction".
 
     Parameters
@@ -145,15 +144,13 @@ def power_rm_within_between(n_total, f, alpha=0.05, groups=2, measurements=2, co
         raise ValueError("the within-between interaction needs at least 2 groups")
     if int(n_total) != n_total or n_total <= groups:
         raise ValueError(f"n_total must be an integer > groups ({groups}), got {n_total!r}")
-    out = _rm_anova_power(int(n_total), f, alpha, groups, measurements, corr, eps,
-                          "interaction")
+    out = _rm_anova_power(int(n_total), f, alpha, groups, measurements, corr, eps, "interaction")
     out["n_per_group"] = n_total / groups
     out.update(f=f, alpha=alpha, groups=groups, measurements=measurements, corr=corr, eps=eps)
     return out
 
 
-def sample_size_rm_within_between(f, alpha=0.05, power=0.80, groups=2, measurements=2,
-                                  corr=0.5, eps=1.0):
+def sample_size_rm_within_between(f, alpha=0.05, power=0.80, groups=2, measurements=2, corr=0.5, eps=1.0):
     """A-priori total sample size for G*Power's within-between interaction test.
 
     Returns the smallest total N that is a multiple of ``groups`` (equal
@@ -201,6 +198,5 @@ def sample_size_rm_within_between(f, alpha=0.05, power=0.80, groups=2, measureme
     if groups < 2:
         raise ValueError("the within-between interaction needs at least 2 groups")
     out = _rm_anova_sample_size(f, alpha, power, groups, measurements, corr, eps, "interaction")
-    out.update(f=f, alpha=alpha, target_power=power, groups=groups, measurements=measurements,
-               corr=corr, eps=eps)
+    out.update(f=f, alpha=alpha, target_power=power, groups=groups, measurements=measurements, corr=corr, eps=eps)
     return out
