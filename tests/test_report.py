@@ -47,3 +47,35 @@ def test_autoescape_is_on_for_any_template_name_and_undefined_is_an_error():
     assert env.from_string("{{ x }}").render(x="<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
     with pytest.raises(Exception, match="undefined"):
         env.from_string("{{ missing }}").render()
+
+
+def test_the_pdf_streams_are_deflated_at_the_reports_level_by_the_pydyf_it_was_written_for(tmp_path):
+    """write_pdf swaps pydyf's module-level ``zlib`` for one that deflates at ZLIB_LEVEL (pydyf has
+    no option; level 1 wrote a large trial's PDF in 7.8 s instead of 13.7 s at pydyf's level 9).
+    The swap depends on pydyf's internals, so this fails when pydyf changes: check the swap still
+    works, then move the pin in pyproject.toml."""
+    import zlib
+    from importlib.metadata import version
+
+    import pydyf
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject
+
+    from trialflow.report import ZLIB_LEVEL, write_pdf
+
+    assert version("pydyf").startswith("0.13."), "the deflate-level swap was written for pydyf 0.13"
+    assert pydyf.zlib is zlib  # the name write_pdf swaps, restored afterwards
+    write_pdf("<p>" + "a table row, " * 2000 + "</p>", tmp_path / "x.pdf", attachments={"t.csv": _csv(tmp_path)})
+    assert pydyf.zlib is zlib
+    reader = PdfReader(tmp_path / "x.pdf")
+    objects = [reader.get_object(IndirectObject(i, gen, reader)) for gen, ids in reader.xref.items() for i in ids]
+    deflated = [s for s in objects if hasattr(s, "_data") and s.get("/Filter") == "/FlateDecode"]
+    assert len(deflated) > 10  # page contents, fonts, the attachment
+    for stream in deflated:
+        assert zlib.compress(zlib.decompress(stream._data), ZLIB_LEVEL) == stream._data
+
+
+def _csv(folder):
+    path = folder / "t.csv"
+    path.write_text("a,b\n" + "".join(f"{i},{i * i}\n" for i in range(5000)))
+    return str(path)

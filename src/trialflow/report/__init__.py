@@ -25,9 +25,11 @@ from trialflow.report import formatting
 
 PACKAGE_DIR = Path(__file__).parent
 TEMPLATES = PACKAGE_DIR / "templates"
-# pydyf deflates every PDF stream at zlib level 9. The attached CSVs are most of a large trial's
-# report (41 MB of CSV in benchmarks/): writing its PDF took 13.7 s at level 9, 9.9 s at 6 and
-# 7.8 s at 1, for 8.3, 8.6 and 10.2 MB. A report redone after every new plate favours speed.
+# pydyf deflates every PDF stream at zlib level 9 and has no option for it. The attached CSVs are
+# most of a large trial's report (41 MB of CSV in benchmarks/): writing its PDF took 13.7 s at
+# level 9, 9.9 s at 6 and 7.8 s at 1, for 8.3, 8.6 and 10.2 MB. A report redone after every new
+# plate favours speed, so write_pdf swaps pydyf's module-level zlib while it writes: written for
+# pydyf 0.13 (pinned in pyproject.toml; tests/test_report.py fails when pydyf changes).
 ZLIB_LEVEL = 1
 
 
