@@ -1,10 +1,12 @@
 """The whole pipeline through Snakemake on the demo trial, in a scratch working directory."""
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -161,6 +163,13 @@ def test_same_inputs_in_another_directory_give_identical_outputs(run, tmp_path):
     assert first == second
     for sub in ["stats", "figures", "data"]:
         assert _tree_hashes(tmp_path / "results" / sub) == _tree_hashes(run["dir"] / "results" / sub), sub
+    # The manifest an auditor compares is the same bytes; where and how each run happened is its run record.
+    manifest = "results/provenance.json"
+    assert (tmp_path / manifest).read_bytes() == (run["dir"] / manifest).read_bytes()
+    for folder in (tmp_path, run["dir"]):
+        record = json.loads((folder / "results/logs/run.json").read_text())
+        assert Path(record["directory"]) == folder.resolve()
+        assert record["command"][record["command"].index("-d") + 1] == str(folder)
 
 
 def test_input_error_stops_before_analysis_and_keeps_the_previous_report(run, tmp_path):

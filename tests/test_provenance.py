@@ -24,7 +24,6 @@ CONFIG = {
     "inputs": {"values": "values.txt", "notes": "notes.txt"},
 }
 OUTPUTS = ["results/total.txt", "results/notes.txt"]
-COMMAND = ["snakemake", "--cores", "2"]
 
 
 def fake_pipeline(workdir, configfile):
@@ -54,7 +53,7 @@ def run(tmp_path, monkeypatch):
     monkeypatch.chdir(workdir)
     fake_pipeline(workdir, workdir / "config.yaml")
     manifest = build_manifest(
-        "raw/tiny", ["raw/tiny/values.txt", "raw/tiny/notes.txt"], CONFIG, OUTPUTS, COMMAND, "2025-06-30", repo
+        "raw/tiny", ["raw/tiny/values.txt", "raw/tiny/notes.txt"], CONFIG, OUTPUTS, "2025-06-30", repo
     )
     write_manifest(manifest, "results/provenance.json")
     seen = []
@@ -83,7 +82,7 @@ def test_manifest_records_inputs_config_code_environment_and_outputs(run):
     canonical = json.dumps(CONFIG, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert m["config_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
     assert m["code"] == {"git_commit": None, "git_dirty": None}  # not a git repository
-    assert m["command"] == COMMAND and m["data_cutoff"] == "2025-06-30"
+    assert m["data_cutoff"] == "2025-06-30" and "command" not in m  # how it was run: the run record
     assert set(m["environment"]["packages"]) == set(PACKAGES)
     assert m["environment"]["packages"]["pandas"] == metadata.version("pandas")
 
@@ -94,7 +93,6 @@ def test_manifest_is_the_same_bytes_whatever_the_order_and_the_moment(run):
         ["notes.txt", "raw/tiny/values.txt"],
         dict(reversed(CONFIG.items())),
         list(reversed(OUTPUTS)),
-        COMMAND,
         "2025-06-30",
         run["repo"],
     )
@@ -116,7 +114,7 @@ def test_manifest_writes_atomically_and_reads_back(run, tmp_path):
 
 def test_input_outside_the_raw_folder_is_refused(run):
     with pytest.raises(ValueError, match="not a file inside the raw folder"):
-        build_manifest("raw/tiny", ["config.yaml"], CONFIG, OUTPUTS, COMMAND, "2025-06-30", run["repo"])
+        build_manifest("raw/tiny", ["config.yaml"], CONFIG, OUTPUTS, "2025-06-30", run["repo"])
 
 
 def test_config_dates_are_written_as_iso_text():
@@ -288,8 +286,8 @@ def test_audit_reproduces_a_real_demo_run(tmp_path, monkeypatch):
         p.as_posix()
         for top in ["results", "reports"]
         for p in Path(top).rglob("*")
-        # Not outputs: logs, the caches, and the run's own manifest (it records the command,
-        # which the rebuild's differs from; the pipeline's manifest does not list itself either).
+        # Not outputs: logs (with the run record), the caches, and the manifest itself (the
+        # pipeline's manifest does not list itself either).
         if p.is_file()
         and "logs" not in p.parts
         and p.parts[:2] != ("results", "cache")
@@ -300,7 +298,6 @@ def test_audit_reproduces_a_real_demo_run(tmp_path, monkeypatch):
         list(config["inputs"].values()),
         config,
         outputs,
-        command,
         config["trial"]["data_cutoff"],
         ROOT,
     )

@@ -7,15 +7,17 @@ a results folder months later (``python -m trialflow.audit``):
 * the resolved configuration, and the SHA-256 of its canonical JSON;
 * the code version (git commit, and whether the working tree had uncommitted changes);
 * the Python and package versions;
-* the Snakemake command and the data cut-off;
+* the data cut-off;
 * every output file: path, size, SHA-256.
 
-It holds no time of the run and no machine-specific path of its own making: the same inputs,
-code and outputs give the same bytes (the command is recorded as given).
+It holds no time of the run, no command line and no path of the machine: the same inputs, config,
+code and outputs give the same bytes in any folder (where, when and how the run was started is
+the run record, :func:`run_record`, written beside the logs).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import platform
@@ -26,7 +28,8 @@ from pathlib import Path
 from trialflow.dag import config_sha256, package_code, plain
 from trialflow.outputs import write_atomic
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: the command moved to the run record (results/logs/run.json)
+READABLE_VERSIONS = (1, 2)
 PACKAGES = (
     "snakemake",
     "pandas",
@@ -133,7 +136,6 @@ def build_manifest(
     input_files: list[str],
     config: dict,
     outputs: list[str],
-    command: list[str],
     data_cutoff: str,
     repo_dir: str | Path,
 ) -> dict:
@@ -145,13 +147,12 @@ def build_manifest(
     input_files : the raw files read; paths inside ``raw_dir`` or names relative to it.
     config : the resolved configuration (Snakemake's ``config``).
     outputs : the output files, relative to the working directory (the current directory).
-    command : the Snakemake command line, as run.
     data_cutoff : the data cut-off date (ISO text).
     repo_dir : the pipeline's repository (the Snakefile's folder), for the git commit.
 
     Returns
     -------
-    dict with keys manifest_version, data_cutoff, command, code {git_commit, git_dirty},
+    dict with keys manifest_version, data_cutoff, code {git_commit, git_dirty},
     environment {python, packages}, config, config_sha256,
     inputs {raw_dir, files: [{path, size, sha256}]}, outputs [{path, size, sha256}];
     file lists sorted by path.
@@ -161,7 +162,6 @@ def build_manifest(
     return {
         "manifest_version": MANIFEST_VERSION,
         "data_cutoff": str(data_cutoff),
-        "command": [str(c) for c in command],
         "code": git_version(repo_dir),
         "environment": environment(),
         "config": plain_config,
@@ -223,8 +223,9 @@ def write_manifest(manifest: dict, path: str | Path) -> None:
 def read_manifest(path: str | Path) -> dict:
     """Read a manifest written by :func:`write_manifest`."""
     manifest = json.loads(Path(path).read_text(encoding="utf-8"))
-    if manifest.get("manifest_version") != MANIFEST_VERSION:
-        raise ValueError(f"{path}: not a trialflow provenance manifest of version {MANIFEST_VERSION}")
+    if manifest.get("manifest_version") not in READABLE_VERSIONS:
+        versions = " or ".join(map(str, READABLE_VERSIONS))
+        raise ValueError(f"{path}: not a trialflow provenance manifest of version {versions}")
     return manifest
 
 
@@ -244,4 +245,22 @@ def report_record(raw_dir: str | Path, raw_files: list[str], listed: list[str], 
         "git": git_version(repo),
         "code_sha256": package_code(),
         **environment(),
+    }
+
+
+def run_record(command: list[str]) -> dict:
+    """Where, when and how a run happened: kept apart from the manifest (``results/logs/run.json``),
+    so that the manifest of the same inputs, config and code is the same bytes in any folder, on
+    any day, whatever the command line.
+
+    Returns
+    -------
+    dict with keys command (as given), directory (the working directory), host, finished (UTC,
+    ISO 8601, to the second).
+    """
+    return {
+        "command": [str(c) for c in command],
+        "directory": Path.cwd().as_posix(),
+        "host": platform.node(),
+        "finished": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }

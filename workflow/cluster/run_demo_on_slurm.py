@@ -11,8 +11,8 @@
 3. shows that the Slurm run's jobs went through Slurm: the Slurm job ids Snakemake reports, each
    started on the node and completed with exit status 0 in slurmctld's log;
 4. compares every file under results/ and reports/ of the two copies byte for byte, except the
-   paths in EXCLUDED and the JSON keys in EXCLUDED_KEYS (both printed: the manifest's
-   ``command``, which records how each run was started), and prints one line per differing file.
+   paths in EXCLUDED (printed: the logs, and with them the run record, which names the command
+   that started each run), and prints one line per differing file.
 
 ``--one-slurm-job`` puts every job of the DAG into one Snakemake group, so the whole pipeline is
 one Slurm job (its jobs run inside that allocation): the same profile, executor, status polling
@@ -45,13 +45,7 @@ PROFILE = "workflow/profiles/slurm"
 COMPARED = ("results", "reports")
 # Paths (relative to the copy) left out of the comparison, with the reason printed.
 EXCLUDED = {
-    "results/logs/": "the rules' log files: they carry executor messages and timings, not results",
-}
-# Top-level keys of JSON files compared apart from the rest (file is the same if only these differ);
-# each is printed with both values. The manifest records the command line that started the run
-# (trialflow.provenance.remember_command), and the two runs are started by different commands.
-EXCLUDED_KEYS = {
-    "results/provenance.json": {"command": "the command line that started the run, as given"},
+    "results/logs/": "the rules' log files and the run record: executor messages, timings, the command",
 }
 NOT_COPIED = {".git", ".snakemake", "results", "reports", ".pytest_cache", ".ruff_cache"}
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+)")
@@ -262,33 +256,12 @@ def describe_json_difference(a: Path, b: Path) -> str:
     return "; ".join(parts)
 
 
-def same_apart_from_keys(a: Path, b: Path, keys: dict[str, str]) -> str | None:
-    """If two JSON objects differ only in ``keys``: a description of those keys' values; else None."""
-    try:
-        left, right = json.loads(a.read_text(encoding="utf-8")), json.loads(b.read_text(encoding="utf-8"))
-    except ValueError:
-        return None
-    if not (isinstance(left, dict) and isinstance(right, dict)):
-        return None
-    rest = [{k: v for k, v in doc.items() if k not in keys} for doc in (left, right)]
-    if rest[0] != rest[1]:
-        return None
-    return "; ".join(
-        f"{key!r} differs: {json.dumps(left.get(key))} vs {json.dumps(right.get(key))}"
-        for key in keys
-        if left.get(key) != right.get(key)
-    )
-
-
 def compare(first: Path, second: Path, names: tuple[str, str]) -> int:
     """Print one line per differing file; return their number."""
     say("")
     say(f"comparing {' and '.join(f'{t}/' for t in COMPARED)} of the {names[0]} and the {names[1]} run, byte for byte")
     for prefix, why in EXCLUDED.items():
         say(f"  excluded: {prefix}  ({why})")
-    for name, keys in EXCLUDED_KEYS.items():
-        for key, why in keys.items():
-            say(f"  excluded: the key {key!r} of {name}  ({why}); the rest of the file is compared")
     say("  (Snakemake's own metadata, .snakemake/, lies outside results/ and reports/ and is not compared)")
     a, b = files_under(first), files_under(second)
     differing = compared = 0
@@ -307,10 +280,6 @@ def compare(first: Path, second: Path, names: tuple[str, str]) -> int:
         elif name not in a:
             say(f"differ  {name}  (only in the {names[1]} run)")
         elif sha256(a[name]) != sha256(b[name]):
-            apart = same_apart_from_keys(a[name], b[name], EXCLUDED_KEYS[name]) if name in EXCLUDED_KEYS else None
-            if apart is not None:
-                say(f"same    {name}  apart from excluded keys: {apart} ({names[0]} vs {names[1]})")
-                continue
             size_a, size_b = a[name].stat().st_size, b[name].stat().st_size
             detail = describe_json_difference(a[name], b[name]) if name.endswith(".json") else ""
             say(f"differ  {name}  ({size_a} vs {size_b} bytes{'; ' + detail if detail else ''})")

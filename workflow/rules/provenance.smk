@@ -30,7 +30,8 @@ rule write_provenance:
     output:
         manifest="results/provenance.json",
     log:
-        f"{LOGS}/write_provenance.log",
+        step=f"{LOGS}/write_provenance.log",
+        run=f"{LOGS}/run.json",  # where, when and by which command (not in the manifest)
     params:
         code=code("audit"),
         raw_files=raw_inputs(),  # every raw file, hashed into the manifest

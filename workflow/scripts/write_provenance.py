@@ -5,14 +5,15 @@ from trialflow.steps import audit, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_step(
-    sm.log[0],
+    sm.log.step,
     audit.write_provenance,
     raw_dir=sm.params.raw_dir,
     inputs=list(sm.params.raw_files),
     config=sm.params.config,
     outputs=list(sm.input.outputs),
-    command=snakemake_command(),
     data_cutoff=sm.params.data_cutoff,
     repo=sm.params.repo,
     manifest=sm.output.manifest,
+    command=snakemake_command(),
+    run=sm.log.run,
 )

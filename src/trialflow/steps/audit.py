@@ -3,6 +3,7 @@ manifest of the run."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import yaml
 
 from trialflow import published
 from trialflow.dag import package_code
-from trialflow.outputs import read_csv, write_csv
-from trialflow.provenance import build_manifest, write_manifest
+from trialflow.outputs import read_csv, write_atomic, write_csv
+from trialflow.provenance import build_manifest, run_record, write_manifest
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,15 @@ def write_provenance(
     inputs: list[str],
     config: dict,
     outputs: list[str],
-    command: list[str],
     data_cutoff: str,
     repo: str,
     manifest: str,
+    command: list[str],
+    run: str,
 ) -> None:
-    """The provenance manifest: every input and output with its SHA-256, config, code, versions."""
-    built = build_manifest(raw_dir, inputs, config, outputs, command, data_cutoff, repo)
+    """The provenance manifest (every input and output with its SHA-256, config, code, versions),
+    and beside it the run record: the ``command`` that started the run, where and when (``run``)."""
+    built = build_manifest(raw_dir, inputs, config, outputs, data_cutoff, repo)
     built["code_sha256"] = package_code()
     write_manifest(built, manifest)
+    write_atomic(run, json.dumps(run_record(command), indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
