@@ -38,6 +38,8 @@ def demo_analysis():
     """The demo trial read and analysed through the library (no Snakemake)."""
     from trialflow import ingest
     from trialflow.analysis import analyse_outcomes, describe_baseline
+    from trialflow.stats.complete import exclusion_counts, exclusion_reasons
+    from trialflow.stats.descriptives import count_per_arm
 
     raw = ROOT / "raw" / "demo"
     people, p1 = ingest.read_participants(raw / "participants.csv", "participants.csv", ["control", "training"])
@@ -50,4 +52,11 @@ def demo_analysis():
     baseline, tests = describe_baseline(
         people, ["age_years", "height_cm", "weight_kg", "bmi_kg_m2"], ["control", "training"]
     )
-    return {"participants": people, "data": data, "baseline": baseline, "baseline_tests": tests, **results}
+    counts = {
+        "participants_per_arm": count_per_arm(people, ["control", "training"]),
+        "exclusion_counts": exclusion_counts(
+            results["excluded"], ["BDNF", "GDNF"], ["control", "training"], ["pre", "post"]
+        ),
+        "exclusion_reasons": exclusion_reasons(results["excluded"], ["control", "training"]),
+    }
+    return {"participants": people, "data": data, "baseline": baseline, "baseline_tests": tests, **results, **counts}

@@ -189,7 +189,7 @@ def _combine_in_batches(tmp_path, batches: list[list[int]]) -> Path:
         units={"BDNF": "pg/mL", "GDNF": "pg/mL"},
         out={name: str(out / f"{name}.csv") for name in ELISA_TABLES}
         | {name: str(out / f"rows_{name}.csv") for name in ("table", "missing", "row_problems")}
-        | {"problems": str(out / "problems.csv")},
+        | {"problems": str(out / "problems.csv"), "plates_by_analyte": str(out / "plates_by_analyte.csv")},
     )
     return out
 

@@ -19,6 +19,8 @@ from trialflow.analysis import analyse_outcomes, describe_baseline, estimate_eff
 from trialflow.outputs import write_csv
 from trialflow.report import PACKAGE_DIR, RestrictedFetcher, render_html
 from trialflow.report.context import EXCLUSION_LIST_MAX, build_context
+from trialflow.stats.complete import exclusion_counts, exclusion_reasons
+from trialflow.stats.descriptives import count_per_arm
 from trialflow.stats.harms import harms_by_term, summarise_harms
 
 ARMS = [
@@ -112,7 +114,9 @@ def make_trial(folder, n_arms: int = 3, seed: int = 3) -> tuple[dict, dict, dict
         **{k: results[k] for k in ["descriptives", "anova", "assumptions", "excluded"]},
         "baseline": baseline,
         "baseline_tests": tests,
-        "participants": people,
+        "participants_per_arm": count_per_arm(people, arm_ids),
+        "exclusion_counts": exclusion_counts(results["excluded"], outcome_ids, arm_ids, times),
+        "exclusion_reasons": exclusion_reasons(results["excluded"], arm_ids),
         "estimation": estimate_effects(data, outcome_ids, arm_ids, times),
         "harms": summarise_harms(events, people, arm_ids),
         "harms_by_term": harms_by_term(events, people, arm_ids),
@@ -148,7 +152,8 @@ def demo(tmp_path_factory, demo_analysis):
     """The demo's context and HTML (BDNF and GDNF), as the pipeline builds them."""
     folder = tmp_path_factory.mktemp("demo")
     results = {}
-    for name in ["descriptives", "anova", "assumptions", "excluded", "baseline", "baseline_tests", "participants"]:
+    names = ["descriptives", "anova", "assumptions", "excluded", "baseline", "baseline_tests", "participants_per_arm"]
+    for name in names:
         results[name] = str(folder / f"{name}.csv")
         write_csv(demo_analysis[name], results[name])
     svg = folder / "figure.svg"
@@ -189,8 +194,13 @@ def cells_outside_the_text_width(document) -> list[str]:
     return beyond
 
 
+ANOVA_CAPTION = "Results of the repeated-measures analysis of variance"
+
+
 def table_3(html: str) -> str:
-    return html[html.index("<b>Table 3.</b>") : html.index("</table>", html.index("<b>Table 3.</b>"))]
+    """The ANOVA table (Table 3 of the paper; its number depends on the tables before it)."""
+    start = html.rindex("<caption>", 0, html.index(ANOVA_CAPTION))
+    return html[start : html.index("</table>", start)]
 
 
 # --------------------------------------------------------------------------- wide tables
@@ -199,7 +209,7 @@ def table_3(html: str) -> str:
 def test_three_arms_set_the_wide_tables_compact_and_the_demo_keeps_its_layout(three_arms, demo):
     html = three_arms["html"]
     assert three_arms["context"]["layout"] == {"wide": True, "landscape": False, "wide_table4": True}
-    table3_tag = html[: html.index("<b>Table 3.</b>")].rsplit("<table", 1)[1]
+    table3_tag = html[: html.index(ANOVA_CAPTION)].rsplit("<table", 1)[1]
     assert 'class="wide"' in table3_tag and "landscape" not in html
     header = table_3(html)[: table_3(html).index("</thead>")]
     assert [h in header for h in ("Time", "Groups", "Interaction")] == [True] * 3
@@ -229,7 +239,7 @@ def test_every_table_of_a_three_arm_four_visit_report_fits_the_page_width(three_
 def test_four_arms_put_table_3_on_a_landscape_page_that_it_fits(tmp_path):
     config, results, figures = make_trial(tmp_path, n_arms=4)
     html = render_html(build_context(report_settings(config), results, figures))
-    assert re.search(r'<div class="landscape">\s*<table class="wide">\s*<caption><b>Table 3\.</b>', html)
+    assert re.search(r'<div class="landscape">\s*<table class="wide">\s*<caption><b>Table 2\.</b> Results', html)
     document = layout(html)
     assert cells_outside_the_text_width(document) == []
     pages = [
@@ -285,6 +295,19 @@ def test_units_note_ends_its_sentence_before_the_next(three_arms, demo):
         assert re.search(r"6-minute walk distance m\. P values|GDNF pg/mL\. P values", text_of(html))
 
 
+@pytest.mark.parametrize("report", ["three_arms", "demo"])
+def test_tables_are_numbered_in_the_order_they_print_without_gaps(report, request):
+    html = request.getfixturevalue(report)["html"]
+    numbers = re.findall(r"<caption><b>Table (A?)(\d+)\.</b>", html)
+    for part in ("", "A"):
+        printed = [int(n) for prefix, n in numbers if prefix == part]
+        assert printed == list(range(1, len(printed) + 1)), (part, printed)
+    # every number the text refers to is a table that is printed
+    assert set(re.findall(r"Table (A?\d+)\b", re.sub(r"<caption>.*?</caption>", "", html))) <= {
+        a + n for a, n in numbers
+    }
+
+
 # --------------------------------------------------------------------------- exclusions
 
 
@@ -293,7 +316,9 @@ def test_many_exclusions_are_counted_per_outcome_and_group_not_listed(three_arms
     excluded = pd.read_csv(three_arms["results"]["excluded"])
     assert excluded["participant_id"].nunique() > EXCLUSION_LIST_MAX
     assert context["exclusions"] == [] and "<li>Participant" not in html
-    assert "Table 8." in html and "Table 9." in html and "results/stats/excluded.csv" in html
+    numbers = context["table"]
+    assert (numbers["exclusions"], numbers["reasons"]) == ("6", "7")  # no protocol table; harms before them
+    assert "<b>Table 6.</b>" in html and "<b>Table 7.</b>" in html and "results/stats/excluded.csv" in html
     summary = context["exclusion_summary"]
     assert summary["n"] == excluded["participant_id"].nunique()
     # every count against a direct computation on excluded.csv
@@ -310,7 +335,7 @@ def test_many_exclusions_are_counted_per_outcome_and_group_not_listed(three_arms
     assert got["total"] == len(walk) == 12
     assert got["cells"] == [int(expected.get(a["id"], 0)) for a in ARMS[:3]]
     assert sum(r["total"] for r in summary["reasons"]) == len(excluded)  # one reason per exclusion here
-    table8 = text_of(html[html.index("<b>Table 8.</b>") :])
+    table8 = text_of(html[html.index("<b>Table 6.</b>") :])
     assert "BDNF Control" in table8 and "Without a value at baseline week 8 week 16 week 24" in table8
 
 

@@ -287,13 +287,14 @@ def write_tables_docx(
 
 
 def report_tables(context: dict) -> dict:
-    """Tables 2 and 3 of the report as :func:`write_tables_docx` takes them, from the report's
-    context (:func:`trialflow.report.context.build_context`), so the DOCX prints the report's strings.
+    """The report's baseline and ANOVA tables as :func:`write_tables_docx` takes them, from the
+    report's context (:func:`trialflow.report.context.build_context`), so the DOCX prints the
+    report's strings and table numbers.
 
     Returns
     -------
-    dict with ``table2_rows``, ``table3_rows``, ``table2_headers`` and ``arms`` (keyword
-    arguments of :func:`write_tables_docx`).
+    dict with ``table2_rows``, ``table3_rows``, ``table2_caption``, ``table3_caption``,
+    ``table2_headers`` and ``arms`` (keyword arguments of :func:`write_tables_docx`).
     """
     style, arms, times, baseline = context["style"], context["arms"], context["times"], context["baseline_variables"]
     table2 = [
@@ -320,9 +321,12 @@ def report_tables(context: dict) -> dict:
             row |= {f"p_{k}": (p_value(o["effects"][e]["p"], style) if i == 0 else "") for k, e in effects}
             table3.append(row)
         table3.append({f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})" for k, e in effects})
+    table = context["table"]
     return {
         "table2_rows": table2,
         "table3_rows": table3,
+        "table2_caption": TABLE2_CAPTION.replace("Table 2.", f"Table {table.get('baseline', '')}."),
+        "table3_caption": TABLE3_CAPTION.replace("Table 3.", f"Table {table['anova']}."),
         "table2_headers": {"group": "Group", "n": "N", **{v["id"]: v["label"] for v in baseline}},
         "arms": [a["label"] for a in arms],
     }

@@ -8,6 +8,7 @@ rule compare_baseline:
     output:
         table="results/stats/baseline.csv",
         tests="results/stats/baseline_tests.csv",
+        per_arm="results/stats/participants_per_arm.csv",
     log:
         f"{LOGS}/compare_baseline.log",
     params:
@@ -29,6 +30,8 @@ rule analyse_outcomes:
         assumptions="results/stats/assumptions.csv",
         simple_effects="results/stats/simple_effects.csv",
         excluded="results/stats/excluded.csv",
+        exclusion_counts="results/stats/exclusion_counts.csv",
+        exclusion_reasons="results/stats/exclusion_reasons.csv",
         lmm_tests="results/stats/lmm_tests.csv",
         lmm_emmeans="results/stats/lmm_emmeans.csv",
         lmm_model="results/stats/lmm_model.csv",

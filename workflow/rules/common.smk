@@ -150,7 +150,7 @@ def outcome_figures():
     return {o: f"results/figures/{o}.svg" for o in OUTCOME_IDS}
 
 
-ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "curves", "concentrations"]
+ELISA_TABLES = ["wells", "standards", "controls", "plate_qc", "curves", "plates_by_analyte", "concentrations"]
 
 
 def elisa_tables():
@@ -166,10 +166,13 @@ def report_inputs(wildcards):
         "analysis": rules.build_analysis_data.output.data,
         "baseline": rules.compare_baseline.output.table,
         "baseline_tests": rules.compare_baseline.output.tests,
+        "participants_per_arm": rules.compare_baseline.output.per_arm,
         "descriptives": analysed.descriptives,
         "anova": analysed.anova,
         "assumptions": analysed.assumptions,
         "excluded": analysed.excluded,
+        "exclusion_counts": analysed.exclusion_counts,
+        "exclusion_reasons": analysed.exclusion_reasons,
         "validation": rules.collect_validation.output.table,
         "row_balance": rules.collect_validation.output.balance,
         "estimation": rules.estimate_effects.output.table,

@@ -2,7 +2,8 @@
 
 Usable results (and high-CV ones, flagged) become analysis rows traced to the plate export and
 the first replicate well; censored (< LLOQ, > ULOQ), saturated, undetermined and failed-plate
-results are kept out with their reason, never extrapolated or averaged.
+results are kept out with their reason, never extrapolated or averaged. :func:`plates_by_analyte`
+counts the plates for the reports.
 """
 
 from __future__ import annotations
@@ -94,3 +95,30 @@ def analysis_rows(
         }
     )
     return rows, missing, problems
+
+
+def plates_by_analyte(plate_qc: pd.DataFrame) -> pd.DataFrame:
+    """Plates per analyte, in order of first appearance in ``plate_qc`` (results/elisa/plate_qc.csv).
+
+    Returns
+    -------
+    DataFrame with columns analyte, n_plates, n_passed, n_failed, min_r2 (the lowest R² of its
+    curves), models (model and weighting, ``"; "``-joined, sorted) and kit_lots (``", "``-joined,
+    sorted).
+    """
+    rows = []
+    for analyte, g in plate_qc.groupby("analyte", sort=False):
+        passed = int((g["verdict"] == "pass").sum())
+        rows.append(
+            {
+                "analyte": analyte,
+                "n_plates": len(g),
+                "n_passed": passed,
+                "n_failed": len(g) - passed,
+                "min_r2": float(g["r2"].min()),
+                "models": ", ".join(sorted(set(g["model"].astype(str) + ", " + g["weighting"].astype(str)))),
+                "kit_lots": ", ".join(sorted(set(g["kit_lot"].fillna("").astype(str)) - {""})),
+            }
+        )
+    columns = ["analyte", "n_plates", "n_passed", "n_failed", "min_r2", "models", "kit_lots"]
+    return pd.DataFrame(rows, columns=columns)

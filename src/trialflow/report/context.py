@@ -23,7 +23,7 @@ WIDE_ARMS = 3  # from this many arms Tables 3 and 6 are set compact (smaller typ
 LANDSCAPE_ARMS = 4  # from this many arms Table 3 gets a landscape page
 WIDE_TABLE4_COLUMNS = 7  # from this many arm x time columns Table 4 is set compact
 EXCLUSION_LIST_MAX = 30  # above this many excluded participants: counts per outcome and group, not a list
-ASSUMPTION_ROWS_MAX = 200  # above this many assumption checks, Table A2 has a row per outcome and time point
+ASSUMPTION_ROWS_MAX = 200  # above this many assumption checks, their table has a row per outcome and time point
 
 # CONSORT 2025 items (abridged topics) and the section of this report that answers each.
 CHECKLIST = [
@@ -49,23 +49,46 @@ CHECKLIST = [
     ("28", "Harms", "harms"),
     ("–", "Reported vs reproduced (audit)", "published"),
 ]
-CHECKLIST_NAMES = {
-    "design": "Trial design and interventions",
-    "eligibility": "Eligibility",
-    "interventions": "Intervention and Table 1",
-    "outcomes": "Table 3 and Table 4",
-    "sample-size": "Sample size",
-    "randomisation": "Randomisation",
-    "blinding": "Blinding",
-    "methods": "Statistical methods",
-    "recruitment": "Recruitment",
-    "participants": "Table 2",
-    "estimation": "Table 6",
-    "appendix": "Appendix",
-    "harms": "Harms",
-    "published": "Reported vs reproduced",
-    "flow": "Figure: participant flow",
-}
+# The report's tables in the order it prints them; each is numbered by its place among those present.
+TABLES = [
+    "intervention", "baseline", "anova", "numbers", "estimation", "elisa_plates", "harms", "exclusions", "reasons",
+]  # fmt: skip
+APPENDIX_TABLES = ["anova_full", "lmm", "assumptions"]  # numbered A1, A2, ...
+
+
+def table_numbers(present: set[str]) -> dict[str, str]:
+    """The number of each table in ``present`` by its place in :data:`TABLES` (1, 2, ...) or
+    :data:`APPENDIX_TABLES` (A1, A2, ...), so a report without some table has no gap."""
+    numbers = {}
+    for prefix, names in (("", TABLES), ("A", APPENDIX_TABLES)):
+        numbers |= {name: f"{prefix}{i}" for i, name in enumerate([n for n in names if n in present], start=1)}
+    return numbers
+
+
+def checklist_names(table: dict[str, str]) -> dict[str, str]:
+    """Where each CONSORT checklist anchor points, in words, with the report's table numbers."""
+
+    def tables(*names: str) -> str:
+        return " and ".join(f"Table {table[n]}" for n in names if n in table)
+
+    return {
+        "design": "Trial design and interventions",
+        "eligibility": "Eligibility",
+        "interventions": " and ".join(filter(None, ["Intervention", tables("intervention")])),
+        "outcomes": tables("anova", "numbers"),
+        "sample-size": "Sample size",
+        "randomisation": "Randomisation",
+        "blinding": "Blinding",
+        "methods": "Statistical methods",
+        "recruitment": "Recruitment",
+        "participants": tables("baseline") or "Participants",
+        "estimation": tables("estimation") or "Estimation",
+        "appendix": "Appendix",
+        "harms": ", ".join(filter(None, ["Harms", tables("harms")])),
+        "published": "Reported vs reproduced",
+        "flow": "Figure: participant flow",
+    }
+
 
 DOMAIN_TITLES = {
     "biomarker": "Serum biomarkers",
@@ -151,7 +174,8 @@ def build_context(
     excluded = read_csv(results["excluded"])
     baseline = read_csv(results["baseline"])
     baseline_tests = read_csv(results["baseline_tests"])
-    participants = read_csv(results["participants"])
+    per_arm = read_csv(results["participants_per_arm"]).fillna({"arm": ""})
+    randomised = dict(zip(per_arm["arm"], per_arm["n"].astype(int).tolist(), strict=True))
     arm_label = {a["id"]: a["label"] for a in arms}
     time_label = {t["id"]: t["label"] for t in times}
 
@@ -171,7 +195,6 @@ def build_context(
                     {"id": r.participant_id, "arm": arm_label.get(r.arm, r.arm), "reason": r.reason}
                     for r in ex.itertuples()
                 ],
-                "sentence": results_sentence(o, a, style, alpha, i),
                 "assumption_text": assumption_sentence(o, assumptions, times, style, alpha),
             }
         )
@@ -249,6 +272,29 @@ def build_context(
     )
     student = baseline_tests[baseline_tests["test"] == "student"].set_index("variable")["p"].to_dict()
 
+    protocol = protocol_texts(settings.protocol)
+    exclusion_table = (
+        exclusion_summary(*(read_csv(results[k]) for k in ("exclusion_counts", "exclusion_reasons")), outcomes, arms)
+        if n_excluded > EXCLUSION_LIST_MAX
+        else None
+    )
+    shown = {
+        "intervention": bool(protocol and (protocol["intervention"] or {}).get("table")),
+        "baseline": bool(baseline_rows),
+        "anova": True,
+        "numbers": True,
+        "estimation": bool(est_rows),
+        "elisa_plates": bool(elisa),
+        "harms": bool(harms),
+        "exclusions": bool(exclusion_table),
+        "reasons": bool(exclusion_table),
+        "anova_full": True,
+        "lmm": bool(lmm),
+        "assumptions": True,
+    }
+    table = table_numbers({name for name, printed in shown.items() if printed})
+    for row in outcome_rows:
+        row["sentence"] = results_sentence(row, a, style, alpha, row["number"], table["anova"])
     return {
         "trial": settings.trial,
         "arms": arms,
@@ -260,8 +306,8 @@ def build_context(
         "show_baseline_tests": settings.baseline_tests,
         "style": style,
         "alpha": alpha,
-        "n_randomised": len(participants),
-        "n_per_arm": {arm["id"]: int((participants["arm"] == arm["id"]).sum()) for arm in arms},
+        "n_randomised": randomised[""],
+        "n_per_arm": randomised,
         "arm_label": arm_label,
         "time_label": time_label,
         "anova_table": anova.to_dict("records"),
@@ -281,13 +327,12 @@ def build_context(
         "elisa": elisa_context(elisa, settings.acceptance) if elisa else None,
         "provenance": provenance,
         "consort_svg": svg_data_uri(consort_svg) if consort_svg else None,
-        "protocol": protocol_texts(settings.protocol),
+        "protocol": protocol,
         "checklist": checklist_rows(settings.protocol, sample_size, est_rows, published),
-        "checklist_names": CHECKLIST_NAMES | ({"harms": "Harms, Table 7"} if harms else {}),
+        "checklist_names": checklist_names(table),
+        "table": table,
         "exclusions": exclusions,
-        "exclusion_summary": (
-            exclusion_summary(excluded, outcomes, arms, times) if n_excluded > EXCLUSION_LIST_MAX else None
-        ),
+        "exclusion_summary": exclusion_table,
         "layout": {
             "wide": len(arms) >= WIDE_ARMS,
             "landscape": len(arms) >= LANDSCAPE_ARMS,
@@ -307,53 +352,51 @@ def elisa_context(tables: dict[str, str], acceptance: dict, **options) -> dict:
     return build_elisa_context(tables, **options) | {"rules": asdict(AcceptanceRules.from_config(acceptance))}
 
 
-def exclusion_summary(excluded: pd.DataFrame, outcomes: list[dict], arms: list[dict], times: list[dict]) -> dict:
-    """The exclusions from the ANOVAs as counts, for trials where a list of names would run to pages.
-
-    ``excluded`` is results/stats/excluded.csv: one row per participant and outcome, with the time
-    points without a value (``missing``, ';'-joined ids) and the reason (one part per missing time
-    point, '; '-joined, as the analysis writes it).
+def exclusion_summary(counts: pd.DataFrame, reasons: pd.DataFrame, outcomes: list[dict], arms: list[dict]) -> dict:
+    """The exclusions from the ANOVAs as counts (Tables 8 and 9 of a large trial), from
+    results/stats/exclusion_counts.csv and exclusion_reasons.csv
+    (:func:`trialflow.stats.complete.exclusion_counts`, :func:`~trialflow.stats.complete.exclusion_reasons`).
 
     Returns
     -------
-    dict with ``n`` (participants excluded from at least one outcome), ``n_per_arm``, ``rows``
-    (per outcome: ``label`` and per arm ``{"arm", "n", "missing": {time id: n}}``: participants
-    excluded, and of them how many have no value at each time point) and ``reasons`` (per
-    reason part: ``reason``, ``cells`` (per arm) and ``total``: the participant-outcome
-    exclusions that give this reason for a missing value; most frequent first).
+    dict with ``n`` and ``n_per_arm`` (participants excluded from at least one outcome), ``rows``
+    (per outcome: ``label`` and per arm ``{"arm", "n", "missing": {time id: n}}``) and
+    ``reasons`` (per reason: ``reason``, ``cells`` (per arm) and ``total``), most frequent first.
     """
     arm_ids = [a["id"] for a in arms]
-    excluded = excluded[excluded["outcome"].isin([o["id"] for o in outcomes])]
-    rows = []
-    for o in outcomes:
-        ex = excluded[excluded["outcome"] == o["id"]]
-        cells = []
-        for arm in arm_ids:
-            mine = ex[ex["arm"] == arm]
-            missing = mine["missing"].fillna("").str.split(";").explode()
-            cells.append(
-                {"arm": arm, "n": len(mine), "missing": {t["id"]: int((missing == t["id"]).sum()) for t in times}}
-            )
-        rows.append({"label": o["label"], "cells": cells})
-    parts = excluded.assign(reason=excluded["reason"].fillna("").str.split("; ")).explode("reason")
-    parts = parts.drop_duplicates(["outcome", "participant_id", "reason"])  # one exclusion, one count per reason
-    counts = pd.crosstab(parts["reason"], parts["arm"]).reindex(columns=arm_ids, fill_value=0)
-    counts["total"] = counts.sum(axis=1)
-    counts = counts.reset_index().sort_values(["total", "reason"], ascending=[False, True])
-    per_person = excluded.drop_duplicates("participant_id")
+    n = _by(counts.fillna({"outcome": "", "arm": "", "time": ""}), "outcome", "arm", "time")
+    times = [t for t in dict.fromkeys(counts["time"].dropna())]
+    by_reason = _by(reasons.fillna({"arm": ""}), "reason", "arm")
     return {
-        "n": len(per_person),
-        "n_per_arm": {arm: int((per_person["arm"] == arm).sum()) for arm in arm_ids},
-        "rows": rows,
+        "n": int(n[("", "", "")]["n"]),
+        "n_per_arm": {arm: int(n[("", arm, "")]["n"]) for arm in arm_ids},
+        "rows": [
+            {
+                "label": o["label"],
+                "cells": [
+                    {
+                        "arm": arm,
+                        "n": int(n[(o["id"], arm, "")]["n"]),
+                        "missing": {t: int(n[(o["id"], arm, t)]["n"]) for t in times},
+                    }
+                    for arm in arm_ids
+                ],
+            }
+            for o in outcomes
+        ],
         "reasons": [
-            {"reason": r["reason"], "cells": [int(r[arm]) for arm in arm_ids], "total": int(r["total"])}
-            for r in counts.to_dict("records")
+            {
+                "reason": reason,
+                "cells": [int(by_reason[(reason, arm)]["n"]) for arm in arm_ids],
+                "total": int(by_reason[(reason, "")]["n"]),
+            }
+            for reason in dict.fromkeys(reasons["reason"])
         ],
     }
 
 
 def assumption_grid(assumptions: pd.DataFrame, outcomes: list[dict], arms: list[dict], times: list[dict]) -> dict:
-    """Table A2 for large trials: one row per outcome and time point, one column per check
+    """The assumption checks' table for large trials: one row per outcome and time point, one column per check
     (Shapiro–Wilk of the residuals, of all values, of each arm's values; Levene), each cell the
     row of results/stats/assumptions.csv (statistic and p; None where there is none)."""
     columns = [("shapiro", "residuals", ""), ("shapiro", "values", "")]
@@ -447,7 +490,7 @@ def svg_data_uri(path: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
-def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figure: int) -> str:
+def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figure: int, table: str) -> str:
     """The paper's results sentence, written from the numbers."""
     parts, significant = [], []
     for effect in ("time", "group", "interaction"):
@@ -467,7 +510,7 @@ def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figur
         names = [w for w, s in zip(("time", "group", "interaction"), significant, strict=True) if s]
         verdict = f"were significant at the {alpha:g} level for {' and '.join(names)} only"
     return (
-        f"Regarding {outcome['label']}, the repeated-measures ANOVA presented in Table 3 indicated that "
+        f"Regarding {outcome['label']}, the repeated-measures ANOVA presented in Table {table} indicated that "
         f"{listing} {verdict} (Figure {figure})."
     )
 

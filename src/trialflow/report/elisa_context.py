@@ -19,8 +19,8 @@ LISTED_PLATES = 30  # above this the main report summarises plates per analyte
 def build_elisa_context(
     tables: dict[str, str], *, plate_pages: str | None = None, draw: Callable[..., bytes] | None = None
 ) -> dict:
-    """``tables`` maps wells, standards, controls, plate_qc, concentrations (and curves, to
-    draw) to CSV paths.
+    """``tables`` maps wells, standards, controls, plate_qc, plates_by_analyte, concentrations (and
+    curves, to draw) to CSV paths.
 
     ``plate_pages`` chooses the plates that get a page of their own in the QC report:
     ``all``, or ``attention`` (failed plates, plates with flagged or superseded results) for
@@ -41,7 +41,7 @@ def build_elisa_context(
         "plates": qc.to_dict("records"),
         "pages": _plate_pages(paged, tables, flagged, wells if draw else None, draw),
         "plate_pages": plate_pages,
-        "by_analyte": _by_analyte(qc),
+        "by_analyte": read_csv(tables["plates_by_analyte"]).fillna({"kit_lots": ""}).to_dict("records"),
         "list_plates": len(qc) <= LISTED_PLATES,
         "flagged": flagged.to_dict("records"),
         "superseded": superseded,
@@ -92,23 +92,6 @@ def _plate_pages(
 def _by_plate(table: pd.DataFrame, plates: set) -> dict[str, pd.DataFrame]:
     """The rows of ``table`` for each of ``plates`` (one pass, not a filter per plate)."""
     return dict(tuple(table[table["plate_id"].isin(plates)].groupby("plate_id", sort=False)))
-
-
-def _by_analyte(qc: pd.DataFrame) -> list[dict]:
-    """Plates per analyte: how many, how many passed, the kit lots and the lowest R²."""
-    rows = []
-    for analyte, g in qc.groupby("analyte", sort=False):
-        rows.append(
-            {
-                "analyte": analyte,
-                "n_plates": len(g),
-                "n_passed": int((g["verdict"] == "pass").sum()),
-                "kit_lots": ", ".join(sorted(set(g["kit_lot"].astype(str)) - {""})),
-                "min_r2": float(g["r2"].min()),
-                "models": ", ".join(sorted(set(g["model"].astype(str) + ", " + g["weighting"].astype(str)))),
-            }
-        )
-    return rows
 
 
 def _censored_then_reassayed(wells: pd.DataFrame, conc: pd.DataFrame) -> list[dict]:

@@ -1,7 +1,8 @@
 """Which participants a repeated-measures analysis can use: those with a value at every time point.
 
 Kept apart from the ANOVA (and scipy) so the validation gate and the CONSORT flow can name the
-exclusions without paying for the statistics imports.
+exclusions without paying for the statistics imports. :func:`exclusion_counts` and
+:func:`exclusion_reasons` count them for the report.
 """
 
 from __future__ import annotations
@@ -76,3 +77,55 @@ def _why_missing(recorded: dict[tuple[str, str], str], row) -> str:
         reason = recorded.get((row.participant_id, time))
         parts.append(f"{time}: {reason}" if reason is not None else f"no value at {time}")
     return "; ".join(parts)
+
+
+def exclusion_counts(excluded: pd.DataFrame, outcomes: list[str], arms: list[str], times: list[str]) -> pd.DataFrame:
+    """How many participants each outcome's analysis leaves out, per arm, and of them how many
+    have no value at each time point.
+
+    Parameters
+    ----------
+    excluded : ``results/stats/excluded.csv`` (outcome, participant_id, arm, missing: the time
+        points without a value, ';'-joined).
+    outcomes, arms, times : the configured ids, in the order the rows come.
+
+    Returns
+    -------
+    DataFrame with columns outcome, arm, time, n: for each outcome, and for ``""`` (any outcome:
+    participants left out of at least one), each arm and ``""`` (all arms), and ``time`` ``""``
+    (participants excluded) or a time point (of them, those without a value there). A
+    participant without a value at several time points counts at each of them.
+    """
+    rows = []
+    for outcome in [*outcomes, ""]:
+        mine = excluded[excluded["outcome"] == outcome] if outcome else excluded
+        for arm in [*arms, ""]:
+            people = mine[mine["arm"] == arm] if arm else mine
+            missing = people.assign(time=people["missing"].fillna("").str.split(";")).explode("time")
+            rows.append({"outcome": outcome, "arm": arm, "time": "", "n": people["participant_id"].nunique()})
+            for time in times:
+                n = missing.loc[missing["time"] == time, "participant_id"].nunique()
+                rows.append({"outcome": outcome, "arm": arm, "time": time, "n": n})
+    return pd.DataFrame(rows, columns=["outcome", "arm", "time", "n"])
+
+
+def exclusion_reasons(excluded: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
+    """The reasons recorded for the values whose absence left participants out of an analysis.
+
+    The ``reason`` of ``results/stats/excluded.csv`` has one part per missing time point, joined
+    by ``"; "``; each part counts once per participant and outcome.
+
+    Returns
+    -------
+    DataFrame with columns reason, arm, n: per reason, each arm and ``""`` (all arms), reasons
+    most frequent first (then alphabetical).
+    """
+    parts = excluded.assign(reason=excluded["reason"].fillna("").str.split("; ")).explode("reason")
+    parts = parts.drop_duplicates(["outcome", "participant_id", "reason"])
+    counts = pd.crosstab(parts["reason"], parts["arm"]).reindex(columns=arms, fill_value=0)
+    counts[""] = counts.sum(axis=1)
+    counts = counts.reset_index().sort_values(["", "reason"], ascending=[False, True])
+    long = counts.melt(id_vars="reason", value_vars=[*arms, ""], var_name="arm", value_name="n")
+    order = {reason: i for i, reason in enumerate(counts["reason"])}
+    long = long.sort_values("reason", key=lambda c: c.map(order), kind="stable")
+    return long.reset_index(drop=True).astype({"n": "int64"})

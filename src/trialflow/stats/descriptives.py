@@ -41,3 +41,10 @@ def compare_two_arms(a, b) -> pd.DataFrame:
             {"test": "welch", "statistic": float(welch.statistic), "df": float(welch.df), "p": float(welch.pvalue)},
         ]
     )
+
+
+def count_per_arm(participants: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
+    """Participants per arm (``arm`` column): columns arm, n; one row per arm of ``arms`` in that
+    order (0 for an arm without participants), then ``""`` (all arms)."""
+    counts = participants["arm"].value_counts().reindex(arms, fill_value=0).to_numpy().astype("int64")
+    return pd.DataFrame({"arm": [*arms, ""], "n": [*counts, len(participants)]}).astype({"n": "int64"})

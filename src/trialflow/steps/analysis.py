@@ -11,6 +11,8 @@ from trialflow import analysis, schemas
 from trialflow.cache import result_cache
 from trialflow.outputs import read_csv, write_csv
 from trialflow.stats import harms
+from trialflow.stats.complete import exclusion_counts, exclusion_reasons
+from trialflow.stats.descriptives import count_per_arm
 from trialflow.stats.power import sample_size_rm_within_between
 from trialflow.steps import read_missing_values
 
@@ -19,11 +21,15 @@ log = logging.getLogger(__name__)
 STATS_LIBRARIES = ("numpy", "scipy", "pandas")  # their versions are part of every cached result's key
 
 
-def compare_baseline(participants: str, variables: list[str], arms: list[str], table: str, tests: str) -> None:
-    """Baseline characteristics per arm and their t-tests."""
-    baseline, t_tests = analysis.describe_baseline(read_csv(participants), variables, arms)
+def compare_baseline(
+    participants: str, variables: list[str], arms: list[str], table: str, tests: str, per_arm: str
+) -> None:
+    """Baseline characteristics per arm and their t-tests; the participants per arm."""
+    people = read_csv(participants)
+    baseline, t_tests = analysis.describe_baseline(people, variables, arms)
     write_csv(baseline, table)
     write_csv(t_tests, tests)
+    write_csv(count_per_arm(people, arms), per_arm)
 
 
 def analyse_outcomes(
@@ -36,7 +42,8 @@ def analyse_outcomes(
     cache: str | None = None,
     code: str = "",
 ) -> None:
-    """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome.
+    """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome, and who
+    each analysis leaves out (``out`` keys excluded, exclusion_counts, exclusion_reasons).
 
     The linear mixed model (sensitivity analysis) is fitted only if the rule asks for one of its
     tables (``out`` keys lmm_tests, lmm_emmeans, lmm_model). With ``cache`` (a folder), an
@@ -50,6 +57,8 @@ def analyse_outcomes(
     )
     if store:
         store.prune()
+    results["exclusion_counts"] = exclusion_counts(results["excluded"], outcomes, arms, times)
+    results["exclusion_reasons"] = exclusion_reasons(results["excluded"], arms)
     for key, path in out.items():
         write_csv(results[key], path)
     for row in results["excluded"].itertuples():

@@ -17,7 +17,7 @@ import pandas as pd
 from trialflow import elisa, schemas
 from trialflow.elisa.plate_map import check_manifest_rows
 from trialflow.elisa.quantify import PLATE_TABLES
-from trialflow.elisa.results import analysis_rows
+from trialflow.elisa.results import analysis_rows, plates_by_analyte
 from trialflow.outputs import csv_rows_by, csv_text, joined_csv_rows, read_csv, write_atomic, write_csv
 from trialflow.problems import InputError, Problem, problems_frame
 from trialflow.steps import write_problems
@@ -63,7 +63,7 @@ def combine_plates(
 ) -> None:
     """Put the plate batches together: the ELISA tables (``out`` keys wells, standards,
     controls, plate_qc, curves, concentrations) in manifest order, re-assays resolved, plates
-    that failed QC as warnings (``problems``); then the results as analysis rows (``table``,
+    that failed QC as warnings (``problems``), the plates per analyte; then the results as analysis rows (``table``,
     ``missing``, ``row_problems``; :func:`trialflow.elisa.results.analysis_rows`), in the same
     process, which has the tables in memory.
 
@@ -115,6 +115,7 @@ def combine_plates(
         for r in failed.itertuples()
     ]
     write_csv(problems_frame(warnings), out["problems"])
+    write_csv(plates_by_analyte(plate_qc), out["plates_by_analyte"])
     for p in warnings:
         log.warning("%s", p)
     log.info("%d plates quantified, %d failed", len(plate_qc), len(failed))
