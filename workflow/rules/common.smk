@@ -23,6 +23,10 @@ ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
 BIOMARKER_UNITS = {o["id"]: o["unit"] for o in config["outcomes"] if "source" not in o}
 REPORT_DIR = f"reports/{config['trial']['id']}"
 LOGS = "results/logs"
+# The biomarker values as analysis rows, and their problems: written by read_concentrations
+# (typed values) or, with an `elisa` block, by combine_plates (quantified plates).
+CONCENTRATION_ROWS = "results/data/concentrations.csv"
+CONCENTRATION_PROBLEMS = "results/qc/concentrations_problems.csv"
 
 # The jobs between the validation gate and the report go first when cores are short, the
 # statistics and figures (the longest chain to the report) before the estimates and the flow;

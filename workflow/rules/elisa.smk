@@ -31,9 +31,9 @@ if ELISA:
             **elisa_tables(),
             problems="results/qc/elisa_problems.csv",
             # The usable results as analysis rows, censored ones kept out with their reason.
-            table="results/data/concentrations.csv",
+            table=CONCENTRATION_ROWS,
             missing="results/data/concentrations_missing.csv",
-            row_problems="results/qc/concentrations_problems.csv",
+            row_problems=CONCENTRATION_PROBLEMS,
         log:
             f"{LOGS}/combine_plates.log",
         params:

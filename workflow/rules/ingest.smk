@@ -25,8 +25,8 @@ if not ELISA:
             raw=raw_file("concentrations"),
             participants=rules.read_participants.output.table,
         output:
-            table="results/data/concentrations.csv",
-            problems="results/qc/concentrations_problems.csv",
+            table=CONCENTRATION_ROWS,
+            problems=CONCENTRATION_PROBLEMS,
             balance="results/qc/concentrations_balance.csv",
         log:
             f"{LOGS}/read_concentrations.log",
