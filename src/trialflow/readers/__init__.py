@@ -59,7 +59,7 @@ Both:
 Modules
 -------
 :mod:`~trialflow.readers.table`
-    :class:`Table`, :func:`row_balance`, and the steps both kinds of
+    :class:`Table`, :func:`row_balance`, :func:`column_problems`, and the steps both kinds of
     file share (header names, the frame of accepted rows).
 :mod:`~trialflow.readers.text`
     delimited text: :func:`decode`, :func:`sniff_delimiter`, quotes and row widths.
@@ -86,6 +86,7 @@ from trialflow.readers.table import (
     RowBalance,
     Table,
     cell_name,
+    column_problems,
     refused_table,
     row_balance,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "cell_name",
     "check_number",
     "classify_sentinel",
+    "column_problems",
     "decode",
     "parse_number",
     "read",

@@ -1,7 +1,8 @@
 """The result of reading a file (:class:`Table`), the row balance, and what text and workbooks share.
 
 A :class:`Table` is a file read as text, with the problems found and how it was read;
-:func:`row_balance` checks that rows read = rows accepted + rows rejected. The helpers
+:func:`row_balance` checks that rows read = rows accepted + rows rejected;
+:func:`column_problems` checks the header against the columns a reader needs. The helpers
 below them (:func:`clean_header`, :func:`finish_table` ...) are the steps that
 :mod:`trialflow.readers.text` and :mod:`trialflow.readers.workbook` have in common.
 """
@@ -121,6 +122,27 @@ def row_balance(table: Table, accepted: pd.DataFrame | int, problems: Iterable[P
 def _row_of(line: str) -> int | None:
     m = re.fullmatch(r"(?:.*!)?\$?[A-Z]{0,3}\$?([0-9]+)", line)
     return int(m.group(1)) if m else None
+
+
+def column_problems(table: Table, required: Iterable[str]) -> list[Problem]:
+    """A missing required column is an error; a column that is not read is a warning (never a silent drop)."""
+    frame, name, header = table.frame, table.name, str(table.header_line)
+    found = ", ".join(c for c in frame.columns if c != LINE) or "none"
+    problems = [
+        Problem(
+            name, header, c, "", "column_present", "error", f"required column {c!r} is missing (columns found: {found})"
+        )
+        for c in required
+        if c not in frame.columns
+    ]
+    problems += [
+        Problem(
+            name, header, c, "", "column_unused", "warning", "this column is not one trialflow reads; it was ignored"
+        )
+        for c in frame.columns
+        if c != LINE and c not in required
+    ]
+    return problems
 
 
 def empty_frame(columns: Iterable[str] = ()) -> pd.DataFrame:
