@@ -107,6 +107,7 @@ def _physical_lines(text: str) -> list[str]:
 
 
 def read_text(raw: bytes, name: str) -> Table:
+    """The bytes of a delimited text file read by the rules of :mod:`trialflow.readers`."""
     text, encoding, bad_line, message = _decode(raw)
     if text is None:
         return count_refused(refused_table(name, "encoding", message, bad_line), raw)

@@ -48,6 +48,8 @@ def cell_text(value) -> str:
 
 
 def read_workbook(raw: bytes, name: str, sheet: str | None) -> Table:
+    """The bytes of a workbook, one sheet read by the rules of :mod:`trialflow.readers`."""
+
     def refuse(message: str, line: str = "") -> Table:
         return refused_table(name, "file_format", message, line, kind="workbook")
 
