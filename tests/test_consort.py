@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from trialflow import consort
+from trialflow.consort import diagram
 from trialflow.demo.disposition import write_demo_disposition
 from trialflow.problems import Problem
 
@@ -468,7 +469,7 @@ def test_exclusion_from_analysis_of_someone_not_in_that_arm(log):
 
 def test_svg_parses_and_shows_the_counts(log):
     flow, _ = consort.derive_flow(log, ARMS, TIMES, ANALYSED, analysis_exclusions=EXCLUSIONS)
-    svg = consort.flow_diagram_svg(flow)
+    svg = diagram.flow_diagram_svg(flow)
     root = ET.fromstring(svg.encode("utf-8"))
     assert root.get("width") == "170mm" and root.get("font-family") == "STIXGeneral, serif"
     texts = svg_texts(svg)
@@ -492,7 +493,7 @@ def test_svg_parses_and_shows_the_counts(log):
         assert expected in texts, expected
     assert texts.count("Lost to follow-up (n=1)") == 2
     assert "id=" not in svg
-    assert svg == consort.flow_diagram_svg(flow)
+    assert svg == diagram.flow_diagram_svg(flow)
 
 
 def test_one_changed_disposition_changes_the_diagram(tmp_path):
@@ -507,7 +508,7 @@ def test_one_changed_disposition_changes_the_diagram(tmp_path):
     after.loc[row, ["lost_to_follow_up", "attended_post", "lost_reason"]] = [True, False, "moved abroad"]
     flow_after, problems = consort.derive_flow(after, ARMS, TIMES, {**analysed, ("control", "BDNF"): 14})
     assert problems == []
-    old, new = svg_texts(consort.flow_diagram_svg(flow_before)), svg_texts(consort.flow_diagram_svg(flow_after))
+    old, new = svg_texts(diagram.flow_diagram_svg(flow_before)), svg_texts(diagram.flow_diagram_svg(flow_after))
     assert old.count("Lost to follow-up (n=0)") == 2
     assert new.count("Lost to follow-up (n=0)") == 1 and "Lost to follow-up (n=1)" in new
     assert "moved abroad (n=1)" in new and "Analysed (n=14)" in new
@@ -531,7 +532,7 @@ def test_text_from_data_is_escaped(tmp_path):
     frame, problems = consort.read_disposition(write(tmp_path, text), "d.csv", ARMS, TIMES)
     assert problems == []
     flow, _ = consort.derive_flow(frame, ARMS, TIMES, {})
-    svg = consort.flow_diagram_svg(flow)
+    svg = diagram.flow_diagram_svg(flow)
     assert "<script" not in svg and "<b>" not in svg
     assert "&lt;script&gt;alert(1)&lt;/script&gt; (n=1)" in svg
     root = ET.fromstring(svg.encode("utf-8"))
@@ -545,7 +546,7 @@ def test_text_from_data_is_escaped(tmp_path):
 def test_control_characters_do_not_break_the_xml(log):
     flow, _ = consort.derive_flow(log, ARMS, TIMES, ANALYSED)
     flow["excluded"]["other"]["reasons"] = [{"reason": "bad\x00\x1bbyte", "n": 1}]
-    ET.fromstring(consort.flow_diagram_svg(flow).encode("utf-8"))
+    ET.fromstring(diagram.flow_diagram_svg(flow).encode("utf-8"))
 
 
 @pytest.mark.parametrize("k", [2, 3, 5])
@@ -575,7 +576,7 @@ def test_any_number_of_arms_fits_the_page_width(k):
     ]
     flow, problems = consort.derive_flow(pd.DataFrame(rows), arms, TIMES, {})
     assert problems == [] and [a["allocated"] for a in flow["arms"]] == [3] * k
-    root = ET.fromstring(consort.flow_diagram_svg(flow).encode("utf-8"))
+    root = ET.fromstring(diagram.flow_diagram_svg(flow).encode("utf-8"))
     ns = "{http://www.w3.org/2000/svg}"
     for rect in root.iter(f"{ns}rect"):
         assert 0 <= float(rect.get("x")) and float(rect.get("x")) + float(rect.get("width")) <= 170
@@ -583,18 +584,18 @@ def test_any_number_of_arms_fits_the_page_width(k):
 
 
 def test_wrapped_lines_fit_their_box():
-    box = consort.diagram._Box([(1, "word " * 40)], 40.0, 2.8)
+    box = diagram._Box([(1, "word " * 40)], 40.0, 2.8)
     assert len(box.lines) > 3
-    assert all(dx + consort.text_width(t, 2.8) <= 40.0 - 2 * box.pad for dx, _, t in box.lines)
+    assert all(dx + diagram.text_width(t, 2.8) <= 40.0 - 2 * box.pad for dx, _, t in box.lines)
 
 
 def test_text_is_measured_with_the_bundled_stix_font_not_the_estimate():
     # the estimate (0.55 em a character) would lay the diagram out differently, without an error
-    assert (consort.diagram.FONT_DIR / "STIXGeneral.ttf").is_file()
+    assert (diagram.FONT_DIR / "STIXGeneral.ttf").is_file()
     for bold in (False, True):
-        widths, fallback = consort.diagram._advances(bold)
+        widths, fallback = diagram._advances(bold)
         assert fallback == 0.6 and len(widths) > 1000
-    assert consort.text_width("i", 10.0) < consort.text_width("W", 10.0)
+    assert diagram.text_width("i", 10.0) < diagram.text_width("W", 10.0)
 
 
 # --------------------------------------------------------------------------- demo
@@ -640,7 +641,7 @@ def test_demo_flow_from_the_analysed_demo(tmp_path, demo_analysis):
     )
     assert problems + more == []
     assert [[o["analysed"] for o in a["analysis"]] for a in flow["arms"]] == [[15, 15], [15, 15]]
-    assert "Analysed (n=15)" in svg_texts(consort.flow_diagram_svg(flow))
+    assert "Analysed (n=15)" in svg_texts(diagram.flow_diagram_svg(flow))
 
 
 # --------------------------------------------------------------------------- diagram of a large trial
@@ -688,10 +689,8 @@ def analysis_box(svg: str, arm_label: str, texts: list[str]) -> list[str]:
 
 def test_a_long_analysis_box_lists_reasons_with_counts_not_outcome_by_outcome():
     flow = large_flow()
-    assert any(
-        len(items) > consort.ANALYSIS_BOX_MAX_ITEMS for items in map(consort.diagram._analysis_items, flow["arms"])
-    )
-    svg = consort.flow_diagram_svg(flow)
+    assert any(len(items) > diagram.ANALYSIS_BOX_MAX_ITEMS for items in map(diagram._analysis_items, flow["arms"]))
+    svg = diagram.flow_diagram_svg(flow)
     box = " ".join(analysis_box(svg, "Control", svg_texts(svg)))
     assert box.startswith("Analysed (n=171 to 196 per outcome, 26 outcomes) Excluded from analysis (n=4 to 29 per")
     assert "reasons summed over the 26 outcomes:" in box
@@ -707,17 +706,17 @@ def test_a_long_analysis_box_lists_reasons_with_counts_not_outcome_by_outcome():
 
 def test_one_reason_per_participant_is_cut_to_the_most_frequent_and_the_rest_counted():
     flow = large_flow(per_participant_reasons=True)
-    svg = consort.flow_diagram_svg(flow)
+    svg = diagram.flow_diagram_svg(flow)
     box = analysis_box(svg, "Control", svg_texts(svg))
     table = consort.flow_frame(flow)
     mine = table[(table["stage"] == "analysis") & (table["arm"] == "control") & (table["reason"] != "")]
     totals = mine.groupby("reason")["n"].sum().sort_index().sort_values(ascending=False, kind="stable")
-    shown = [f"{r} (n={n})" for r, n in totals.iloc[: consort.SUMMARY_REASONS].items()]
-    rest = totals.iloc[consort.SUMMARY_REASONS :]
+    shown = [f"{r} (n={n})" for r, n in totals.iloc[: diagram.SUMMARY_REASONS].items()]
+    rest = totals.iloc[diagram.SUMMARY_REASONS :]
     joined = " ".join(box)
     assert all(s in joined for s in shown)
     assert f"{len(rest)} other reasons (n={rest.sum()})" in joined
-    assert sum(": sample haemolysed" in line for line in box) <= consort.SUMMARY_REASONS * 2  # wrapped at most once
+    assert sum(": sample haemolysed" in line for line in box) <= diagram.SUMMARY_REASONS * 2  # wrapped at most once
 
 
 def test_an_analysis_box_up_to_the_threshold_is_drawn_in_full():
@@ -730,9 +729,9 @@ def test_an_analysis_box_up_to_the_threshold_is_drawn_in_full():
             ]
         }  # fmt: skip
 
-    at = (consort.ANALYSIS_BOX_MAX_ITEMS - 2) // 3  # 2 + 3 per outcome lines
-    assert len(consort.diagram._analysis_items(arm(at))) <= consort.ANALYSIS_BOX_MAX_ITEMS
-    assert consort.analysis_items([arm(at)]) == [consort.diagram._analysis_items(arm(at))]
-    assert len(consort.diagram._analysis_items(arm(at + 1))) > consort.ANALYSIS_BOX_MAX_ITEMS
-    summary = consort.analysis_items([arm(1), arm(at + 1)])  # one long box summarises every box
+    at = (diagram.ANALYSIS_BOX_MAX_ITEMS - 2) // 3  # 2 + 3 per outcome lines
+    assert len(diagram._analysis_items(arm(at))) <= diagram.ANALYSIS_BOX_MAX_ITEMS
+    assert diagram.analysis_items([arm(at)]) == [diagram._analysis_items(arm(at))]
+    assert len(diagram._analysis_items(arm(at + 1))) > diagram.ANALYSIS_BOX_MAX_ITEMS
+    summary = diagram.analysis_items([arm(1), arm(at + 1)])  # one long box summarises every box
     assert summary[0][0] == (0, "Analysed (n=10)") and summary[1][0][1].startswith("Analysed (n=10 to")

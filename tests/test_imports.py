@@ -84,6 +84,28 @@ def test_no_import_cycles():
     assert cycles(import_graph()) == []
 
 
+def closure(name: str) -> set[str]:
+    """The package modules that importing ``name`` runs: its imports, theirs, and their packages."""
+    graph, seen, todo = import_graph(), set(), [name]
+    while todo:
+        module = todo.pop()
+        if module in seen or module not in graph:
+            continue
+        seen.add(module)
+        parts = module.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))] + sorted(graph[module])
+    return seen
+
+
+def test_only_the_consort_step_imports_the_flow_diagram():
+    # trialflow.consort does not import its diagram, so the ingest steps, which read and check
+    # the disposition log with it, neither load the font metrics nor rerun when the drawing changes
+    assert "trialflow.consort.diagram" in closure("trialflow.steps.consort")
+    assert "trialflow.consort" in closure("trialflow.steps.ingest")
+    steps = [n for n in module_names() if n.startswith("trialflow.steps.") and n != "trialflow.steps.consort"]
+    assert [s for s in steps if "trialflow.consort.diagram" in closure(s)] == []
+
+
 @pytest.mark.parametrize(
     "name", sorted(n for n in module_names() if not n.startswith(DEMO) and n not in MAY_IMPORT_DEMO)
 )

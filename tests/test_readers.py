@@ -10,6 +10,7 @@ import pytest
 from trialflow import readers
 from trialflow.identifiers import drop_identifiers, find_direct_identifiers
 from trialflow.problems import Problem
+from trialflow.readers import workbook
 
 
 def _read(tmp_path, data: bytes | str, filename: str = "t.csv", **kw) -> readers.Table:
@@ -565,7 +566,7 @@ def test_a_zip_that_is_not_a_workbook(tmp_path):
 
 
 def test_a_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_WORKBOOK_BYTES", 1000)
+    monkeypatch.setattr(workbook, "MAX_WORKBOOK_BYTES", 1000)  # the limit the workbook reader applies
     table = _workbook(tmp_path, [["id"], ["P1"]])
     assert [p.rule for p in table.problems] == ["file_format"] and "MB allowed" in table.problems[0].message
 

@@ -106,16 +106,14 @@ def test_the_key_sees_every_bit_every_type_and_every_name():
 
 
 def test_cached_estimates_equal_computed_ones_and_only_a_changed_outcome_is_estimated(tmp_path, monkeypatch):
-    from trialflow.stats import estimation
-
     calls = []
-    real = estimation.difference_in_change
+    real = analysis.difference_in_change
 
     def counting(d, **kwargs):
         calls.append(len(d))
         return real(d, **kwargs)
 
-    monkeypatch.setattr(estimation, "difference_in_change", counting)
+    monkeypatch.setattr(analysis, "difference_in_change", counting)  # the name estimate_effects calls
     outcomes = ["BDNF", "GDNF", "grip"]
     fresh = analysis.estimate_effects(_data(), outcomes, ARMS, TIMES)
     assert len(calls) == 3

@@ -19,6 +19,7 @@ from trialflow.stats.anova import mixed_anova, mixed_anova_many
 from trialflow.stats.assumptions import levene, shapiro
 from trialflow.stats.complete import complete_cases, explain_exclusions
 from trialflow.stats.descriptives import compare_two_arms, describe
+from trialflow.stats.estimation import ancova_follow_up, difference_in_change, hedges_g_change
 from trialflow.stats.lmm import mixed_model
 from trialflow.stats.posthoc import simple_effects
 
@@ -229,8 +230,6 @@ def estimate_effects(
     With ``cache``, an outcome whose values did not change is read back (it depends on its own
     rows only).
     """
-    from trialflow.stats.estimation import ancova_follow_up, difference_in_change, hedges_g_change
-
     rows = []
     kw = {
         "baseline": times[0],

@@ -18,7 +18,7 @@ import pandas as pd
 
 from trialflow import schemas
 from trialflow.problems import Problem
-from trialflow.readers import LINE, read
+from trialflow.readers import LINE, column_problems, read
 
 AE_COLUMNS = [
     "participant_id",
@@ -71,12 +71,10 @@ def read_adverse_events(
         with white space collapsed), in file order.
     problems : every rejected row or column; a term written in two letter cases is a warning.
     """
-    from trialflow.ingest import _require_columns
-
     table = read(path, name, sheet)
     raw, problems = table.frame, list(table.problems)
     if not table.refused:
-        problems += _require_columns(table, AE_COLUMNS)
+        problems += column_problems(table, AE_COLUMNS)
     columns = list(schemas.AdverseEvents.to_schema().columns)
     if table.refused or any(p.rule == "column_present" for p in problems):
         return pd.DataFrame(columns=columns), table.locate(problems)

@@ -14,28 +14,7 @@ import pandas as pd
 
 from trialflow import schemas
 from trialflow.problems import Problem
-from trialflow.readers import LINE, Table, read
-
-
-def _require_columns(table: Table, required: Iterable[str]) -> list[Problem]:
-    """A missing required column is an error; a column that is not read is a warning (never a silent drop)."""
-    frame, name, header = table.frame, table.name, str(table.header_line)
-    found = ", ".join(c for c in frame.columns if c != LINE) or "none"
-    problems = [
-        Problem(
-            name, header, c, "", "column_present", "error", f"required column {c!r} is missing (columns found: {found})"
-        )
-        for c in required
-        if c not in frame.columns
-    ]
-    problems += [
-        Problem(
-            name, header, c, "", "column_unused", "warning", "this column is not one trialflow reads; it was ignored"
-        )
-        for c in frame.columns
-        if c != LINE and c not in required
-    ]
-    return problems
+from trialflow.readers import LINE, Table, column_problems, read
 
 
 def _numbers(frame: pd.DataFrame, columns: Iterable[str], table: Table) -> tuple[pd.DataFrame, list[Problem]]:
@@ -96,7 +75,7 @@ def read_participants(
     table = read(path, name, sheet)  # a workbook: `sheet` or its first visible sheet
     raw, problems = table.frame, list(table.problems)
     if not table.refused:  # a refused file (encoding, header) has no columns to check
-        problems += _require_columns(table, PARTICIPANT_COLUMNS)
+        problems += column_problems(table, PARTICIPANT_COLUMNS)
     if table.refused or any(p.rule == "column_present" for p in problems):
         return pd.DataFrame(columns=list(schemas.Participants.to_schema().columns)), table.locate(problems)
     typed, more = _numbers(raw[PARTICIPANT_COLUMNS + [LINE]], ["age_years", "height_cm", "weight_kg"], table)
@@ -129,7 +108,7 @@ def read_concentrations(
     table = read(path, name, sheet)  # a workbook: `sheet` or its first visible sheet
     raw, problems = table.frame, list(table.problems)
     if not table.refused:  # a refused file (encoding, header) has no columns to check
-        problems += _require_columns(table, CONCENTRATION_COLUMNS)
+        problems += column_problems(table, CONCENTRATION_COLUMNS)
     if table.refused or any(p.rule == "column_present" for p in problems):
         return pd.DataFrame(columns=list(schemas.Concentrations.to_schema().columns)), table.locate(problems)
     typed, more = _numbers(raw[CONCENTRATION_COLUMNS + [LINE]], ["concentration"], table)

@@ -11,20 +11,16 @@ The log has one row per person assessed for eligibility (format: ``docs/consort.
     :func:`cross_check` runs those checks at the validation gate; :func:`flow_frame` and
     :func:`flow_json` are the flow as written to ``results/consort/``.
 :mod:`~trialflow.consort.diagram`
-    :func:`flow_diagram_svg` draws the diagram as plain, deterministic SVG (no ids, no
-    randomness, text escaped, sized for an A4 text width).
+    :func:`~trialflow.consort.diagram.flow_diagram_svg` draws the diagram as plain,
+    deterministic SVG (no ids, no randomness, text escaped, sized for an A4 text width). It is
+    imported on its own (``from trialflow.consort.diagram import flow_diagram_svg``), not by
+    this package: the steps that read and check the log (ingest, the validation gate) then
+    neither load its font metrics nor rerun when the drawing changes.
 
 Arms, time points and outcomes may be given as ids (``["control", "training"]``) or as the
 config's entries (``[{"id": "control", "label": "Control"}, ...]``); labels default to ids.
 """
 
-from trialflow.consort.diagram import (
-    ANALYSIS_BOX_MAX_ITEMS,
-    SUMMARY_REASONS,
-    analysis_items,
-    flow_diagram_svg,
-    text_width,
-)
 from trialflow.consort.flow import (
     NOT_RECORDED,
     analysis_exclusions,
@@ -44,22 +40,17 @@ from trialflow.consort.read import (
 )
 
 __all__ = [
-    "ANALYSIS_BOX_MAX_ITEMS",
     "BASE_COLUMNS",
     "NOT_RECORDED",
-    "SUMMARY_REASONS",
     "analysis_exclusions",
     "analysis_from_results",
-    "analysis_items",
     "attended_column",
     "check_flow",
     "cross_check",
     "derive_flow",
     "disposition_columns",
-    "flow_diagram_svg",
     "flow_frame",
     "flow_json",
     "read_disposition",
     "read_disposition_table",
-    "text_width",
 ]

@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from fontTools.ttLib import TTFont
+
 FONT_DIR = Path(__file__).parents[1] / "report" / "fonts"
 PAGE_WIDTH = 170.0  # mm: the text width of an A4 page with 20 mm margins
 LABEL_W = 5.5  # mm: the strip of stage labels on the left
@@ -27,15 +29,13 @@ SUMMARY_REASONS = 6
 
 @lru_cache(maxsize=2)
 def _advances(bold: bool) -> tuple[dict[int, float], float]:
-    """Advance widths (in em) of the bundled STIX font; falls back to an estimate without fontTools."""
+    """Advance widths (in em) of the bundled STIX font; falls back to an estimate if it cannot be read."""
     try:
-        from fontTools.ttLib import TTFont
-
         font = TTFont(FONT_DIR / ("STIXGeneralBol.ttf" if bold else "STIXGeneral.ttf"), lazy=True)
         upm = font["head"].unitsPerEm
         hmtx = font["hmtx"]
         return {code: hmtx[glyph][0] / upm for code, glyph in font.getBestCmap().items()}, 0.6
-    except Exception:  # pragma: no cover - fontTools ships with matplotlib
+    except Exception:  # pragma: no cover - the fonts ship with the package
         return {}, 0.55
 
 

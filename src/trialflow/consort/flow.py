@@ -19,6 +19,7 @@ import pandas as pd
 
 from trialflow.consort.read import YES, Items, attended_column, ids_labels
 from trialflow.problems import Problem
+from trialflow.stats.complete import excluded_participants
 
 NOT_RECORDED = "reason not recorded"
 
@@ -110,8 +111,6 @@ def analysis_exclusions(
     For :func:`analysis_from_results`: at the validation gate, and in the flow drawn beside the
     statistics.
     """
-    from trialflow.stats.complete import excluded_participants
-
     times = [t for t, _ in ids_labels(time_points)]
     frames = [excluded_participants(analysis, oid, times, missing) for oid, _ in ids_labels(outcomes)]
     return pd.concat(frames, ignore_index=True)

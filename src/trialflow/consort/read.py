@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from trialflow.problems import Problem
-from trialflow.readers import LINE, read
+from trialflow.readers import LINE, column_problems, read
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 YES, NO = "yes", "no"
@@ -105,8 +105,6 @@ def read_disposition(
     problems : every broken rule with file, line (or workbook cell), column, value and rule;
         columns the log does not define are warnings (``column_unused``).
     """
-    from trialflow.ingest import _require_columns
-
     arm_ids = [a for a, _ in ids_labels(arms)]
     time_ids = [t for t, _ in ids_labels(time_points)]
     attended = [attended_column(t) for t in time_ids]
@@ -114,7 +112,7 @@ def read_disposition(
     table = read(path, name, sheet)
     raw, problems = table.frame, list(table.problems)
     if not table.refused:
-        problems += _require_columns(table, columns)
+        problems += column_problems(table, columns)
     if table.refused or any(p.rule == "column_present" for p in problems):
         return _typed([], attended), table.locate(problems)
 

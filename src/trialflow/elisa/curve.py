@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import least_squares
 
 __all__ = [
     "MODELS",
@@ -393,9 +394,6 @@ def fit_curve(x, y, model: str = "4PL", weighting: str = "1/y^2") -> CurveFit:
     if model == "5PL":
         lo.append(np.log(1e-3))
         hi.append(np.log(1e3))
-
-    # Imported here: the tables and plots that use curves (combine_plates, the reports) need no optimiser.
-    from scipy.optimize import least_squares
 
     def run(p0):
         p0 = np.clip(np.asarray(p0, dtype=float), np.array(lo) + 1e-9, np.array(hi) - 1e-9)

@@ -48,6 +48,7 @@ import pandas as pd
 
 from trialflow.csv_rows import read_rows
 from trialflow.problems import Problem
+from trialflow.schemas import PlateMap
 
 from .errors import PlateMapError, plate_problem
 
@@ -252,9 +253,7 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
         raise PlateMapError(problems)
     if not contract:
         return df
-    from trialflow.schemas import PlateMap  # the contract the checks above guarantee
-
-    return PlateMap.validate(df, lazy=True)
+    return PlateMap.validate(df, lazy=True)  # the contract the checks above guarantee
 
 
 def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:

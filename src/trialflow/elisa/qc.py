@@ -49,13 +49,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:  # an annotation only: the QC rules load without scipy
-    from .curve import CurveFit
+from .curve import CurveFit
 
 __all__ = [
     "AcceptanceRules",

@@ -28,8 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from trialflow.problems import Problem
+from trialflow.schemas import PlateMap
 
 from .curve import MODELS, WEIGHTINGS, CurveFit, curve_points, fit_curve
 from .errors import PlateMapError, plate_problem
@@ -492,10 +494,6 @@ def quantify_batch(
 def _check_map_contract(maps: dict[str, pd.DataFrame]) -> None:
     """The :class:`~trialflow.schemas.PlateMap` contract for all maps of a batch in one pass
     (per map it cost more than the curve fit): wells unique within each plate."""
-    import pandera.pandas as pa
-
-    from trialflow.schemas import PlateMap
-
     schema = PlateMap.to_schema().add_columns({"plate_id": pa.Column(str)})
     schema.unique = ["plate_id", "well"]
     stacked = pd.concat([m.assign(plate_id=pid) for pid, m in maps.items()], ignore_index=True)

@@ -20,6 +20,10 @@ columns, unknown arm or time labels, a participant in more than one arm,
 duplicated (participant, time) rows, missing ids or arms, non-numeric or
 infinite values, and arms with fewer than 2 complete participants. Rows at
 other time points and rows of arms that are not analysed are ignored.
+
+This is one module because it is one family of methods: the three estimators
+of the estimation table take their data through the same complete-case checks
+(:func:`paired_changes`) and are tested side by side in tests/test_estimation.py.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ analysis data set, as JSON, a long table and a vector diagram."""
 from __future__ import annotations
 
 from trialflow import consort
+from trialflow.consort.diagram import flow_diagram_svg
 from trialflow.outputs import read_csv, write_atomic, write_csv
 from trialflow.problems import InputError, errors_in
 from trialflow.steps import read_missing_values
@@ -48,4 +49,4 @@ def consort_flow(
         raise InputError(errors_in(found))
     write_atomic(flow_json, consort.flow_json(flow))
     write_csv(consort.flow_frame(flow), flow_csv)
-    write_atomic(svg, consort.flow_diagram_svg(flow).encode("utf-8"))
+    write_atomic(svg, flow_diagram_svg(flow).encode("utf-8"))

@@ -1,0 +1,77 @@
+"""Functional outcomes (walk tests, strength, fatigue, EDSS) from REDCap or long CSV exports.
+
+Two readers turn an export into one *raw long* frame with one row per participant × time
+point × field (:data:`RAW_COLUMNS`): :func:`read_redcap` for a REDCap "raw data" CSV export
+and :func:`read_functional_long` for a plain long CSV. :func:`build_functional_outcomes`
+then applies the configured :class:`OutcomeDefinition` list: it maps fields to outcomes,
+computes derived outcomes (named functions in :data:`DERIVATIONS`, never ``eval``), checks
+hard limits (error, value rejected) and plausible limits (warning, value kept), attaches
+the arm, and returns rows of :class:`trialflow.schemas.AnalysisData`, a table of the values
+that are missing and why, and the problems.
+
+One module per part:
+
+:mod:`~trialflow.functional.definitions`
+    :class:`OutcomeDefinition`, the :data:`DERIVATIONS` and the checks of the config's
+    ``outcomes:`` entries (:func:`outcome_definitions`).
+:mod:`~trialflow.functional.raw`
+    the raw long frame and how a cell is read (number, empty, missing-data code).
+:mod:`~trialflow.functional.redcap`
+    :func:`read_redcap`: events, repeating instruments.
+:mod:`~trialflow.functional.long`
+    :func:`read_functional_long`: the long CSV.
+:mod:`~trialflow.functional.derive`
+    :func:`build_functional_outcomes`: outcomes from raw values, derivations and limits.
+
+Rules a statistician relies on (docs/functional-outcomes.md has the full text):
+
+* A missing-data code (``UNK``, ``NASK``, ``-999`` ...) or an empty cell is *missing with a
+  reason*, never a number. A number that is not a configured code is a number, so an
+  unconfigured ``-999`` is caught by the hard limits instead.
+* Repeating instruments: one instance per record × event is simply used. Several instances
+  of an instrument that holds configured fields are an error, unless config names the
+  instance to use for that instrument (``repeat_instances: {instrument: first | last}``);
+  then the chosen instance is used *whole* (values are never mixed across instances) and a
+  warning lists the instances that were set aside.
+* Every participant × time point × outcome ends up in exactly one of the analysis rows or
+  the missing table (participants from the participants file, time points from config).
+"""
+
+from trialflow.functional.definitions import (
+    DEFINITION_COLUMNS,
+    DERIVATIONS,
+    DOMAINS,
+    Derivation,
+    OutcomeConfigError,
+    OutcomeDefinition,
+    definitions_table,
+    outcome_definitions,
+    source_fields,
+    source_units,
+)
+from trialflow.functional.derive import ANALYSIS_COLUMNS, MISSING_COLUMNS, build_functional_outcomes
+from trialflow.functional.long import LONG_COLUMNS, read_functional_long
+from trialflow.functional.raw import EMPTY_REASON, RAW_COLUMNS
+from trialflow.functional.redcap import REPEAT_CHOICES, read_redcap
+
+__all__ = [
+    "ANALYSIS_COLUMNS",
+    "DEFINITION_COLUMNS",
+    "DERIVATIONS",
+    "DOMAINS",
+    "EMPTY_REASON",
+    "LONG_COLUMNS",
+    "MISSING_COLUMNS",
+    "RAW_COLUMNS",
+    "REPEAT_CHOICES",
+    "Derivation",
+    "OutcomeConfigError",
+    "OutcomeDefinition",
+    "build_functional_outcomes",
+    "definitions_table",
+    "outcome_definitions",
+    "read_functional_long",
+    "read_redcap",
+    "source_fields",
+    "source_units",
+]
