@@ -7,12 +7,11 @@ registered filters, so every printed value traces to a row of a results CSV.
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from trialflow.elisa import AcceptanceRules
 from trialflow.outputs import read_csv
 from trialflow.report.elisa_context import build_elisa_context
 from trialflow.report.formatting import and_join, df_value, fixed, p_value
@@ -348,8 +347,10 @@ def build_context(
 
 def elisa_context(tables: dict[str, str], acceptance: dict, **options) -> dict:
     """The ELISA part of a report (:func:`trialflow.report.elisa_context.build_elisa_context`)
-    with the acceptance rules it was quantified under, every rule spelt out."""
-    return build_elisa_context(tables, **options) | {"rules": asdict(AcceptanceRules.from_config(acceptance))}
+    with the acceptance rules it was quantified under: the config's ``elisa.acceptance``, every
+    rule present (the schema fills the defaults; :class:`trialflow.elisa.AcceptanceRules` reads
+    the same block)."""
+    return build_elisa_context(tables, **options) | {"rules": acceptance}
 
 
 def exclusion_summary(counts: pd.DataFrame, reasons: pd.DataFrame, outcomes: list[dict], arms: list[dict]) -> dict:
