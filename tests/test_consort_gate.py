@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import ROOT
 from trialflow.outputs import write_csv
 from trialflow.problems import InputError
-from trialflow.steps import ingest
+from trialflow.steps import ingest, validation
 
 ARMS = [{"id": "control", "label": "Control"}, {"id": "training", "label": "Training"}]
 TIMES = [{"id": "pre", "label": "pre"}, {"id": "post", "label": "post"}]
@@ -47,7 +47,7 @@ def gate(tmp_path, demo_analysis):
             problems=str(tmp_path / "disposition_problems.csv"),
             balance=str(tmp_path / "disposition_balance.csv"),
         )
-        ingest.collect_validation(
+        validation.collect_validation(
             [str(tmp_path / "participants_problems.csv"), str(tmp_path / "disposition_problems.csv")],
             [str(tmp_path / "participants_balance.csv"), str(tmp_path / "disposition_balance.csv")],
             str(tmp_path / "validation.csv"),
@@ -59,7 +59,7 @@ def gate(tmp_path, demo_analysis):
 
 
 def check(folder, on_error):
-    ingest.check_validation(
+    validation.check_validation(
         str(folder / "validation.csv"),
         on_error,
         str(folder / "passed.txt"),

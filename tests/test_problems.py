@@ -6,7 +6,7 @@ from tests.conftest import ROOT
 from trialflow import schedule
 from trialflow.outputs import write_csv
 from trialflow.problems import InputError, Problem, describe, problems_frame
-from trialflow.steps import ingest
+from trialflow.steps import validation as gate
 
 ROW = {
     "file": "participants.csv",
@@ -45,7 +45,7 @@ def validation(tmp_path):
 
 def test_the_run_stops_listing_the_first_problems_as_problems_print(validation, tmp_path):
     with pytest.raises(InputError) as err:
-        ingest.check_validation(str(validation), "stop", str(tmp_path / "passed.txt"), blocking=[])
+        gate.check_validation(str(validation), "stop", str(tmp_path / "passed.txt"), blocking=[])
     assert f"\n  - {SHOWN}\n" in str(err.value)
 
 

@@ -86,7 +86,7 @@ rule collect_validation:
     log:
         f"{LOGS}/collect_validation.log",
     params:
-        code=code("ingest"),
+        code=code("validation"),
     script:
         "../scripts/collect_validation.py"
 
@@ -100,7 +100,7 @@ rule check_validation:
     log:
         f"{LOGS}/check_validation.log",
     params:
-        code=code("ingest"),
+        code=code("validation"),
         on_error=config["on_error"],
     script:
         "../scripts/check_validation.py"

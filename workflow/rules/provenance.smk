@@ -16,7 +16,7 @@ if PUBLISHED:
         log:
             f"{LOGS}/check_published.log",
         params:
-            code=code("audit"),
+            code=code("published"),
         script:
             "../scripts/check_published.py"
 
@@ -33,7 +33,7 @@ rule write_provenance:
         step=f"{LOGS}/write_provenance.log",
         run=f"{LOGS}/run.json",  # where, when and by which command (not in the manifest)
     params:
-        code=code("audit"),
+        code=code("provenance"),
         raw_files=raw_inputs(),  # every raw file, hashed into the manifest
         raw_dir=raw_folder,
         config=config,  # recorded in the manifest

@@ -1,11 +1,11 @@
 """Rule check_published: the publication's printed numbers, reproduced and checked."""
 
-from trialflow.steps import audit, run_step
+from trialflow.steps import published, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_step(
     sm.log[0],
-    audit.check_published,
+    published.check_published,
     published_file=sm.input.published,
     descriptives=sm.input.descriptives,
     anova=sm.input.anova,

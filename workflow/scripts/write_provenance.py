@@ -1,12 +1,12 @@
 """Rule write_provenance: the provenance manifest of the run."""
 
 from trialflow.dag import snakemake_command
-from trialflow.steps import audit, run_step
+from trialflow.steps import provenance, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_step(
     sm.log.step,
-    audit.write_provenance,
+    provenance.write_provenance,
     raw_dir=sm.params.raw_dir,
     inputs=list(sm.params.raw_files),
     config=sm.params.config,

@@ -39,7 +39,7 @@ def run_step(log_path: str | Path, step: Callable, **kwargs) -> None:
 
 def write_problems(problems: list[Problem], path: str | Path, what: str) -> None:
     """Write one input's problems and log them; the policy (stop or quarantine) is applied once,
-    at the validation gate (:func:`trialflow.steps.ingest.check_validation`)."""
+    at the validation gate (:func:`trialflow.steps.validation.check_validation`)."""
     write_csv(problems_frame(problems), path)
     errors = errors_in(problems)
     for problem in problems[:SHOWN_PROBLEMS]:

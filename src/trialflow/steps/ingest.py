@@ -1,5 +1,5 @@
-"""Steps of the input stage: read and validate each raw export, stack the analysis data set,
-and hold the validation gate. Nothing here writes under the raw folder."""
+"""Steps of the input stage: read and validate each raw export, stack the analysis data set.
+Nothing here writes under the raw folder."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import logging
 
 import pandas as pd
 
-from trialflow import consort, functional, harms, ingest, schemas, validation
-from trialflow.outputs import read_csv, write_atomic, write_csv
-from trialflow.problems import InputError, Problem, errors_in
+from trialflow import consort, functional, harms, ingest, schemas
+from trialflow.outputs import read_csv, write_csv
+from trialflow.problems import Problem, errors_in
 from trialflow.readers import read, row_balance
 from trialflow.steps import write_problems
 
@@ -153,24 +153,3 @@ def read_adverse_events(
     write_problems(found, problems, name)
     write_balance(raw, name, len(accepted), found, balance)
     log.info("%s: %d adverse events accepted", name, len(accepted))
-
-
-def collect_validation(problem_files: list[str], balance_files: list[str], out: str, balance: str) -> None:
-    """All problem lists in one ``validation.csv``; all row balances in one ``row_balance.csv``."""
-    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in problem_files]
-    write_csv(pd.concat(frames, ignore_index=True), out)
-    write_csv(pd.concat([read_csv(p) for p in balance_files], ignore_index=True), balance)
-
-
-def check_validation(validation_table: str, on_error: str, flag: str, blocking: list[str]) -> None:
-    """Apply the ``on_error`` policy to ``validation.csv`` (:func:`trialflow.validation.gate`):
-    stop with the first problems in plain words, or write the flag file the analysis waits for."""
-    table = pd.read_csv(validation_table, dtype=str, keep_default_na=False)
-    held = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in blocking]
-    stop = validation.gate(table, on_error, held, validation_table)
-    if stop:
-        raise InputError([], message=stop)
-    errors = int((table["severity"] == "error").sum())
-    if errors:
-        log.warning("%d rows rejected and quarantined (on_error: quarantine); the report lists them", errors)
-    write_atomic(flag, f"on_error={on_error}; errors={errors}; warnings={len(table) - errors}\n".encode())

@@ -1,9 +1,7 @@
-"""Steps of the audit trail: the publication's printed numbers checked, and the provenance
-manifest of the run."""
+"""Step of the published-results check: the publication's printed numbers, reproduced and checked."""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -11,9 +9,7 @@ import pandas as pd
 import yaml
 
 from trialflow import published
-from trialflow.dag import package_code
-from trialflow.outputs import read_csv, write_atomic, write_csv
-from trialflow.provenance import build_manifest, run_record, write_manifest
+from trialflow.outputs import read_csv, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +34,3 @@ def check_published(
         int((compared["verdict"] == "differs").sum()),
         len(flagged),
     )
-
-
-def write_provenance(
-    raw_dir: str,
-    inputs: list[str],
-    config: dict,
-    outputs: list[str],
-    data_cutoff: str,
-    repo: str,
-    manifest: str,
-    command: list[str],
-    run: str,
-) -> None:
-    """The provenance manifest (every input and output with its SHA-256, config, code, versions),
-    and beside it the run record: the ``command`` that started the run, where and when (``run``)."""
-    built = build_manifest(raw_dir, inputs, config, outputs, data_cutoff, repo)
-    built["code_sha256"] = package_code()
-    write_manifest(built, manifest)
-    write_atomic(run, json.dumps(run_record(command), indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
