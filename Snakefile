@@ -5,7 +5,11 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# A trial's own config (`--configfile mytrial.yaml`) is the whole config; the demo trial's
+# config.yaml is read only when the command line gives none (Snakemake would merge them).
+if not config:
+
+    configfile: "config.yaml"
 
 
 validate(config, "schemas/config.schema.yaml")

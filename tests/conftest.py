@@ -18,6 +18,11 @@ def validated(config: dict) -> dict:
     return config
 
 
+def demo_characteristics() -> list[dict]:
+    """The demo's baseline characteristics as the workflow reads them (config.yaml, defaults filled)."""
+    return validated(yaml.safe_load((ROOT / "config.yaml").read_text()))["baseline"]
+
+
 def report_settings(config: dict):
     """The report's settings (:class:`ReportSettings`) from a config, whose defaults are filled
     as the workflow fills them; a test's config may leave out what the report does not read."""
@@ -42,7 +47,8 @@ def demo_analysis():
     from trialflow.stats.descriptives import count_per_arm
 
     raw = ROOT / "raw" / "demo"
-    people, p1 = ingest.read_participants(raw / "participants.csv", "participants.csv", ["control", "training"])
+    arms = ["control", "training"]
+    people, p1 = ingest.read_participants(raw / "participants.csv", "participants.csv", arms, demo_characteristics())
     conc, p2 = ingest.read_concentrations(
         raw / "concentrations.csv", "concentrations.csv", people, ["pre", "post"], {"BDNF": "pg/mL", "GDNF": "pg/mL"}
     )

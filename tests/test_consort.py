@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import demo_characteristics
 from trialflow import consort
 from trialflow.consort import diagram
 from trialflow.demo.disposition import write_demo_disposition
@@ -612,7 +613,9 @@ def test_demo_disposition_matches_the_demo_participants(tmp_path):
     assert problems == []
     from trialflow import ingest
 
-    participants, _ = ingest.read_participants(people, "participants.csv", ["control", "training"])
+    participants, _ = ingest.read_participants(
+        people, "participants.csv", ["control", "training"], demo_characteristics()
+    )
     flow, problems = consort.derive_flow(
         frame, ARMS, TIMES, {(a["id"], "BDNF"): 15 for a in ARMS}, participants=participants
     )

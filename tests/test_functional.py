@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import demo_characteristics
 from trialflow import functional as F
 from trialflow import ingest, schemas
 from trialflow.demo.functional import DEMO_CONFIG_YAML, demo_config, write_demo_redcap
@@ -82,7 +83,9 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def participants() -> pd.DataFrame:
-    people, problems = ingest.read_participants(DATA / "participants.csv", "participants.csv", ["control", "training"])
+    people, problems = ingest.read_participants(
+        DATA / "participants.csv", "participants.csv", ["control", "training"], demo_characteristics()
+    )
     assert problems == []
     return people
 
@@ -643,7 +646,9 @@ def test_demo_export_reads_with_its_config_and_shows_the_planned_gaps_and_effect
     cfg = demo_config()
     rc = cfg["redcap"]
     definitions = F.outcome_definitions(cfg["outcomes"])
-    people, _ = ingest.read_participants(demo / "participants.csv", "participants.csv", ["control", "training"])
+    people, _ = ingest.read_participants(
+        demo / "participants.csv", "participants.csv", ["control", "training"], demo_characteristics()
+    )
     raw, problems = F.read_redcap(
         demo / cfg["inputs"]["functional_redcap"],
         "functional_redcap.csv",

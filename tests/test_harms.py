@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, report_settings
+from tests.conftest import ROOT, demo_characteristics, report_settings
 from trialflow import ingest
 from trialflow.demo.adverse_events import write_demo_adverse_events
 from trialflow.harms import read_adverse_events
@@ -218,7 +218,9 @@ def test_counts_match_an_independent_computation(tmp_path):
 
 
 def test_demo_counts_match_an_independent_computation():
-    people, _ = ingest.read_participants(ROOT / "raw/demo/participants.csv", "participants.csv", ARMS)
+    people, _ = ingest.read_participants(
+        ROOT / "raw/demo/participants.csv", "participants.csv", ARMS, demo_characteristics()
+    )
     events, problems = read_adverse_events(
         ROOT / "raw/demo/adverse_events.csv", "adverse_events.csv", people, "2025-04-01", "2025-06-30"
     )

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import demo_characteristics
 from trialflow import ingest
 
 ARMS = ["control", "training"]
@@ -11,7 +12,7 @@ HEADER = "participant_id,arm,age_years,height_cm,weight_kg\n"
 def _participants(tmp_path, body: str, header: str = HEADER, encoding: str = "utf-8"):
     path = tmp_path / "participants.csv"
     path.write_bytes((header + body).encode(encoding))
-    return ingest.read_participants(path, "participants.csv", ARMS)
+    return ingest.read_participants(path, "participants.csv", ARMS, demo_characteristics())
 
 
 def test_good_file_keeps_leading_zeros_and_derives_bmi(tmp_path):
@@ -34,12 +35,8 @@ def test_good_file_keeps_leading_zeros_and_derives_bmi(tmp_path):
             "participants.csv, line 2, column 'age_years': age_years is not a number; write a plain number such as 57.3 (value 'forty') [number]",
         ),
         (
-            "P1,control,40,160,\n",
-            "participants.csv, line 2, column 'weight_kg': weight_kg is empty; write a plain number such as 57.3 [number]",
-        ),
-        (
             "P1,control,40,16,60\n",
-            "participants.csv, line 2, column 'height_cm': Height (cm) must be at least 100 (value '16.0') [greater_than_or_equal_to(100)]",
+            "participants.csv, line 2, column 'height_cm': height (cm) must be between 100 and 230 (value '16.0') [in_range(100, 230)]",
         ),
         (
             "P1,control,40,160,60,extra\n",
@@ -117,3 +114,47 @@ def test_duplicate_participant_time_analyte_is_an_error_never_averaged(tmp_path)
     accepted, problems = _concentrations(tmp_path, "P1,pre,BDNF,200,pg/mL\nP1,pre,BDNF,210,pg/mL\n")
     assert len(accepted) == 0
     assert sorted(p.line for p in problems) == ["2", "3"]
+
+
+def test_an_empty_cell_is_a_missing_value_named_in_a_warning_and_the_participant_is_kept(tmp_path):
+    people, problems = _participants(tmp_path, "P1,control,40,160,\n")
+    assert people["participant_id"].tolist() == ["P1"]
+    assert people["weight_kg"].isna().all() and people["bmi_kg_m2"].isna().all()  # nothing derived from nothing
+    assert [(p.line, p.column, p.rule, p.severity) for p in problems] == [
+        ("2", "weight_kg", "value_missing", "warning")
+    ]
+
+
+CHARACTERISTICS = [
+    {"id": "sex", "label": "sex", "type": "categorical", "levels": ["female", "male"]},
+    {"id": "edss", "label": "EDSS", "type": "numeric", "decimals": 1, "limits": [0, 10]},
+    {"id": "site", "label": "site", "type": "categorical"},
+]
+
+
+def test_the_characteristics_are_the_configured_columns_of_any_kind(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "participant_id,arm,sex,edss,site,notes\n"
+        "A1,control,female,2.5,Oslo,x\nA2,training,male,,Bergen,y\nA3,training,other,3,Oslo,z\nA4,control,,11,Oslo,\n"
+    )
+    people, problems = ingest.read_participants(path, "people.csv", ARMS, CHARACTERISTICS)
+    assert list(people.columns) == ["participant_id", "arm", "sex", "edss", "site", "source_file", "source_line"]
+    assert people["participant_id"].tolist() == ["A1", "A2"]
+    assert people["edss"].isna().tolist() == [False, True]
+    assert [str(p) for p in problems] == [
+        "people.csv, line 1, column 'notes': this column is not one trialflow reads; it was ignored [column_unused]",
+        "people.csv, line 3, column 'edss': empty: the value is missing (the participant is kept; the baseline table "
+        "counts who has a value) [value_missing]",
+        "people.csv, line 5, column 'sex': empty: the value is missing (the participant is kept; the baseline table "
+        "counts who has a value) [value_missing]",
+        "people.csv, line 4, column 'sex': sex must be one of ['female', 'male'] (value 'other') [isin(['female', 'male'])]",
+        "people.csv, line 5, column 'edss': EDSS must be between 0 and 10 (value '11.0') [in_range(0, 10)]",
+    ]
+
+
+def test_only_the_id_and_the_arm_are_required(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("participant_id,arm\nA1,control\nA2,training\n")
+    people, problems = ingest.read_participants(path, "people.csv", ARMS, [])
+    assert problems == [] and people["arm"].tolist() == ARMS

@@ -71,7 +71,7 @@ def read_adverse_events(
         with white space collapsed), in file order.
     problems : every rejected row or column; a term written in two letter cases is a warning.
     """
-    table = read(path, name, sheet)
+    table = read(path, name, sheet, rows_required=False)  # a header only: a trial without adverse events
     raw, problems = table.frame, list(table.problems)
     if not table.refused:
         problems += column_problems(table, AE_COLUMNS)

@@ -17,14 +17,22 @@ from trialflow.problems import Problem
 from trialflow.readers import LINE, Table, column_problems, read
 
 
-def _numbers(frame: pd.DataFrame, columns: Iterable[str], table: Table) -> tuple[pd.DataFrame, list[Problem]]:
-    """Convert text columns to floats; a cell that is empty, not a number or an instrument mark
-    (``OVER``, ``<LLOQ``) is a problem. Decimal commas follow the file's rule (see readers)."""
+def _numbers(
+    frame: pd.DataFrame, columns: Iterable[str], table: Table, missing_ok: bool = False
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Convert text columns to floats; a cell that is not a number or is an instrument mark
+    (``OVER``, ``<LLOQ``) is an error that rejects its row. An empty cell is an error too, or,
+    with ``missing_ok``, a missing value (NaN) named in a warning. Decimal commas follow the
+    file's rule (see readers)."""
     problems, bad = [], set()
     out = frame.copy()
     for column in columns:
         values = []
         for idx, text, line in zip(frame.index, frame[column], frame[LINE], strict=True):
+            if missing_ok and not text.strip():
+                problems.append(Problem(table.name, str(line), column, "", "value_missing", "warning", MISSING))
+                values.append(float("nan"))
+                continue
             number, rule, message = table.check_number(text, column)
             if number is None:
                 bad.add(idx)
@@ -32,6 +40,9 @@ def _numbers(frame: pd.DataFrame, columns: Iterable[str], table: Table) -> tuple
             values.append(number)
         out[column] = pd.Series(values, index=frame.index, dtype="float64")
     return out.drop(index=sorted(bad)), problems
+
+
+MISSING = "empty: the value is missing (the participant is kept; the baseline table counts who has a value)"
 
 
 def _with_source(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -59,33 +70,57 @@ def _not_in(
     return frame[~bad], problems
 
 
-PARTICIPANT_COLUMNS = ["participant_id", "arm", "age_years", "height_cm", "weight_kg"]
+PARTICIPANT_COLUMNS = ["participant_id", "arm"]
+# Characteristics computed from others (config `baseline`, `derive`), never typed: name -> (inputs, function).
+DERIVATIONS = {
+    "bmi": (("weight in kg", "height in cm"), lambda weight, height: weight / (height / 100) ** 2),
+}
 
 
 def read_participants(
-    path: str | Path, name: str, arms: list[str], sheet: str | None = None
+    path: str | Path, name: str, arms: list[str], characteristics: list[dict] = (), sheet: str | None = None
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read the participants file; derive BMI; check arms against config.
+    """Read the participants file: the id, the arm, and the configured baseline characteristics.
+
+    Parameters
+    ----------
+    characteristics : the config's ``baseline`` items: ``id`` (the column), ``type`` (numeric or
+        categorical), ``limits`` (numeric: a value outside is an error), ``levels``
+        (categorical: a value not among them is an error), or ``derive`` and ``from`` for a
+        characteristic computed from others (:data:`DERIVATIONS`). An empty cell is a missing
+        value (a warning); the participant is kept.
 
     Returns
     -------
-    participants : :class:`trialflow.schemas.Participants` rows (with ``bmi_kg_m2`` derived).
+    participants : the rows of :func:`trialflow.schemas.participants_schema` (characteristics).
     problems : every rejected row or column, with file, line, column, value and rule.
     """
+    schema = schemas.participants_schema(characteristics)
+    typed_ids = [c["id"] for c in characteristics if "derive" not in c]
     table = read(path, name, sheet)  # a workbook: `sheet` or its first visible sheet
     raw, problems = table.frame, list(table.problems)
     if not table.refused:  # a refused file (encoding, header) has no columns to check
-        problems += column_problems(table, PARTICIPANT_COLUMNS)
+        problems += column_problems(table, PARTICIPANT_COLUMNS + typed_ids)
     if table.refused or any(p.rule == "column_present" for p in problems):
-        return pd.DataFrame(columns=list(schemas.Participants.to_schema().columns)), table.locate(problems)
-    typed, more = _numbers(raw[PARTICIPANT_COLUMNS + [LINE]], ["age_years", "height_cm", "weight_kg"], table)
+        return pd.DataFrame(columns=list(schema.columns)), table.locate(problems)
+    numeric = [c["id"] for c in characteristics if c["type"] == "numeric" and "derive" not in c]
+    typed, more = _numbers(raw[PARTICIPANT_COLUMNS + typed_ids + [LINE]], numeric, table, missing_ok=True)
     problems += more
+    for c in characteristics:
+        if c["type"] == "categorical":
+            empty = typed[c["id"]].str.strip() == ""
+            problems += [
+                Problem(name, str(line), c["id"], "", "value_missing", "warning", MISSING)
+                for line in typed[LINE][empty]
+            ]
+            typed[c["id"]] = typed[c["id"]].str.strip().mask(empty)
+        elif "derive" in c:
+            _, compute = DERIVATIONS[c["derive"]]
+            typed[c["id"]] = compute(*(typed[source] for source in c["from"]))
     typed = _with_source(typed, name)
     typed, more = _not_in(typed, "arm", arms, name, "arm")
     problems += more
-    typed["bmi_kg_m2"] = typed["weight_kg"] / (typed["height_cm"] / 100) ** 2
-    typed = typed[list(schemas.Participants.to_schema().columns)]
-    accepted, more = schemas.validate_model(schemas.Participants, typed)
+    accepted, more = schemas.validate_model(schema, typed[list(schema.columns)])
     return accepted.reset_index(drop=True), table.locate(problems + more)
 
 
@@ -105,7 +140,8 @@ def read_concentrations(
     ``units`` maps each configured analyte to its unit; rows for other analytes, time points
     or unknown participants are rejected with the reason.
     """
-    table = read(path, name, sheet)  # a workbook: `sheet` or its first visible sheet
+    # A header without rows is a trial without typed values (its outcomes are then not analysable).
+    table = read(path, name, sheet, rows_required=False)  # a workbook: `sheet` or its first visible sheet
     raw, problems = table.frame, list(table.problems)
     if not table.refused:  # a refused file (encoding, header) has no columns to check
         problems += column_problems(table, CONCENTRATION_COLUMNS)

@@ -27,7 +27,8 @@ def _source_fields():
 
 
 class Participants(pa.DataFrameModel):
-    """One row per randomised participant: arm and baseline characteristics."""
+    """One row per randomised participant: the id, the arm, where the row is, and the baseline
+    characteristics the config names (:func:`participants_schema` adds one column for each)."""
 
     participant_id: Series[str] = pa.Field(
         str_matches=ID_PATTERN,
@@ -35,16 +36,6 @@ class Participants(pa.DataFrameModel):
         description="Pseudonymous ID used in every file; letters, digits, '_', '.', '-'; leading zeros kept.",
     )
     arm: Series[str] = pa.Field(title="Arm", description="Randomised arm; one of the arm ids in config.")
-    age_years: Series[float] = pa.Field(ge=18, le=100, title="Age (years)", description="Age at baseline in years.")
-    height_cm: Series[float] = pa.Field(
-        ge=100, le=230, title="Height (cm)", description="Standing height in centimetres."
-    )
-    weight_kg: Series[float] = pa.Field(
-        ge=25, le=300, title="Weight (kg)", description="Body mass in kilograms at baseline."
-    )
-    bmi_kg_m2: Series[float] = pa.Field(
-        gt=0, title="BMI (kg/m²)", description="Derived: weight_kg / (height_cm / 100)². Never typed."
-    )
     source_file: Series[str] = _source_fields()[0]
     source_line: Series[int] = _source_fields()[1]
 
@@ -52,6 +43,32 @@ class Participants(pa.DataFrameModel):
         strict = True
         coerce = True
         unique = ["participant_id"]
+
+
+def participants_schema(characteristics: list[dict]) -> pa.DataFrameSchema:
+    """:class:`Participants` with a column per configured baseline characteristic (config
+    ``baseline``), after the arm: numeric ones as floats within their ``limits``, categorical ones
+    as text among their ``levels``; both may be missing (NaN)."""
+    columns = dict(Participants.to_schema().columns)
+    added = {}
+    for c in characteristics:
+        if c["type"] == "categorical":
+            checks = [pa.Check.isin([str(level) for level in c["levels"]])] if c.get("levels") else []
+            added[c["id"]] = pa.Column(str, checks=checks, nullable=True, title=c["label"], description="Categorical.")
+        else:
+            checks = [pa.Check.in_range(*c["limits"])] if c.get("limits") else []
+            derived = (
+                f"Derived ({c['derive']} of {', '.join(c['from'])}); never typed." if "derive" in c else "Numeric."
+            )
+            added[c["id"]] = pa.Column(float, checks=checks, nullable=True, title=c["label"], description=derived)
+    order = ["participant_id", "arm", *added, "source_file", "source_line"]
+    return pa.DataFrameSchema(
+        {name: (columns | added)[name] for name in order},
+        strict=True,
+        coerce=True,
+        unique=["participant_id"],
+        name="Participants",
+    )
 
 
 class Concentrations(pa.DataFrameModel):
@@ -357,6 +374,7 @@ _CHECK_WORDS = [
     (r"greater_than\((.*)\)", "must be greater than {0}"),
     (r"less_than_or_equal_to\((.*)\)", "must be at most {0}"),
     (r"less_than\((.*)\)", "must be less than {0}"),
+    (r"in_range\((.*), (.*)\)", "must be between {0} and {1}"),
     (r"isin\((.*)\)", "must be one of {0}"),
     (r"str_matches\((.*)\)", "must start with a letter or digit and contain only letters, digits, '_', '.', '-'"),
     (r"not_nullable", "is missing"),
@@ -372,19 +390,23 @@ def _plain(check: str) -> str:
     return f"breaks the rule {check}"
 
 
-def validate_model(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Validate ``frame`` lazily against ``model``; return the rows that passed and the problems.
+def validate_model(
+    model: type[pa.DataFrameModel] | pa.DataFrameSchema, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Validate ``frame`` lazily against ``model`` (a model or a schema built at run time, as
+    :func:`participants_schema`); return the rows that passed and the problems.
 
     ``frame`` must carry ``source_file`` and ``source_line`` so each failure names its place.
     """
+    schema = model if isinstance(model, pa.DataFrameSchema) else model.to_schema()
     try:
-        return model.validate(frame, lazy=True), []
+        return schema.validate(frame, lazy=True), []
     except pa.errors.SchemaErrors as err:
         problems, bad_rows = [], set()
-        titles = {name: (field.title or name) for name, field in model.to_schema().columns.items()}
+        titles = {name: (field.title or name) for name, field in schema.columns.items()}
         cases = err.failure_cases
         # A composite key fails once per key column; report each duplicated row once.
-        unique_key = model.to_schema().unique or []
+        unique_key = schema.unique or []
         is_unique_check = cases["check"].astype(str).str.contains("uniqueness")
         cases = pd.concat(
             [
@@ -427,4 +449,4 @@ def validate_model(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple
                 )
             )
         kept = frame.drop(index=sorted(bad_rows))
-        return model.validate(kept, lazy=True) if len(kept) else kept, problems
+        return schema.validate(kept, lazy=True) if len(kept) else kept, problems

@@ -13,7 +13,7 @@ rule compare_baseline:
         f"{LOGS}/compare_baseline.log",
     params:
         code=code("analysis"),
-        variables=[b["id"] for b in config["baseline"]],
+        variables=[b["id"] for b in config["baseline"] if b["type"] == "numeric"],
         arms=ARM_IDS,
     script:
         "../scripts/compare_baseline.py"

@@ -4,9 +4,13 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from trialflow.configuration import config_problems
 from trialflow.dag import REPORT_KEYS, config_keys, config_sha256, plate_batches, remember_command, step_code
 
 remember_command()  # jobs run in subprocesses; the run record names the command that started them
+
+if config_problems(config):  # checks across keys, which the schema cannot make; before any job
+    raise WorkflowError("The config cannot describe a run:\n  - " + "\n  - ".join(config_problems(config)))
 
 RAW = Path(config["raw_dir"])
 ARM_IDS = [a["id"] for a in config["arms"]]
@@ -19,8 +23,10 @@ HARMS = "adverse_events" in config["inputs"]
 SAMPLE_SIZE = "sample_size" in config
 ELISA = "elisa" in config
 ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
-# Outcomes without a `source` are biomarkers, read from the concentrations file or the plates.
+# Outcomes without a `source` are biomarkers, read from the plates or, without an `elisa` block,
+# from the typed concentrations file.
 BIOMARKER_UNITS = {o["id"]: o["unit"] for o in config["outcomes"] if "source" not in o}
+TYPED = bool(BIOMARKER_UNITS) and not ELISA
 REPORT_DIR = f"reports/{config['trial']['id']}"
 LOGS = "results/logs"
 # The biomarker values as analysis rows, and their problems: written by read_concentrations
@@ -86,7 +92,7 @@ ELISA_PLATE_FILES = sorted({f for batch in ELISA_BATCHES for f in plate_files(ba
 def raw_inputs(plates=True):
     """Every raw file the run reads: the configured inputs, the plate manifest and (unless
     ``plates`` is false) the plate exports and maps."""
-    keys = [k for k in sorted(config["inputs"]) if not (ELISA and k == "concentrations")]
+    keys = [k for k in sorted(config["inputs"]) if k != "concentrations" or TYPED]
     files = [str(raw_file(k)) for k in keys]
     if ELISA:
         files += [str(ELISA_MANIFEST), *(ELISA_PLATE_FILES if plates else [])]
@@ -106,14 +112,11 @@ def raw_folder(wildcards, input):
 # Input functions: evaluated once every rule is defined, so they name other rules' outputs.
 
 
-def concentration_rows():
-    """The biomarker values as analysis rows: from the plates, or as typed."""
-    return rules.combine_plates.output.table if ELISA else rules.read_concentrations.output.table
-
-
 def analysis_parts(wildcards):
     """The per-source analysis rows stacked into the analysis data set."""
-    return [concentration_rows(), *([rules.read_functional.output.table] if FUNCTIONAL else [])]
+    parts = [rules.combine_plates.output.table] if ELISA else []
+    parts += [rules.read_concentrations.output.table] if TYPED else []
+    return parts + ([rules.read_functional.output.table] if FUNCTIONAL else [])
 
 
 def missing_values(wildcards):
@@ -124,7 +127,8 @@ def missing_values(wildcards):
 
 def input_rules():
     """The rules that read and validate one raw input each (the plates: combine_plates)."""
-    found = [rules.read_participants, rules.combine_plates if ELISA else rules.read_concentrations]
+    found = [rules.read_participants]
+    found += [rules.combine_plates] if ELISA else [rules.read_concentrations] if TYPED else []
     found += [rules.read_functional] if FUNCTIONAL else []
     found += [rules.read_disposition] if DISPOSITION else []
     return found + ([rules.read_adverse_events] if HARMS else [])
@@ -132,12 +136,12 @@ def input_rules():
 
 def problem_files(wildcards):
     """Every input's problems, in the order validation.csv lists them."""
-    files = [rules.read_participants.output.problems]
-    if ELISA:
-        files += [rules.combine_plates.output.row_problems, rules.combine_plates.output.problems]
-    else:
-        files += [rules.read_concentrations.output.problems]
-    return files + [r.output.problems for r in input_rules()[2:]]
+    files = []
+    for reader in input_rules():
+        if ELISA and reader is rules.combine_plates:  # the analysis rows' problems, then the plates'
+            files.append(reader.output.row_problems)
+        files.append(reader.output.problems)
+    return files
 
 
 def blocking_problem_files(wildcards):

@@ -14,11 +14,12 @@ rule read_participants:
         code=code("ingest"),
         name=config["inputs"]["participants"],
         arms=ARM_IDS,
+        characteristics=config["baseline"],
     script:
         "../scripts/read_participants.py"
 
 
-if not ELISA:
+if TYPED:
 
     rule read_concentrations:
         input:

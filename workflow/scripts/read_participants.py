@@ -9,5 +9,6 @@ run_step(
     raw=sm.input.raw,
     name=sm.params.name,
     arms=sm.params.arms,
+    characteristics=sm.params.characteristics,
     **dict(sm.output.items()),
 )

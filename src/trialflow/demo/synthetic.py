@@ -718,10 +718,16 @@ def _config(
         "time_points": times,
         "outcomes": biomarkers + [d["outcome"] for d in defs],
         "baseline": [
-            {"id": "age_years", "label": "age (year)", "decimals": 1},
-            {"id": "height_cm", "label": "height (cm)", "decimals": 1},
-            {"id": "weight_kg", "label": "weight (kg)", "decimals": 1},
-            {"id": "bmi_kg_m2", "label": "BMI (kg/m²)", "decimals": 1},
+            {"id": "age_years", "label": "age (year)", "decimals": 1, "limits": [18, 100]},
+            {"id": "height_cm", "label": "height (cm)", "decimals": 1, "limits": [100, 230]},
+            {"id": "weight_kg", "label": "weight (kg)", "decimals": 1, "limits": [25, 300]},
+            {
+                "id": "bmi_kg_m2",
+                "label": "BMI (kg/m²)",
+                "decimals": 1,
+                "derive": "bmi",
+                "from": ["weight_kg", "height_cm"],
+            },
         ],
         "analysis": {"alpha": 0.05, "baseline_tests": False},
         "sample_size": {

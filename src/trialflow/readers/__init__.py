@@ -89,6 +89,7 @@ from trialflow.readers.table import (
     column_problems,
     refused_table,
     row_balance,
+    rows_problem,
 )
 from trialflow.readers.text import DELIMITERS, count_refused, decode, read_text, sniff_delimiter
 from trialflow.readers.workbook import MAX_WORKBOOK_BYTES, OLE_MAGIC, WORKBOOK_SUFFIXES, ZIP_MAGIC, read_workbook
@@ -119,11 +120,19 @@ __all__ = [
 ]
 
 
-def read(path: str | Path, name: str | None = None, sheet: str | None = None) -> Table:
+def read(path: str | Path, name: str | None = None, sheet: str | None = None, rows_required: bool = True) -> Table:
     """Read a delimited text file or an .xlsx workbook (``sheet``: its name; default the first
-    visible one). Never raises for what is in the file: every fault is a :class:`Problem`."""
-    path = Path(path)
-    name = name or path.name
+    visible one). Never raises for what is in the file: every fault is a :class:`Problem`.
+
+    ``rows_required``: a header without data rows is an error (``rows_present``); without it such
+    a file is read as holding nothing (an adverse-events file of a trial without events)."""
+    table = _read(Path(path), name or Path(path).name, sheet)
+    if rows_required and not table.refused and not table.row_lines:
+        table.problems.append(rows_problem(table))
+    return table
+
+
+def _read(path: Path, name: str, sheet: str | None) -> Table:
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -149,7 +158,7 @@ def read(path: str | Path, name: str | None = None, sheet: str | None = None) ->
 
 
 def read_table(
-    path: str | Path, name: str | None = None, sheet: str | None = None
+    path: str | Path, name: str | None = None, sheet: str | None = None, rows_required: bool = True
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a delimited text file or workbook into a frame of strings plus a ``_line`` column.
 
@@ -158,6 +167,7 @@ def read_table(
     path : file to read (never written).
     name : how the file is named in messages (default: the file name).
     sheet : for a workbook, the sheet to read (default: the first visible one).
+    rows_required : a header without data rows is an error (see :func:`read`).
 
     Returns
     -------
@@ -169,5 +179,5 @@ def read_table(
         a result); warnings for dropped identifier columns and unread sheets.
         Rows named by an error are not in ``frame``. See the module docstring for the rules.
     """
-    table = read(path, name, sheet)
+    table = read(path, name, sheet, rows_required)
     return table.frame, table.problems

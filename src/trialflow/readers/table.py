@@ -198,21 +198,23 @@ def clean_header(record: list, name: str, where) -> tuple[list[str], list[Proble
 
 
 def finish_table(table: Table, header: list[str], rows: list[list[str]], lines: list[int]) -> Table:
-    """The accepted rows as the table's frame; a header without data rows is an error."""
+    """The accepted rows as the table's frame (whether a file may have none is the caller's
+    rule: :func:`trialflow.readers.read`, ``rows_required``)."""
     kept = [c for c in header if c not in table.dropped]
     frame = pd.DataFrame(rows, columns=kept, dtype=str) if rows else empty_frame(kept)
     frame[LINE] = pd.Series(lines, dtype="int64")
     table.frame = frame
-    if not table.row_lines:
-        table.problems.append(
-            Problem(
-                table.name,
-                table.place(table.header_line),
-                "",
-                "",
-                "rows_present",
-                "error",
-                "the file has a header row but no data rows",
-            )
-        )
     return table
+
+
+def rows_problem(table: Table) -> Problem:
+    """A file with a header and no data row, where data rows are required."""
+    return Problem(
+        table.name,
+        table.place(table.header_line),
+        "",
+        "",
+        "rows_present",
+        "error",
+        "the file has a header row but no data rows",
+    )

@@ -37,9 +37,12 @@ def write_balance(raw: str, name: str, accepted: int | None, found: list[Problem
         )
 
 
-def read_participants(raw: str, name: str, arms: list[str], table: str, problems: str, balance: str) -> None:
-    """Validate the participants file; write the accepted rows (with BMI), the problems and the row balance."""
-    accepted, found = ingest.read_participants(raw, name, arms)
+def read_participants(
+    raw: str, name: str, arms: list[str], characteristics: list[dict], table: str, problems: str, balance: str
+) -> None:
+    """Validate the participants file (the id, the arm, the configured baseline
+    ``characteristics``); write the accepted rows, the problems and the row balance."""
+    accepted, found = ingest.read_participants(raw, name, arms, characteristics)
     write_csv(accepted, table)
     write_problems(found, problems, name)
     write_balance(raw, name, len(accepted), found, balance)
