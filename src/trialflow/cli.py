@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trialflow import schedule
+from trialflow import schedule, skeleton
 from trialflow.demo import synthetic
 from trialflow.demo.trial import write_demo_trial
 
@@ -13,6 +13,8 @@ from trialflow.demo.trial import write_demo_trial
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trialflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="write a new trial's skeleton: a commented config and input templates")
+    skeleton.add_arguments(init)
     demo = sub.add_parser("make-demo", help="write the seeded demo trial's raw files")
     demo.add_argument("out_dir", help="folder to write into, e.g. raw/demo")
     demo.add_argument("--seed", type=int, default=20251)
@@ -25,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     schedule.add_arguments(scheduled)
     args = parser.parse_args(argv)
+    if args.command == "init":
+        return skeleton.run_from_args(args)
     if args.command == "scheduled-run":
         return schedule.run_from_args(args)
     if args.command == "make-synthetic":
