@@ -79,3 +79,35 @@ def _csv(folder):
     path = folder / "t.csv"
     path.write_text("a,b\n" + "".join(f"{i},{i * i}\n" for i in range(5000)))
     return str(path)
+
+
+@pytest.mark.parametrize(
+    "shapiro,expected",
+    [
+        ((0.978, 0.004), "indicated a departure from normality at post (p=0.004) but not at pre (p=0.978);"),
+        ((0.978, 0.300), "did not indicate a departure from normality at pre (p=0.978) and post (p=0.300);"),
+        ((0.001, 0.004), "indicated a departure from normality at pre (p=0.001) and post (p=0.004);"),
+        (
+            (0.978, float("nan")),
+            "did not indicate a departure from normality at pre (p=0.978) (not defined on the data at post);",
+        ),
+    ],
+)
+def test_the_assumption_sentence_names_exactly_the_time_points_whose_test_is_significant(shapiro, expected):
+    import pandas as pd
+
+    from trialflow.report.context import assumption_sentence
+
+    times = [{"id": "pre", "label": "pre"}, {"id": "post", "label": "post"}]
+    checks = pd.DataFrame(
+        {
+            "outcome": "x",
+            "test": ["shapiro", "shapiro", "levene", "levene"],
+            "data": ["residuals", "residuals", "values", "values"],
+            "arm": None,
+            "time": ["pre", "post", "pre", "post"],
+            "p": [*shapiro, 0.5, 0.6],
+        }
+    )
+    sentence = assumption_sentence({"id": "x", "label": "X"}, checks, times, "published", 0.05)
+    assert f"For X, the Shapiro–Wilk test of the residuals {expected} Levene's test" in sentence

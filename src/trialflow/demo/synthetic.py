@@ -673,20 +673,29 @@ def _config(
                 "intensity": "Borg rating of perceived exertion, by arm.",
                 "supervision": "Every session supervised.",
                 "adherence": "Not simulated.",
-                "table": [
-                    {
-                        "category": "Aerobic",
-                        "weeks": f"1-{8 * (n_times - 1)}",
-                        "dose": "3 × 20-30 min",
-                        "content": "Cycle ergometer or treadmill walking",
-                    },
-                    {
-                        "category": "Strength",
-                        "weeks": f"1-{8 * (n_times - 1)}",
-                        "dose": "3 × 8-12",
-                        "content": "Leg press, knee extension and flexion, hip abduction",
-                    },
-                ],
+                "table": {
+                    "caption": "Training protocol.",
+                    "columns": [
+                        {"id": "category", "label": "Exercise category", "width": "16%"},
+                        {"id": "content", "label": "Content of training"},
+                        {"id": "weeks", "label": "Training weeks", "width": "12%"},
+                        {"id": "dose", "label": "Sets × repetitions", "width": "14%"},
+                    ],
+                    "rows": [
+                        {
+                            "category": "Aerobic",
+                            "weeks": f"Weeks 1-{8 * (n_times - 1)}",
+                            "dose": "3 × 20-30 min",
+                            "content": "Cycle ergometer or treadmill walking",
+                        },
+                        {
+                            "category": "Strength",
+                            "weeks": f"Weeks 1-{8 * (n_times - 1)}",
+                            "dose": "3 × 8-12",
+                            "content": "Leg press, knee extension and flexion, hip abduction",
+                        },
+                    ],
+                },
             },
             "harms": "Not simulated.",
         },

@@ -431,6 +431,7 @@ def harms_rows(results: dict[str, str], arms: list[dict]) -> dict:
     by_term = read_csv(results["harms_by_term"])
     terms = _by(by_term, "event_term", "arm") if len(by_term) else {}
     return {
+        "none_recorded": all(int(summary[("any", a["id"])]["events"]) == 0 for a in arms),
         "denominators": {a["id"]: int(summary[("any", a["id"])]["denominator"]) for a in arms},
         "measures": [
             {"label": label, "cells": [summary[(measure, a["id"])] for a in arms]}
@@ -475,7 +476,7 @@ def checklist_rows(protocol: dict | None, sample_size, estimation, published) ->
 def protocol_texts(protocol: dict | None) -> dict | None:
     """The config's protocol block with every optional text present (None when not given), so
     the template can ask for any of them; None when there is no block at all."""
-    if protocol is None:
+    if not protocol:  # no block, or an empty one (the schema's default): the report has no such section
         return None
     intervention = protocol.get("intervention")
     filled = {key: None for key in PROTOCOL_KEYS} | protocol
@@ -517,20 +518,33 @@ def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figur
 
 
 def assumption_sentence(outcome: dict, assumptions: pd.DataFrame, times: list[dict], style: str, alpha: float) -> str:
-    """Shapiro–Wilk (residuals) and Levene (mean-centred) per time point, stated as the paper does."""
+    """Shapiro–Wilk (residuals) and Levene (mean-centred) per time point, stated as the paper
+    does, naming exactly the time points whose test is significant (and those where it is not
+    defined on the data)."""
     rows = assumptions[assumptions["outcome"] == outcome["id"]]
 
-    def clause(test: str, data: str) -> tuple[str, bool]:
+    def clause(test: str, data: str, finding: str) -> str:
         picked = rows[(rows["test"] == test) & (rows["data"] == data) & (rows["arm"].fillna("") == "")]
         ps = {r.time: r.p for r in picked.itertuples()}
-        text = and_join(f"{t['label']} ({p_value(ps[t['id']], style, capital=False)})" for t in times)
-        return text, all(ps[t["id"]] >= alpha for t in times)
 
-    normal, normal_ok = clause("shapiro", "residuals")
-    equal, equal_ok = clause("levene", "values")
+        def listed(kept: list[dict]) -> str:
+            return and_join(f"{t['label']} ({p_value(ps[t['id']], style, capital=False)})" for t in kept)
+
+        defined = [t for t in times if t["id"] in ps and ps[t["id"]] == ps[t["id"]]]  # NaN: not defined
+        found = [t for t in defined if ps[t["id"]] < alpha]
+        fine = [t for t in defined if ps[t["id"]] >= alpha]
+        if found:
+            text = f"indicated {finding} at {listed(found)}" + (f" but not at {listed(fine)}" if fine else "")
+        elif fine:
+            text = f"did not indicate {finding} at {listed(fine)}"
+        else:
+            text = "could not be computed"
+        undefined = [t["label"] for t in times if t not in defined]
+        return text + (f" (not defined on the data at {and_join(undefined)})" if undefined and defined else "")
+
+    normal = clause("shapiro", "residuals", "a departure from normality")
+    equal = clause("levene", "values", "unequal variances between the arms")
     return (
-        f"For {outcome['label']}, the Shapiro–Wilk test of the residuals "
-        f"{'did not indicate' if normal_ok else 'indicated'} a departure from normality at {normal}; "
-        f"Levene's test (mean-centred) {'did not indicate' if equal_ok else 'indicated'} unequal "
-        f"variances between the arms at {equal}."
+        f"For {outcome['label']}, the Shapiro–Wilk test of the residuals {normal}; "
+        f"Levene's test (mean-centred) {equal}."
     )
