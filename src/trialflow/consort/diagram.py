@@ -130,20 +130,33 @@ def _analysis_items(arm: dict) -> list[tuple[int, str]]:
     items: list[tuple[int, str]] = []
     if not analysis:
         return [(0, "Analysed (n not available)")]
-    same_n = len({o["analysed"] for o in analysis}) == 1
-    same_excluded = len({json.dumps(o["excluded"], sort_keys=True) for o in analysis}) == 1
-    if same_n:
+    # Outcomes with the same numbers share a line: a reason common to many outcomes is written once.
+    analysed = _grouped(analysis, lambda o: o["analysed"])
+    excluded = _grouped(analysis, lambda o: json.dumps(o["excluded"], sort_keys=True))
+    if len(analysed) == 1:
         items.append((0, f"Analysed (n={analysis[0]['analysed']})"))
     else:
         items.append((0, "Analysed"))
-        items += [(1, f"{o['label']} (n={o['analysed']})") for o in analysis]
-    if same_excluded:
+        items += [(1, f"{_labels(group)} (n={group[0]['analysed']})") for group in analysed]
+    if len(excluded) == 1:
         _with_reasons(items, 0, "Excluded from analysis", analysis[0]["excluded"])
     else:
         items.append((0, "Excluded from analysis"))
-        for o in analysis:
-            _with_reasons(items, 1, o["label"], o["excluded"])
+        for group in excluded:
+            _with_reasons(items, 1, _labels(group), group[0]["excluded"])
     return items
+
+
+def _grouped(analysis: list[dict], key) -> list[list[dict]]:
+    """The outcomes grouped by ``key``, groups in order of their first outcome."""
+    groups: dict = {}
+    for o in analysis:
+        groups.setdefault(key(o), []).append(o)
+    return list(groups.values())
+
+
+def _labels(group: list[dict]) -> str:
+    return ", ".join(o["label"] for o in group)
 
 
 def _span(values: list[int]) -> str:
