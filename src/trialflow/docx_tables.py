@@ -297,16 +297,28 @@ def report_tables(context: dict) -> dict:
     ``table2_headers`` and ``arms`` (keyword arguments of :func:`write_tables_docx`).
     """
     style, arms, times, baseline = context["style"], context["arms"], context["times"], context["baseline_variables"]
-    table2 = [
-        {
-            "group": row["label"],
-            "n": str(row["n"]),
-            **{
-                v["id"]: mean_sd(c["mean"], c["sd"], c["decimals"]) for v, c in zip(baseline, row["cells"], strict=True)
-            },
+    if context["baseline_rows"]:  # the paper's layout: a row per arm
+        table2 = [
+            {
+                "group": row["label"],
+                "n": str(row["n"]),
+                **{
+                    v["id"]: mean_sd(c["mean"], c["sd"], c["decimals"])
+                    for v, c in zip(baseline, row["cells"], strict=True)
+                },
+            }
+            for row in context["baseline_rows"]
+        ]
+        headers = {"group": "Group", "n": "N", **{v["id"]: v["label"] for v in baseline}}
+    else:  # a row per characteristic or level, a column per arm
+        table2 = [
+            {"characteristic": ("  " if row["kind"] == "level" else "") + row["label"]}
+            | {a["id"]: _baseline_cell(row, c) for a, c in zip(arms, row["cells"] or [None] * len(arms), strict=True)}
+            for row in context["baseline_table"]
+        ]
+        headers = {"characteristic": "Characteristic"} | {
+            a["id"]: f"{a['label']} (n={context['n_per_arm'][a['id']]})" for a in arms
         }
-        for row in context["baseline_rows"]
-    ]
     effects = [("time", "time"), ("groups", "group"), ("interaction", "interaction")]
     table3 = []
     for o in context["outcomes"]:
@@ -327,6 +339,14 @@ def report_tables(context: dict) -> dict:
         "table3_rows": table3,
         "table2_caption": TABLE2_CAPTION.replace("Table 2.", f"Table {table.get('baseline', '')}."),
         "table3_caption": TABLE3_CAPTION.replace("Table 3.", f"Table {table['anova']}."),
-        "table2_headers": {"group": "Group", "n": "N", **{v["id"]: v["label"] for v in baseline}},
+        "table2_headers": headers,
         "arms": [a["label"] for a in arms],
     }
+
+
+def _baseline_cell(row: dict, cell: dict | None) -> str:
+    if row["kind"] == "heading":
+        return ""
+    if row["kind"] == "numeric":
+        return mean_sd(cell["mean"], cell["sd"], cell["decimals"])
+    return f"{cell['n']} ({fixed(cell['percent'], 1)})"

@@ -257,16 +257,24 @@ def build_context(
         }
 
     b = _by(baseline, "variable", "arm")
+    categorical = [v for v in settings.baseline if v["type"] == "categorical"]
+    # The paper's layout (a row per arm, a column per characteristic) when every characteristic is
+    # numeric; otherwise the usual baseline table (a row per characteristic or level, a column per arm).
     baseline_rows = (
         [
             {
                 "label": arm["label"],
-                "n": int(b[(settings.baseline[0]["id"], arm["id"])]["n"]),
+                "n": randomised[arm["id"]],
                 "cells": [b[(v["id"], arm["id"])] | {"decimals": v["decimals"]} for v in settings.baseline],
             }
             for arm in arms
         ]
-        if settings.baseline
+        if settings.baseline and not categorical
+        else []
+    )
+    baseline_table = (
+        characteristic_rows(settings.baseline, arms, b, read_csv(results["baseline_categories"]), baseline_tests)
+        if categorical
         else []
     )
     student = baseline_tests[baseline_tests["test"] == "student"].set_index("variable")["p"].to_dict()
@@ -279,7 +287,7 @@ def build_context(
     )
     shown = {
         "intervention": bool(protocol and (protocol["intervention"] or {}).get("table")),
-        "baseline": bool(baseline_rows),
+        "baseline": bool(baseline_rows or baseline_table),
         "anova": True,
         "numbers": True,
         "estimation": bool(est_rows),
@@ -301,6 +309,8 @@ def build_context(
         "outcomes": outcome_rows,
         "baseline_variables": settings.baseline,
         "baseline_rows": baseline_rows,
+        "baseline_table": baseline_table,
+        "derived_notes": derived_notes(settings.baseline),
         "baseline_p": student,
         "show_baseline_tests": settings.baseline_tests,
         "style": style,
@@ -343,6 +353,60 @@ def build_context(
         "row_balance": read_csv(results["row_balance"]).to_dict("records") if "row_balance" in results else [],
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
+
+
+def derived_notes(characteristics: list[dict]) -> list[str]:
+    """'BMI (kg/m²) is derived from weight (kg) and height (cm).' for each derived characteristic."""
+    labels = {v["id"]: v["label"] for v in characteristics}
+    return [
+        f"{v['label']} is derived from {and_join(labels[i] for i in v['from'])}."
+        for v in characteristics
+        if "derive" in v
+    ]
+
+
+BASELINE_TESTS = {  # the test whose p the baseline table prints, by kind and number of arms
+    ("numeric", 2): "student",
+    ("numeric", 3): "anova",
+    ("categorical", 2): "fisher",
+    ("categorical", 3): "fisher",
+}
+TEST_NAMES = {
+    "student": "Student's t-test",
+    "anova": "one-way ANOVA",
+    "fisher": "Fisher's exact test",
+}
+
+
+def characteristic_rows(
+    characteristics: list[dict],
+    arms: list[dict],
+    numeric: dict,
+    categories: pd.DataFrame,
+    tests: pd.DataFrame,
+) -> list[dict]:
+    """The baseline table with categorical characteristics: a row per numeric characteristic
+    (its baseline.csv row per arm), a heading row and a row per level for a categorical one (its
+    baseline_categories.csv row per arm: n and percent of the arm's participants with a value),
+    each characteristic with the p of :data:`BASELINE_TESTS` and that test's name, when tested.
+    """
+    levels = _by(categories.fillna({"level": ""}), "variable", "level", "arm")
+    tested = _by(tests, "variable", "test")
+    rows = []
+    for v in characteristics:
+        test = BASELINE_TESTS[(v["type"], min(len(arms), 3))]
+        found = tested.get((v["id"], test))
+        p = {"p": found["p"], "test": TEST_NAMES[test]} if found else {"p": None, "test": ""}
+        if v["type"] == "numeric":
+            cells = [numeric[(v["id"], a["id"])] | {"decimals": v["decimals"]} for a in arms]
+            rows.append({"kind": "numeric", "label": v["label"], "cells": cells, **p})
+            continue
+        rows.append({"kind": "heading", "label": v["label"], "cells": [], **p})
+        present = categories.loc[categories["variable"] == v["id"], "level"].astype(str)
+        for level in [str(level) for level in v.get("levels") or []] or list(dict.fromkeys(present)):
+            cells = [levels[(v["id"], level, a["id"])] for a in arms]
+            rows.append({"kind": "level", "label": level, "cells": cells, "p": None, "test": ""})
+    return rows
 
 
 def elisa_context(tables: dict[str, str], acceptance: dict, **options) -> dict:

@@ -1,0 +1,70 @@
+"""Trials of other shapes than the demo's, each run as a user starts it: in a folder laid out as
+the repository root, with the demo's config.yaml present, `snakemake --cores 2 --configfile
+<trial>.yaml`. Each must give a report, name every outcome it cannot analyse with the reason, and
+never print a traceback."""
+
+import re
+import subprocess
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from tests.shapes import Outcome, Shape, repository_copy, write_trial
+
+pytestmark = pytest.mark.pipeline
+
+
+def run(tmp_path, shape: Shape) -> dict:
+    root = repository_copy(tmp_path)
+    config = write_trial(root, shape)
+    done = subprocess.run(
+        ["snakemake", "--cores", "2", "--configfile", config.name],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out[-4000:]
+    assert "Traceback" not in out
+    report = root / "reports" / shape.id / "report.pdf"
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(report).pages))
+    validation = pd.read_csv(root / "results/qc/validation.csv", dtype=str, keep_default_na=False)
+    assert not (validation["severity"] == "error").any(), validation.to_string()
+    return {"root": root, "text": text, "results": root / "results", "out": out}
+
+
+def table(result, name: str) -> pd.DataFrame:
+    return pd.read_csv(result["results"] / "stats" / f"{name}.csv", keep_default_na=False, na_values=[""])
+
+
+def test_plates_only(tmp_path):
+    shape = Shape(
+        "plates-only", {"control": 10, "treated": 10}, ["pre", "post"], [Outcome("IL6", "plates", 300, 50, 80)]
+    )
+    result = run(tmp_path, shape)
+    assert set(table(result, "anova")["outcome"]) == {"IL6"}
+    assert "Plates." in result["text"] and (result["root"] / "reports/plates-only/elisa_qc.pdf").exists()
+
+
+def test_typed_concentrations_only_two_arms_three_visits(tmp_path):
+    shape = Shape(
+        "typed-only",
+        {"usual_care": 12, "exercise": 14},
+        ["week0", "week6", "week12"],
+        [Outcome("CRP", "typed", 5, 1, 1)],
+    )
+    result = run(tmp_path, shape)
+    anova = table(result, "anova").set_index("effect")
+    assert anova.loc["interaction", ["df1", "df2"]].tolist() == [2.0, 48.0]
+    assert "Table 1." in result["text"] and "Randomised: 26 (Usual care 12, Exercise 14)" in result["text"]
+
+
+def test_four_arms_five_visits_unequal_arms(tmp_path):
+    arms = {"placebo": 20, "low": 5, "mid": 12, "high": 9}
+    shape = Shape("four-arms", arms, ["v0", "v1", "v2", "v3", "v4"], [Outcome("ldl", "typed", 130, 20, -15)])
+    result = run(tmp_path, shape)
+    anova = table(result, "anova").set_index("effect")
+    assert anova.loc["group", "df1"] == 3 and anova.loc["time", "df1"] == 4 and anova.loc["interaction", "df1"] == 12
+    assert int(anova["n"].iloc[0]) == 46
