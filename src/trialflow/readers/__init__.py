@@ -51,7 +51,8 @@ Both:
 * A file with a header and no data rows is an error.
 * Columns whose name is a direct identifier (name, e-mail, date of birth ... see
   :mod:`trialflow.identifiers`) are dropped with a warning and their values are never read
-  into the frame or quoted in a problem.
+  into the frame or quoted in a problem, unless the caller reads them (``keep``: a configured
+  field wins, with a warning that names it).
 * Cells are trimmed of surrounding white space and otherwise kept exactly as written.
 * Plate-reader marks (``OVER``, ``****``, ``Range?``, ``<LLOQ``, ``n.d.``, ``N/A`` ...) are not
   numbers: :func:`classify_sentinel` names the flag, :func:`check_number` refuses them with it.
@@ -74,6 +75,7 @@ them; every public name of the modules is offered here too.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -119,9 +121,10 @@ __all__ = [
 ]
 
 
-def read(path: str | Path, name: str | None = None, sheet: str | None = None) -> Table:
+def read(path: str | Path, name: str | None = None, sheet: str | None = None, keep: Collection[str] = ()) -> Table:
     """Read a delimited text file or an .xlsx workbook (``sheet``: its name; default the first
-    visible one). Never raises for what is in the file: every fault is a :class:`Problem`."""
+    visible one; ``keep``: columns the caller reads, never dropped as direct identifiers).
+    Never raises for what is in the file: every fault is a :class:`Problem`."""
     path = Path(path)
     name = name or path.name
     try:
@@ -129,7 +132,7 @@ def read(path: str | Path, name: str | None = None, sheet: str | None = None) ->
     except OSError as err:
         return refused_table(name, "file_readable", f"the file cannot be read: {err.strerror or err}")
     if raw.startswith(ZIP_MAGIC):
-        return read_workbook(raw, name, sheet)
+        return read_workbook(raw, name, sheet, keep)
     if raw.startswith(OLE_MAGIC):
         return refused_table(
             name,
@@ -145,11 +148,11 @@ def read(path: str | Path, name: str | None = None, sheet: str | None = None) ->
         return refused_table(
             name, "file_format", f"a sheet ({sheet!r}) is configured but the file is not an Excel workbook"
         )
-    return read_text(raw, name)
+    return read_text(raw, name, keep)
 
 
 def read_table(
-    path: str | Path, name: str | None = None, sheet: str | None = None
+    path: str | Path, name: str | None = None, sheet: str | None = None, keep: Collection[str] = ()
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a delimited text file or workbook into a frame of strings plus a ``_line`` column.
 
@@ -158,6 +161,8 @@ def read_table(
     path : file to read (never written).
     name : how the file is named in messages (default: the file name).
     sheet : for a workbook, the sheet to read (default: the first visible one).
+    keep : columns the caller reads (configured fields): never dropped as direct identifiers,
+        whatever their name; a warning names each such column that looks like one.
 
     Returns
     -------
@@ -169,5 +174,5 @@ def read_table(
         a result); warnings for dropped identifier columns and unread sheets.
         Rows named by an error are not in ``frame``. See the module docstring for the rules.
     """
-    table = read(path, name, sheet)
+    table = read(path, name, sheet, keep)
     return table.frame, table.problems
