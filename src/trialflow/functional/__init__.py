@@ -47,6 +47,7 @@ from trialflow.functional.definitions import (
     definitions_table,
     outcome_definitions,
     source_fields,
+    source_times,
     source_units,
 )
 from trialflow.functional.derive import ANALYSIS_COLUMNS, MISSING_COLUMNS, build_functional_outcomes
@@ -73,5 +74,6 @@ __all__ = [
     "read_functional_long",
     "read_redcap",
     "source_fields",
+    "source_times",
     "source_units",
 ]
