@@ -503,3 +503,46 @@ def test_missing_data_codes_and_empty_cells_are_read_the_same_in_classic_project
     assert math.isnan(cell(raw, "P01", "pre", "tug_s"))
     assert cell(raw, "P01", "pre", "tug_s", "missing_reason") == "not done (missing-data code -999)"
     assert cell(raw, "P01", "pre", "knee_mvic_nm", "missing_reason") == "empty in the export"
+
+
+# --- the ingest step with a classic project ----------------------------------------------------
+
+
+def test_ingest_step_reads_a_classic_project_with_a_field_per_time_point(tmp_path):
+    from trialflow.outputs import read_csv
+    from trialflow.steps.ingest import read_functional
+
+    participants().to_csv(tmp_path / "participants.csv", index=False)
+    out = {k: str(tmp_path / f"{k}.csv") for k in ("table", "missing", "problems", "balance")}
+    read_functional(
+        raw=str(DATA / "redcap_classic_repeat.csv"),
+        name="functional_redcap.csv",
+        participants=str(tmp_path / "participants.csv"),
+        outcomes=[
+            outcome("tug", "s", {"redcap_field": "tug_s"}, hard=(1, 300)),
+            outcome("knee", "Nm", {"redcap_field": {"pre": "knee_mvic_nm", "post": "knee_mvic_nm"}}),
+            {
+                "id": "BDNF",
+                "label": "BDNF",
+                "unit": "pg/mL",
+                "domain": "biomarker",
+                "higher_is_better": True,
+                "decimals": 0,
+            },
+        ],
+        time_points=TIMES,
+        redcap={"record_id": "record_id", "events": {}, "repeat_visits": VISITS},
+        missing_codes=CODES,
+        **out,
+    )
+    data = read_csv(out["table"])
+    assert len(data) == 5 + 4 and set(data["outcome"]) == {"tug", "knee"}
+    assert read_csv(out["balance"]).iloc[0].to_dict() == {
+        "file": "functional_redcap.csv",
+        "rows_read": 10,
+        "rows_accepted": 10,
+        "rows_rejected": 0,
+        "balanced": True,
+    }
+    assert read_csv(out["problems"])["rule"].tolist() == ["direct_identifier"]
+    assert len(read_csv(out["missing"])) == 3 * 2 * 2 - len(data)
