@@ -461,10 +461,28 @@ def test_an_xml_export_under_a_csv_name_is_recognised_by_its_content(tmp_path):
     assert "CDISC ODM (XML)" in problems[0].message
 
 
-def test_a_raw_export_with_an_unexpected_first_column_is_not_taken_for_a_labels_export(tmp_path):
-    path = write(tmp_path, "redcap.csv", "study_id,redcap_event_name,tug_s\nP01,baseline_arm_1,7.5\n")
+@pytest.mark.parametrize("first", ["study_id", "Participant_ID"])
+def test_a_raw_export_with_an_unexpected_first_column_is_not_taken_for_a_labels_export(tmp_path, first):
+    path = write(tmp_path, "redcap.csv", f"{first},redcap_event_name,tug_s\nP01,baseline_arm_1,7.5\n")
     _, problems = F.read_redcap(path, "redcap.csv", {"baseline_arm_1": "pre"}, ["tug_s"], CODES)
     assert [(p.column, p.rule) for p in problems] == [("record_id", "column_present")]
+
+
+def test_a_labels_export_is_recognised_by_a_label_in_its_first_column_too(tmp_path):
+    path = write(tmp_path, "redcap.csv", '"Study ID","Timed Up and Go (s)"\n"P01","7.50"\n')
+    _, problems = F.read_redcap(path, "redcap.csv", {"baseline_arm_1": "pre"}, ["tug_s"], CODES)
+    assert [p.rule for p in problems] == ["export_format"]
+    assert "its header holds field labels such as 'Study ID'" in problems[0].message
+
+
+def test_a_raw_export_saved_as_a_workbook_is_read_not_refused(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(["record_id", "redcap_event_name", "tug_s"])
+    wb.active.append(["P01", "baseline_arm_1", 7.5])
+    wb.save(tmp_path / "redcap.xlsx")
+    raw, problems = F.read_redcap(tmp_path / "redcap.xlsx", "redcap.xlsx", {"baseline_arm_1": "pre"}, ["tug_s"], CODES)
+    assert problems == [] and raw["value"].tolist() == [7.5]
 
 
 # --- identifier-like columns of a REDCap export ----------------------------------------------

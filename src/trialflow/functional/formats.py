@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from trialflow.problems import Problem
-from trialflow.readers import decode, parse_number, sniff_delimiter
+from trialflow.readers import OLE_MAGIC, ZIP_MAGIC, decode, parse_number, sniff_delimiter
 
 RULE = "export_format"
 HOW_TO_EXPORT = (
@@ -66,11 +66,14 @@ def export_format_problem(path: str | Path, name: str, record_id: str = "record_
     """One error naming what the file is when it is not a REDCap raw-data CSV, else ``None``.
 
     Only the file's start is looked at (the markup, or the first non-blank line as a header).
-    A file that cannot be read or decoded gets ``None``: the table reader names that fault.
+    A workbook, or a file that cannot be read or decoded, gets ``None``: the table reader reads
+    the one and names the fault of the other.
     """
     try:
         raw = Path(path).read_bytes()
     except OSError:
+        return None
+    if raw.startswith((ZIP_MAGIC, OLE_MAGIC)):
         return None
     try:
         text, _ = decode(raw)
@@ -121,8 +124,9 @@ def _header_problem(header: list[str], name: str, record_id: str) -> Problem | N
 
 
 def _looks_like_label(cell: str) -> bool:
-    """A header cell as a person writes a label: spaces, capitals or punctuation."""
-    return bool(re.search(r"[A-Z ?:()/]", cell))
+    """A header cell as a person writes a label (``Study ID``, ``Complete?``), not a column name
+    such as ``Participant_ID``: it has a space or a label's punctuation."""
+    return bool(re.search(r"[ ?:()/]", cell.strip()))
 
 
 def event_labels_problem(events: Iterable[str], name: str, configured: Collection[str]) -> Problem | None:
