@@ -567,7 +567,7 @@ def test_same_field_from_two_sources_is_an_error_naming_both(tmp_path):
     [
         ({"hard_limit": [0, 1]}, "outcome 'x': unknown key(s) hard_limit; allowed:"),
         ({"hard_limits": None}, "outcome 'x': an outcome read from a functional export needs hard_limits"),
-        ({"domain": "balance"}, "outcome 'x': domain 'balance' is not one of biomarker, strength"),
+        ({"domain": " "}, "outcome 'x': domain must be a non-empty text, e.g. biomarker, strength"),
         ({"plausible_limits": [-5, 5]}, "outcome 'x': plausible_limits [-5.0, 5.0] must lie within"),
         ({"source": {"derive": "bmi", "from": ["w"]}}, "outcome 'x': derive 'bmi' is not one of"),
         (

@@ -2,7 +2,8 @@
 
 Two readers turn an export into one *raw long* frame with one row per participant × time
 point × field (:data:`RAW_COLUMNS`): :func:`read_redcap` for a REDCap "raw data" CSV export
-and :func:`read_functional_long` for a plain long CSV. :func:`build_functional_outcomes`
+(longitudinal, or classic with visits as repeat instances or a visit field) and
+:func:`read_functional_long` for a plain long CSV. :func:`build_functional_outcomes`
 then applies the configured :class:`OutcomeDefinition` list: it maps fields to outcomes,
 computes derived outcomes (named functions in :data:`DERIVATIONS`, never ``eval``), checks
 hard limits (error, value rejected) and plausible limits (warning, value kept), attaches
@@ -17,7 +18,9 @@ One module per part:
 :mod:`~trialflow.functional.raw`
     the raw long frame and how a cell is read (number, empty, missing-data code).
 :mod:`~trialflow.functional.redcap`
-    :func:`read_redcap`: events, repeating instruments.
+    :func:`read_redcap`: events or classic visits, repeating instruments.
+:mod:`~trialflow.functional.formats`
+    exports in another shape (ODM XML, JSON, labels, data dictionary) named in one message.
 :mod:`~trialflow.functional.long`
     :func:`read_functional_long`: the long CSV.
 :mod:`~trialflow.functional.derive`
@@ -35,6 +38,8 @@ Rules a statistician relies on (docs/functional-outcomes.md has the full text):
   warning lists the instances that were set aside.
 * Every participant × time point × outcome ends up in exactly one of the analysis rows or
   the missing table (participants from the participants file, time points from config).
+* A field may be named per time point (``{redcap_field: {pre: chol_b, post: chol_4}}``); it is
+  then read only at its time point (:func:`source_times`).
 """
 
 from trialflow.functional.definitions import (
@@ -47,6 +52,7 @@ from trialflow.functional.definitions import (
     definitions_table,
     outcome_definitions,
     source_fields,
+    source_times,
     source_units,
 )
 from trialflow.functional.derive import ANALYSIS_COLUMNS, MISSING_COLUMNS, build_functional_outcomes
@@ -73,5 +79,6 @@ __all__ = [
     "read_functional_long",
     "read_redcap",
     "source_fields",
+    "source_times",
     "source_units",
 ]

@@ -4,6 +4,11 @@
 comes from); :func:`outcome_definitions` checks every entry and raises
 :class:`OutcomeConfigError` naming the outcome and the key that is wrong. A derived outcome
 names one of the :data:`DERIVATIONS`, an explicit registry of named functions (never ``eval``).
+
+A field (a REDCap variable or a test of the long CSV) is named once for every time point
+(``{redcap_field: sixmwt_m}``), or once per time point when the data-capture system records
+the same measure under another name at each visit (``{redcap_field: {pre: chol_b, post:
+chol_4}}``); such a mapping must name a field for every configured time point.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ from typing import Any
 
 import pandas as pd
 
+from trialflow.problems import InputError
+
+# The seed trial's domains: examples only. A domain is any non-empty text (``lipids``,
+# ``quality of life``); the report groups outcomes by it in the order they are configured.
 DOMAINS = ("biomarker", "strength", "mobility", "fatigue", "disability")
 DEFINITION_COLUMNS = [
     "outcome",
@@ -32,8 +41,13 @@ DEFINITION_COLUMNS = [
 ]
 
 
-class OutcomeConfigError(ValueError):
-    """An outcome definition in the configuration is incomplete or inconsistent."""
+class OutcomeConfigError(InputError, ValueError):
+    """An outcome definition (or the REDCap mapping) in the configuration is incomplete or
+    inconsistent. An :class:`~trialflow.problems.InputError`, so a step stops with the message
+    and no traceback."""
+
+    def __init__(self, message: str):
+        super().__init__([], message=message)
 
 
 def number_text(x: float) -> str:
@@ -151,10 +165,12 @@ class OutcomeDefinition:
     source: Mapping[str, Any] | None = None
 
     @classmethod
-    def from_config(cls, cfg: Mapping[str, Any]) -> OutcomeDefinition:
+    def from_config(cls, cfg: Mapping[str, Any], time_points: Iterable[str] | None = None) -> OutcomeDefinition:
         """Check one ``outcomes:`` entry and build the definition.
 
-        Raises :class:`OutcomeConfigError` naming the outcome and the key that is wrong.
+        ``time_points`` (the configured time point ids), when given, are checked against a
+        source that names a field per time point (:meth:`check_times`). Raises
+        :class:`OutcomeConfigError` naming the outcome and the key that is wrong.
         """
         oid = str(cfg.get("id", "?"))
 
@@ -167,8 +183,8 @@ class OutcomeDefinition:
         absent = [k for k in _KEYS_REQUIRED if k not in cfg]
         if absent:
             raise wrong(f"missing key(s) {', '.join(absent)}")
-        if cfg["domain"] not in DOMAINS:
-            raise wrong(f"domain {cfg['domain']!r} is not one of {', '.join(DOMAINS)}")
+        if not (isinstance(cfg["domain"], str) and cfg["domain"].strip()):
+            raise wrong(f"domain must be a non-empty text, e.g. {', '.join(DOMAINS)} (got {cfg['domain']!r})")
         if not isinstance(cfg["higher_is_better"], bool):
             raise wrong("higher_is_better must be true or false")
         decimals = cfg["decimals"]
@@ -189,7 +205,7 @@ class OutcomeDefinition:
                     "an outcome read from a functional export needs hard_limits "
                     "[low, high] (values outside are impossible)"
                 )
-        return cls(
+        definition = cls(
             id=oid,
             label=str(cfg["label"]),
             unit=str(cfg["unit"]),
@@ -201,6 +217,9 @@ class OutcomeDefinition:
             step=None if step is None else float(step),
             source=source,
         )
+        if time_points is not None:
+            definition.check_times(time_points)
+        return definition
 
     @property
     def derivation(self) -> Derivation | None:
@@ -209,13 +228,68 @@ class OutcomeDefinition:
         return None
 
     @property
-    def inputs(self) -> tuple[str, ...]:
-        """Raw field (or test) names this outcome reads; empty when it has no source."""
+    def slots(self) -> tuple[str | Mapping[str, str], ...]:
+        """The inputs as configured, in order: a field name, or a mapping time point → field."""
         if not self.source:
             return ()
         if "derive" in self.source:
             return tuple(self.source["from"])
-        return (self.source.get("redcap_field") or self.source["test"],)
+        return (self.source["redcap_field"] if "redcap_field" in self.source else self.source["test"],)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every raw field (or test) name this outcome reads, at any time point, first use
+        first; empty when it has no source."""
+        out: list[str] = []
+        for slot in self.slots:
+            for f in slot.values() if isinstance(slot, Mapping) else (slot,):
+                if f not in out:
+                    out.append(f)
+        return tuple(out)
+
+    def inputs_at(self, time: str) -> tuple[str, ...]:
+        """The fields this outcome reads at one time point, in ``from`` order (one for a read
+        outcome). Raises :class:`OutcomeConfigError` for a time point a mapping leaves out."""
+        for slot in self.slots:
+            if isinstance(slot, Mapping) and time not in slot:
+                raise self._times_error([time], [])
+        return tuple(slot[time] if isinstance(slot, Mapping) else slot for slot in self.slots)
+
+    def field_times(self) -> dict[str, tuple[str, ...] | None]:
+        """Each field → the time points it is read at (``None``: every time point)."""
+        out: dict[str, tuple[str, ...] | None] = {}
+        for slot in self.slots:
+            if not isinstance(slot, Mapping):
+                out[slot] = None
+                continue
+            for time, f in slot.items():
+                before = out.get(f, ())
+                if before is not None:
+                    out[f] = (*before, time)
+        return out
+
+    def check_times(self, time_points: Iterable[str]) -> None:
+        """A source that names a field per time point must name one for each of ``time_points``
+        and no other; raises :class:`OutcomeConfigError` naming the outcome and the time points."""
+        wanted = list(time_points)
+        for slot in self.slots:
+            if isinstance(slot, Mapping):
+                absent = [t for t in wanted if t not in slot]
+                unknown = [t for t in slot if t not in wanted]
+                if absent or unknown:
+                    raise self._times_error(absent, unknown, wanted)
+
+    def _times_error(self, absent: list[str], unknown: list[str], wanted: list[str] | None = None) -> Exception:
+        parts = []
+        if absent:
+            every = f" ({', '.join(wanted)})" if wanted else ""
+            parts.append(f"none for {', '.join(absent)}; name one for every time point{every}")
+        if unknown:
+            known = f" (time points: {', '.join(wanted)})" if wanted else ""
+            verb = "is" if len(unknown) == 1 else "are"
+            parts.append(f"{', '.join(unknown)} {verb} not a configured time point{known}")
+        text = "; ".join(parts)
+        return OutcomeConfigError(f"outcome {self.id!r}: its source names a field per time point, but {text}")
 
     @property
     def params(self) -> dict[str, float]:
@@ -227,21 +301,27 @@ class OutcomeDefinition:
         d = self.derivation
         if not self.source:
             return {}
-        if d is None:
-            return {self.inputs[0]: self.unit}
-        return {f: d.input_unit(self.unit) for f in self.inputs}
+        unit = self.unit if d is None else d.input_unit(self.unit)
+        return {f: unit for f in self.inputs}
 
     def describe_source(self) -> str:
-        """The source in words, e.g. ``derived: speed_from_time(t25fw_s), distance_m = 7.62``."""
+        """The source in words, e.g. ``derived: speed_from_time(t25fw_s), distance_m = 7.62``
+        or ``REDCap field chol_b (pre), chol_4 (post)``."""
         if not self.source:
             return "not a functional outcome (read elsewhere)"
+
+        def named(slot: str | Mapping[str, str]) -> str:
+            if isinstance(slot, Mapping):
+                return ", ".join(f"{f} ({t})" for t, f in slot.items())
+            return slot
+
         d = self.derivation
         if d is None:
             kind = "REDCap field" if "redcap_field" in self.source else "test"
-            return f"{kind} {self.inputs[0]}"
+            return f"{kind} {named(self.slots[0])}"
         params = "".join(f", {k} = {number_text(v)}" for k, v in self.params.items())
         extra = "".join(f", participants.{c}" for c in d.participant_columns)
-        return f"derived: {d.name}({', '.join(self.inputs)}{extra}){params}"
+        return f"derived: {d.name}({'; '.join(named(x) for x in self.slots)}{extra}){params}"
 
 
 def _check_source(source: dict, oid: str, unit: str) -> dict:
@@ -256,9 +336,12 @@ def _check_source(source: dict, oid: str, unit: str) -> dict:
         )
     kind = kinds[0]
     if kind in ("redcap_field", "test"):
-        if set(source) != {kind} or not isinstance(source[kind], str) or not source[kind]:
-            raise wrong(f"source {{{kind}: name}} takes one non-empty name and nothing else")
-        return source
+        if set(source) != {kind} or not _is_slot(source[kind]):
+            raise wrong(
+                f"source {{{kind}: name}} takes one non-empty name, or a mapping time point -> name "
+                f"({{{kind}: {{pre: name_at_pre, post: name_at_post}}}}), and nothing else"
+            )
+        return {kind: _slot(source[kind])}
     name = source["derive"]
     if name not in DERIVATIONS:
         raise wrong(f"derive {name!r} is not one of {', '.join(DERIVATIONS)}")
@@ -270,8 +353,11 @@ def _check_source(source: dict, oid: str, unit: str) -> dict:
             f"unknown: {', '.join(sorted(set(source) - allowed))}"
         )
     inputs = source.get("from")
-    if not (isinstance(inputs, list) and len(inputs) == d.n_inputs and all(isinstance(x, str) and x for x in inputs)):
-        raise wrong(f"{name} needs from: a list of {d.n_inputs} field name(s)")
+    if not (isinstance(inputs, list) and len(inputs) == d.n_inputs and all(_is_slot(x) for x in inputs)):
+        raise wrong(
+            f"{name} needs from: a list of {d.n_inputs} field name(s), each a name or a mapping time point -> name"
+        )
+    source = {**source, "from": [_slot(x) for x in inputs]}
     for p in d.params:
         if not (_is_number(source.get(p)) and source[p] > 0):
             raise wrong(f"{name} needs {p}: a positive number")
@@ -282,9 +368,27 @@ def _check_source(source: dict, oid: str, unit: str) -> dict:
     return source
 
 
-def outcome_definitions(configs: Iterable[Mapping[str, Any]]) -> list[OutcomeDefinition]:
-    """All ``outcomes:`` entries as definitions, in config order; ids must be unique."""
-    defs = [OutcomeDefinition.from_config(c) for c in configs]
+def _is_slot(x: Any) -> bool:
+    """A field name, or a non-empty mapping time point → field name."""
+    if isinstance(x, Mapping):
+        return bool(x) and all(isinstance(t, str) and t and isinstance(f, str) and f for t, f in x.items())
+    return isinstance(x, str) and bool(x)
+
+
+def _slot(x: str | Mapping[str, str]) -> str | dict[str, str]:
+    return dict(x) if isinstance(x, Mapping) else x
+
+
+def outcome_definitions(
+    configs: Iterable[Mapping[str, Any]], time_points: Iterable[str] | None = None
+) -> list[OutcomeDefinition]:
+    """All ``outcomes:`` entries as definitions, in config order; ids must be unique.
+
+    ``time_points`` (configured time point ids): when given, a source that names a field per
+    time point must name one for each of them.
+    """
+    times = None if time_points is None else list(time_points)
+    defs = [OutcomeDefinition.from_config(c, times) for c in configs]
     seen: set[str] = set()
     for d in defs:
         if d.id in seen:
@@ -300,6 +404,21 @@ def source_fields(definitions: Iterable[OutcomeDefinition]) -> list[str]:
     for d in definitions:
         out += [f for f in d.inputs if f not in out]
     return out
+
+
+def source_times(definitions: Iterable[OutcomeDefinition]) -> dict[str, tuple[str, ...]]:
+    """Fields read at some time points only (named in a per-time-point mapping and nowhere
+    else) → those time points. A field not listed is read at every time point; the readers'
+    ``times`` argument."""
+    times: dict[str, tuple[str, ...] | None] = {}
+    for d in definitions:
+        for f, at in d.field_times().items():
+            before = times.get(f, ())
+            if at is None or before is None:
+                times[f] = None
+            else:
+                times[f] = (*before, *(t for t in at if t not in before))
+    return {f: at for f, at in times.items() if at is not None}
 
 
 def source_units(definitions: Iterable[OutcomeDefinition]) -> dict[str, str]:

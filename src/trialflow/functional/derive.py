@@ -90,8 +90,10 @@ def build_functional_outcomes(
     raw_long : :data:`~trialflow.functional.raw.RAW_COLUMNS` rows (concatenate several readers' frames if needed).
     participants : accepted participants (``participant_id``, ``arm``; ``weight_kg`` when an
         outcome is ``per_body_mass``; ``source_file``/``source_line`` to cite it).
-    definitions : outcome definitions; those without ``source`` are skipped.
-    time_points : configured time point ids, in order.
+    definitions : outcome definitions; those without ``source`` are skipped. An outcome whose
+        source names a field per time point reads, at each time point, that time point's field.
+    time_points : configured time point ids, in order. A per-time-point source that leaves one
+        out (or names another) raises :class:`~trialflow.functional.definitions.OutcomeConfigError`.
 
     Returns
     -------
@@ -106,6 +108,8 @@ def build_functional_outcomes(
         limits, underivable value) and warnings (plausible limits).
     """
     definitions = [d for d in definitions if d.source]
+    for d in definitions:
+        d.check_times(time_points)  # a field per time point: one for each configured time point
     problems: list[Problem] = []
     raw = raw_long[RAW_COLUMNS].reset_index(drop=True)
     people = {str(p["participant_id"]): p for p in participants.to_dict("records")}
@@ -192,7 +196,8 @@ def build_functional_outcomes(
         for pid, person in people.items():
             for time in time_points:
                 inputs = []
-                for f in d.inputs:
+                fields = d.inputs_at(time)
+                for f in fields:
                     prefix = f"{f}: " if deriv else ""
                     k = (pid, time, f)
                     r = None if k in twice else index.get(k)
@@ -262,7 +267,7 @@ def build_functional_outcomes(
                         f"{_where(primary)} ({primary['source_column']})",
                     )
                     if deriv is None:
-                        rejected_inputs[(pid, time, d.inputs[0])] = f"{found[0].rule} of {d.id}"
+                        rejected_inputs[(pid, time, fields[0])] = f"{found[0].rule} of {d.id}"
                     continue
                 data[d.id].append(
                     {

@@ -1,12 +1,14 @@
 """Reading a long CSV of functional tests, one row per participant × time point × test.
 
 The columns are :data:`LONG_COLUMNS`; every test has the unit it is configured in. The result
-is the raw long frame (:data:`~trialflow.functional.raw.RAW_COLUMNS`), as from a REDCap export.
+is the raw long frame (:data:`~trialflow.functional.raw.RAW_COLUMNS`), as from a REDCap export,
+so every outcome kind of the REDCap route (read, derived, a test name per time point) is built
+from it by the same :func:`~trialflow.functional.derive.build_functional_outcomes`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -23,16 +25,33 @@ def read_functional_long(
     name: str,
     tests: Mapping[str, str],
     missing_codes: Mapping[str, str] | None = None,
+    *,
+    times: Mapping[str, Collection[str]] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a long CSV ``participant_id, time, test, value, unit`` into the raw long frame.
 
-    ``tests`` maps each configured test to its unit
-    (:func:`~trialflow.functional.definitions.source_units`). Rows of other tests, with another
-    unit, with a value that is neither a number nor a missing-data code, or repeating a
-    participant × time × test are errors. An empty value (or a code) is
-    missing with a reason; its unit may then be empty.
+    Parameters
+    ----------
+    path, name : the file, and how it is named in messages.
+    tests : each configured test → its unit (:func:`~trialflow.functional.definitions.source_units`).
+    missing_codes : code as written → reason, e.g. ``{"UNK": "unknown", "-999": "not done"}``.
+    times : tests read at some time points only → those time points
+        (:func:`~trialflow.functional.definitions.source_times`, for outcomes that name a test
+        per time point); other tests are read at every time point.
+
+    Returns
+    -------
+    frame : the raw long frame, one row per accepted line; ``source_line`` is the line,
+        ``source_column`` is ``value``.
+    problems : errors for rows of other tests (``test_known``), of a test at a time point it
+        is not read at (``test_time``), with another unit (``unit_configured``), with a value
+        that is neither a number nor a missing-data code (``number_or_code``), or repeating a
+        participant × time × test (``row_unique``: neither row is used), and for an empty
+        participant or time. An empty value (or a code) is missing with a reason; its unit may
+        then be empty. Every line is either in ``frame`` or named by an error.
     """
     missing_codes = dict(missing_codes or {})
+    times = {t: tuple(at) for t, at in (times or {}).items()}
     raw, problems = read_table(path, name)
     problems += missing_columns(raw, LONG_COLUMNS, name, "a long functional-test file")
     if any(p.rule == "column_present" for p in problems):
@@ -59,6 +78,17 @@ def read_functional_long(
                 "test_known",
                 "error",
                 f"test {test!r} is not one of {', '.join(tests)} (as configured)",
+            )
+        elif test in times and time not in times[test]:
+            bad = Problem(
+                name,
+                str(line),
+                "test",
+                test,
+                "test_time",
+                "error",
+                f"test {test!r} is read only at {', '.join(times[test])} (as configured), not at "
+                f"{time}; the outcome names another test for {time}",
             )
         if bad:
             problems.append(bad)

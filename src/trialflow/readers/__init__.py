@@ -51,7 +51,8 @@ Both:
 * A file with a header and no data rows is an error.
 * Columns whose name is a direct identifier (name, e-mail, date of birth ... see
   :mod:`trialflow.identifiers`) are dropped with a warning and their values are never read
-  into the frame or quoted in a problem.
+  into the frame or quoted in a problem, unless the caller reads them (``keep``: a configured
+  field wins, with a warning that names it).
 * Cells are trimmed of surrounding white space and otherwise kept exactly as written.
 * Plate-reader marks (``OVER``, ``****``, ``Range?``, ``<LLOQ``, ``n.d.``, ``N/A`` ...) are not
   numbers: :func:`classify_sentinel` names the flag, :func:`check_number` refuses them with it.
@@ -74,6 +75,7 @@ them; every public name of the modules is offered here too.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -120,25 +122,32 @@ __all__ = [
 ]
 
 
-def read(path: str | Path, name: str | None = None, sheet: str | None = None, rows_required: bool = True) -> Table:
+def read(
+    path: str | Path,
+    name: str | None = None,
+    sheet: str | None = None,
+    keep: Collection[str] = (),
+    rows_required: bool = True,
+) -> Table:
     """Read a delimited text file or an .xlsx workbook (``sheet``: its name; default the first
-    visible one). Never raises for what is in the file: every fault is a :class:`Problem`.
+    visible one; ``keep``: columns the caller reads, never dropped as direct identifiers).
+    Never raises for what is in the file: every fault is a :class:`Problem`.
 
     ``rows_required``: a header without data rows is an error (``rows_present``); without it such
     a file is read as holding nothing (an adverse-events file of a trial without events)."""
-    table = _read(Path(path), name or Path(path).name, sheet)
+    table = _read(Path(path), name or Path(path).name, sheet, keep)
     if rows_required and not table.refused and not table.row_lines:
         table.problems.append(rows_problem(table))
     return table
 
 
-def _read(path: Path, name: str, sheet: str | None) -> Table:
+def _read(path: Path, name: str, sheet: str | None, keep: Collection[str]) -> Table:
     try:
         raw = path.read_bytes()
     except OSError as err:
         return refused_table(name, "file_readable", f"the file cannot be read: {err.strerror or err}")
     if raw.startswith(ZIP_MAGIC):
-        return read_workbook(raw, name, sheet)
+        return read_workbook(raw, name, sheet, keep)
     if raw.startswith(OLE_MAGIC):
         return refused_table(
             name,
@@ -154,11 +163,15 @@ def _read(path: Path, name: str, sheet: str | None) -> Table:
         return refused_table(
             name, "file_format", f"a sheet ({sheet!r}) is configured but the file is not an Excel workbook"
         )
-    return read_text(raw, name)
+    return read_text(raw, name, keep)
 
 
 def read_table(
-    path: str | Path, name: str | None = None, sheet: str | None = None, rows_required: bool = True
+    path: str | Path,
+    name: str | None = None,
+    sheet: str | None = None,
+    keep: Collection[str] = (),
+    rows_required: bool = True,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a delimited text file or workbook into a frame of strings plus a ``_line`` column.
 
@@ -167,6 +180,8 @@ def read_table(
     path : file to read (never written).
     name : how the file is named in messages (default: the file name).
     sheet : for a workbook, the sheet to read (default: the first visible one).
+    keep : columns the caller reads (configured fields): never dropped as direct identifiers,
+        whatever their name; a warning names each such column that looks like one.
     rows_required : a header without data rows is an error (see :func:`read`).
 
     Returns
@@ -179,5 +194,5 @@ def read_table(
         a result); warnings for dropped identifier columns and unread sheets.
         Rows named by an error are not in ``frame``. See the module docstring for the rules.
     """
-    table = read(path, name, sheet, rows_required)
+    table = read(path, name, sheet, keep, rows_required)
     return table.frame, table.problems

@@ -12,8 +12,9 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Collection
 
-from trialflow.identifiers import find_direct_identifiers, identifier_warning
+from trialflow.identifiers import screen_header
 from trialflow.problems import Problem
 from trialflow.readers.table import Table, clean_header, empty_frame, finish_table, refused_table
 
@@ -106,8 +107,9 @@ def _physical_lines(text: str) -> list[str]:
     return re.split(r"\r\n|\r|\n", text)
 
 
-def read_text(raw: bytes, name: str) -> Table:
-    """The bytes of a delimited text file read by the rules of :mod:`trialflow.readers`."""
+def read_text(raw: bytes, name: str, keep: Collection[str] = ()) -> Table:
+    """The bytes of a delimited text file read by the rules of :mod:`trialflow.readers`
+    (``keep``: columns never dropped as identifiers)."""
     text, encoding, bad_line, message = _decode(raw)
     if text is None:
         return count_refused(refused_table(name, "encoding", message, bad_line), raw)
@@ -163,9 +165,9 @@ def read_text(raw: bytes, name: str) -> Table:
                 table.row_lines = [s for s, _, r, e in records if s > start and (e or _filled(r))]
                 return table
             table.positions = {c: i for i, c in enumerate(header, start=1)}
-            table.dropped = find_direct_identifiers(header)
+            table.dropped, found = screen_header(header, name, lambda i, s=start: str(s), keep)
             identifier_at = [i for i, c in enumerate(header) if c in table.dropped]
-            table.problems += [identifier_warning(name, str(start), c) for c in table.dropped]
+            table.problems += found
             continue
         if error:
             table.row_lines.append(start)

@@ -13,10 +13,11 @@ import io
 import re
 import warnings
 import zipfile
+from collections.abc import Collection
 
 import openpyxl
 
-from trialflow.identifiers import find_direct_identifiers, identifier_warning
+from trialflow.identifiers import screen_header
 from trialflow.problems import Problem
 from trialflow.readers.table import Table, cell_name, clean_header, empty_frame, finish_table, refused_table
 
@@ -47,8 +48,9 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_workbook(raw: bytes, name: str, sheet: str | None) -> Table:
-    """The bytes of a workbook, one sheet read by the rules of :mod:`trialflow.readers`."""
+def read_workbook(raw: bytes, name: str, sheet: str | None, keep: Collection[str] = ()) -> Table:
+    """The bytes of a workbook, one sheet read by the rules of :mod:`trialflow.readers`
+    (``keep``: columns never dropped as identifiers)."""
 
     def refuse(message: str, line: str = "") -> Table:
         return refused_table(name, "file_format", message, line, kind="workbook")
@@ -70,7 +72,7 @@ def read_workbook(raw: bytes, name: str, sheet: str | None) -> Table:
     except Exception as err:  # noqa: BLE001 - any failure to open is an answer, not a traceback
         return refuse(f"the file is not a readable .xlsx workbook ({_reason(err)})")
     try:
-        return _read_sheet(values_wb, formulas_wb, name, sheet, refuse)
+        return _read_sheet(values_wb, formulas_wb, name, sheet, refuse, keep)
     except Exception as err:  # noqa: BLE001 - a malformed sheet part
         return refuse(f"the workbook could not be read ({_reason(err)})")
     finally:
@@ -84,7 +86,7 @@ def _reason(err: Exception) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-def _read_sheet(values_wb, formulas_wb, name: str, sheet: str | None, refuse) -> Table:
+def _read_sheet(values_wb, formulas_wb, name: str, sheet: str | None, refuse, keep: Collection[str]) -> Table:
     data_sheets = {ws.title: ws for ws in values_wb.worksheets}
     if sheet is not None:
         if sheet not in data_sheets:
@@ -155,11 +157,9 @@ def _read_sheet(values_wb, formulas_wb, name: str, sheet: str | None, refuse) ->
                 table.row_lines = _remaining_rows(ws, row_no)
                 return table
             table.positions = {c: i for i, c in enumerate(header, start=1)}
-            table.dropped = find_direct_identifiers(header)
+            table.dropped, found = screen_header(header, name, lambda i, r=row_no: cell_name(ws.title, r, i + 1), keep)
             skip = {i for i, c in enumerate(header) if c in table.dropped}
-            table.problems += [
-                identifier_warning(name, cell_name(ws.title, row_no, i + 1), header[i]) for i in sorted(skip)
-            ]
+            table.problems += found
             continue
         if not any(texts) and not faults:
             continue

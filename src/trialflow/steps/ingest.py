@@ -82,15 +82,18 @@ def read_functional(
 ) -> None:
     """Read the REDCap export; derive and check the functional outcomes; write analysis rows and
     the participant × time × outcome values that are missing, with the reason."""
-    definitions = [d for d in functional.outcome_definitions(outcomes) if d.source is not None]
+    definitions = [d for d in functional.outcome_definitions(outcomes, time_points) if d.source is not None]
     raw_long, found = functional.read_redcap(
         raw,
         name,
-        redcap["events"],
+        redcap.get("events"),
         functional.source_fields(definitions),
         missing_codes,
         repeat_instances=redcap.get("repeat_instances"),
         record_id=redcap["record_id"],
+        visit_field=redcap.get("visit_field"),
+        repeat_visits=redcap.get("repeat_visits"),
+        times=functional.source_times(definitions),
     )
     schemas.FunctionalValues.validate(raw_long, lazy=True)  # the contract between reading and deriving
     data, gaps, more = functional.build_functional_outcomes(raw_long, read_csv(participants), definitions, time_points)
