@@ -117,7 +117,7 @@ def write_trial(root: Path, shape: Shape) -> Path:
         "outcomes": [outcome_config(o) for o in shape.outcomes],
         "baseline": [
             {"id": "age", "label": "age (years)", "decimals": 1, "limits": [18, 90]},
-            {"id": "sex", "label": "sex", "type": "categorical", "levels": ["female", "male"]},
+            # {"id": "sex", "label": "sex", "type": "categorical", "levels": ["female", "male"]},  # with the statistics merge
         ],
     }
     if "plates" in kinds:
@@ -126,6 +126,9 @@ def write_trial(root: Path, shape: Shape) -> Path:
         config["elisa"] = {"manifest": "elisa/plates.csv"}
     if "redcap" in kinds and shape.redcap_layout == "events":
         config["redcap"] = {"events": {f"{t}_arm_1": t for t in shape.times}}
+    elif "redcap" in kinds:  # a classic project: visits told apart by a coded field
+        codes = {str(i): t for i, t in enumerate(shape.times, start=1)}
+        config["redcap"] = {"visit_field": {"field": "visit", "values": codes}}
     config |= shape.extra_config
     path = root / f"{shape.id}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
@@ -136,6 +139,8 @@ def outcome_config(o: Outcome) -> dict:
     domain = "biomarker" if o.source in ("typed", "plates") else "mobility"
     entry = {"id": o.id, "label": o.id.replace("_", " "), "unit": o.unit, "domain": domain}
     entry |= {"higher_is_better": True, "decimals": 1}
+    if o.source in ("redcap", "long"):
+        entry["hard_limits"] = [round(o.mean - 20 * o.sd, 2), round(o.mean + 20 * o.sd, 2)]
     if o.source == "redcap":
         entry["source"] = {"redcap_field": o.fields or o.id}
     elif o.source == "long":
@@ -144,15 +149,18 @@ def outcome_config(o: Outcome) -> dict:
 
 
 def write_redcap(path: Path, data: pd.DataFrame, shape: Shape) -> None:
-    """A REDCap raw-data export (longitudinal: one row per record and event)."""
+    """A REDCap raw-data export: one row per record and event (longitudinal), or per record and
+    visit, told apart by a coded `visit` field (a classic project)."""
     outcomes = {o.id: o for o in shape.outcomes if o.source == "redcap"}
     columns = sorted({(o.fields or {}).get(t, o.id) for o in outcomes.values() for t in shape.times})
+    visit = "redcap_event_name" if shape.redcap_layout == "events" else "visit"
     rows = {}
     for r in data.itertuples():
         row = rows.setdefault((r.participant_id, r.time), {"record_id": r.participant_id})
-        row["redcap_event_name"] = f"{r.time}_arm_1"
+        code = shape.times.index(r.time) + 1
+        row[visit] = f"{r.time}_arm_1" if shape.redcap_layout == "events" else str(code)
         row[(outcomes[r.outcome].fields or {}).get(r.time, r.outcome)] = r.value
     with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, ["record_id", "redcap_event_name", *columns], restval="")
+        writer = csv.DictWriter(fh, ["record_id", visit, *columns], restval="")
         writer.writeheader()
         writer.writerows(rows[k] for k in sorted(rows))

@@ -68,3 +68,39 @@ def test_four_arms_five_visits_unequal_arms(tmp_path):
     anova = table(result, "anova").set_index("effect")
     assert anova.loc["group", "df1"] == 3 and anova.loc["time", "df1"] == 4 and anova.loc["interaction", "df1"] == 12
     assert int(anova["n"].iloc[0]) == 46
+
+
+def test_functional_outcomes_only_from_a_long_csv(tmp_path):
+    shape = Shape(
+        "long-only", {"control": 9, "walking": 11}, ["pre", "post"], [Outcome("six_mwt", "long", 450, 60, 40)]
+    )
+    result = run(tmp_path, shape)
+    assert set(table(result, "anova")["outcome"]) == {"six_mwt"}
+    balance = pd.read_csv(result["results"] / "qc/row_balance.csv").set_index("file")
+    assert balance.loc["functional_long.csv", ["rows_read", "rows_rejected"]].tolist() == [40, 0]
+
+
+def test_functional_outcomes_only_from_redcap_with_a_field_per_event(tmp_path):
+    chol = Outcome("chol", "redcap", 5.2, 0.8, -0.5, fields={"baseline": "chol_b", "week4": "chol_4"})
+    shape = Shape(
+        "redcap-events",
+        {"diet": 10, "control": 10},
+        ["baseline", "week4"],
+        [chol, Outcome("tug", "redcap", 8, 1.5, -1)],
+    )
+    result = run(tmp_path, shape)
+    data = pd.read_csv(result["results"] / "data/analysis.csv", dtype=str)
+    chol_rows = data[data["outcome"] == "chol"]
+    assert len(chol_rows) == 40 and set(table(result, "anova")["outcome"]) == {"chol", "tug"}
+
+
+def test_a_classic_redcap_project_with_a_visit_field(tmp_path):
+    shape = Shape(
+        "redcap-classic",
+        {"a": 8, "b": 8},
+        ["v1", "v2", "v3"],
+        [Outcome("grip", "redcap", 30, 5, 3)],
+        redcap_layout="visit_field",
+    )
+    result = run(tmp_path, shape)
+    assert table(result, "anova").set_index("effect").loc["time", "df1"] == 2.0

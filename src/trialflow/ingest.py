@@ -97,7 +97,9 @@ def read_participants(
     """
     schema = schemas.participants_schema(characteristics)
     typed_ids = [c["id"] for c in characteristics if "derive" not in c]
-    table = read(path, name, sheet)  # a workbook: `sheet` or its first visible sheet
+    # A workbook: `sheet` or its first visible sheet. Configured columns are kept even when named
+    # like a direct identifier (a characteristic `birth_year`), with a warning.
+    table = read(path, name, sheet, keep=PARTICIPANT_COLUMNS + typed_ids)
     raw, problems = table.frame, list(table.problems)
     if not table.refused:  # a refused file (encoding, header) has no columns to check
         problems += column_problems(table, PARTICIPANT_COLUMNS + typed_ids)

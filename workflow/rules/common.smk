@@ -16,7 +16,8 @@ RAW = Path(config["raw_dir"])
 ARM_IDS = [a["id"] for a in config["arms"]]
 TIME_IDS = [t["id"] for t in config["time_points"]]
 OUTCOME_IDS = [o["id"] for o in config["outcomes"]]
-FUNCTIONAL = "functional_redcap" in config["inputs"]
+FUNCTIONAL_INPUTS = {"redcap_export": "functional_redcap", "long_csv": "functional_long"}  # step argument: input
+FUNCTIONAL = any(key in config["inputs"] for key in FUNCTIONAL_INPUTS.values())
 PUBLISHED = "published" in config["inputs"]
 DISPOSITION = "disposition" in config["inputs"]
 HARMS = "adverse_events" in config["inputs"]
@@ -87,6 +88,11 @@ def batch_plates(wildcards):
 
 # Every export and plate map the manifest names (the report and the manifest list them).
 ELISA_PLATE_FILES = sorted({f for batch in ELISA_BATCHES for f in plate_files(batch)})
+
+
+def functional_exports(wildcards):
+    """The functional exports the config names (a REDCap export, a long CSV), by step argument."""
+    return {arg: raw_file(key) for arg, key in FUNCTIONAL_INPUTS.items() if key in config["inputs"]}
 
 
 def raw_inputs(plates=True):

@@ -44,7 +44,7 @@ if FUNCTIONAL:
 
     rule read_functional:
         input:
-            raw=raw_file("functional_redcap"),
+            unpack(functional_exports),
             participants=rules.read_participants.output.table,
         output:
             table="results/data/functional.csv",
@@ -55,7 +55,8 @@ if FUNCTIONAL:
             f"{LOGS}/read_functional.log",
         params:
             code=code("ingest"),
-            name=config["inputs"]["functional_redcap"],
+            redcap_name=config["inputs"].get("functional_redcap", ""),  # optional: either file or both
+            long_name=config["inputs"].get("functional_long", ""),
             outcomes=config["outcomes"],
             time_points=TIME_IDS,
             redcap=config["redcap"],

@@ -1,4 +1,4 @@
-"""Rule read_functional: REDCap export -> functional outcomes as analysis rows."""
+"""Rule read_functional: a REDCap export and/or a long CSV -> functional outcomes as analysis rows."""
 
 from trialflow.steps import ingest, run_step
 
@@ -6,8 +6,10 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_step(
     sm.log[0],
     ingest.read_functional,
-    raw=sm.input.raw,
-    name=sm.params.name,
+    redcap_export=sm.input.get("redcap_export"),
+    redcap_name=sm.params.redcap_name,
+    long_csv=sm.input.get("long_csv"),
+    long_name=sm.params.long_name,
     participants=sm.input.participants,
     outcomes=sm.params.outcomes,
     time_points=sm.params.time_points,

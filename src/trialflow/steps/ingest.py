@@ -17,24 +17,28 @@ log = logging.getLogger(__name__)
 
 
 def write_balance(raw: str, name: str, accepted: int | None, found: list[Problem], out: str) -> None:
-    """Rows read = rows accepted + rows rejected, for one input file (``accepted=None``: every row
-    without an error of its own counts as accepted, for exports whose rows fan out into values)."""
+    """Rows read = rows accepted + rows rejected, for one input file (:func:`balance_row`)."""
+    write_csv(pd.DataFrame([balance_row(raw, name, accepted, found)]), out)
+
+
+def balance_row(raw: str, name: str, accepted: int | None, found: list[Problem]) -> dict:
+    """The row balance of one input file (``accepted=None``: every row without an error of its
+    own counts as accepted, for exports whose rows fan out into values); an imbalance is logged."""
     table = read(raw, name)
     if accepted is None:
         accepted = table.rows_read - row_balance(table, 0, found).rejected
     balance = row_balance(table, accepted, found)
-    row = {
+    if not balance.ok:
+        log.error(
+            "%s: %d rows read but %d accepted + %d rejected", name, balance.read, balance.accepted, balance.rejected
+        )
+    return {
         "file": name,
         "rows_read": balance.read,
         "rows_accepted": balance.accepted,
         "rows_rejected": balance.rejected,
         "balanced": balance.ok,
     }
-    write_csv(pd.DataFrame([row]), out)
-    if not balance.ok:
-        log.error(
-            "%s: %d rows read but %d accepted + %d rejected", name, balance.read, balance.accepted, balance.rejected
-        )
 
 
 def read_participants(
@@ -68,8 +72,6 @@ def read_concentrations(
 
 
 def read_functional(
-    raw: str,
-    name: str,
     participants: str,
     outcomes: list[dict],
     time_points: list[str],
@@ -79,28 +81,55 @@ def read_functional(
     missing: str,
     problems: str,
     balance: str,
+    redcap_export: str | None = None,
+    redcap_name: str = "",
+    long_csv: str | None = None,
+    long_name: str = "",
 ) -> None:
-    """Read the REDCap export; derive and check the functional outcomes; write analysis rows and
-    the participant × time × outcome values that are missing, with the reason."""
+    """Read the functional exports the config names (a REDCap export, a long CSV, or both); derive
+    and check the functional outcomes; write analysis rows, the participant × time × outcome values
+    that are missing (with the reason), the problems, and a row balance per file.
+
+    Outcomes with ``source: {test: ...}`` come from the long CSV; the others (``redcap_field``,
+    and derived outcomes) from the REDCap export, or from the long CSV when there is none."""
     definitions = [d for d in functional.outcome_definitions(outcomes, time_points) if d.source is not None]
-    raw_long, found = functional.read_redcap(
-        raw,
-        name,
-        redcap.get("events"),
-        functional.source_fields(definitions),
-        missing_codes,
-        repeat_instances=redcap.get("repeat_instances"),
-        record_id=redcap["record_id"],
-        visit_field=redcap.get("visit_field"),
-        repeat_visits=redcap.get("repeat_visits"),
-        times=functional.source_times(definitions),
-    )
+    from_long = [d for d in definitions if "test" in d.source or (redcap_export is None and "derive" in d.source)]
+    from_redcap = [d for d in definitions if d not in from_long]
+    frames, found = [], []
+    if redcap_export is not None:
+        raw_long, read = functional.read_redcap(
+            redcap_export,
+            redcap_name,
+            redcap.get("events"),
+            functional.source_fields(from_redcap),
+            missing_codes,
+            repeat_instances=redcap.get("repeat_instances"),
+            record_id=redcap["record_id"],
+            visit_field=redcap.get("visit_field"),
+            repeat_visits=redcap.get("repeat_visits"),
+            times=functional.source_times(from_redcap),
+        )
+        frames.append(raw_long)
+        found += read
+    if long_csv is not None:
+        raw_long, read = functional.read_functional_long(
+            long_csv,
+            long_name,
+            functional.source_units(from_long),
+            missing_codes,
+            times=functional.source_times(from_long),
+        )
+        frames.append(raw_long)
+        found += read
+    raw_long = pd.concat(frames, ignore_index=True)
     schemas.FunctionalValues.validate(raw_long, lazy=True)  # the contract between reading and deriving
     data, gaps, more = functional.build_functional_outcomes(raw_long, read_csv(participants), definitions, time_points)
-    write_problems(found + more, problems, name)
+    write_problems(found + more, problems, "functional outcomes")
     write_csv(data, table)
     write_csv(gaps, missing)
-    write_balance(raw, name, None, found + more, balance)
+    files = [(redcap_export, redcap_name), (long_csv, long_name)]
+    rows = [balance_row(path, name, None, found + more) for path, name in files if path is not None]
+    write_csv(pd.DataFrame(rows), balance)
 
 
 def build_analysis_data(parts: list[str], data: str) -> None:
