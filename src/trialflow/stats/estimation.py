@@ -26,8 +26,8 @@ ignored.
 Data on which a statistic is undefined are not refused: the statistic is NaN
 and the row's ``note`` says why (empty when it is defined). An arm with fewer
 than two complete participants (:data:`NOTE_FEW`), changes without spread
-(:data:`NOTE_NO_SPREAD`), an ANCOVA without residual variance or with a
-rank-deficient design (:data:`NOTE_ANCOVA`), Hedges' correction with df < 2
+(:data:`NOTE_NO_SPREAD`), an ANCOVA without residual degrees of freedom or
+variance, or with a rank-deficient design (:data:`NOTE_ANCOVA`), Hedges' correction with df < 2
 (:data:`NOTE_HEDGES_DF`).
 
 This is one module because it is one family of methods: the three estimators
@@ -61,6 +61,7 @@ NOTE_NO_SPREAD = "no standard error: every participant's change is the same with
 NOTE_NO_SPREAD_ARM = "no standard error: every participant's change is the same"
 NOTE_HEDGES_DF = "Hedges' small-sample correction needs df >= 2 (J(1) = 0)"
 NOTE_ANCOVA = {
+    "dof": "no residual degrees of freedom: {n} participants for {p} parameters",
     "rank": "rank-deficient design: the baseline is constant or determined by arm",
     "rss": "no residual variance: follow-up is an exact linear function of arm and baseline",
 }
@@ -768,7 +769,9 @@ def _ancova_fit(wide, arms, conf):
     cols.append(x)
     X = np.column_stack(cols)
     p = X.shape[1]
-    dof = n - p  # >= arms - 1 >= 1: every arm in the model has two participants or more
+    dof = n - p  # 0 when only a reference arm of two is left in the model
+    if dof < 1:
+        return {"note": NOTE_ANCOVA["dof"].format(n=n, p=p), "xbar": np.nan}
     q_mat, r_mat = np.linalg.qr(X)
     diag = np.abs(np.diag(r_mat))
     if diag.min() <= 1e-10 * diag.max():
@@ -803,8 +806,8 @@ def ancova_follow_up(
     would add one observation and one parameter, so the other arms'
     differences, the slope and the residual variance are the same either
     way); if it is the reference arm, every row is. A model without residual
-    variance, or with a rank-deficient design, gives NaN rows with
-    :data:`NOTE_ANCOVA`.
+    degrees of freedom or variance, or with a rank-deficient design, gives
+    NaN rows with :data:`NOTE_ANCOVA`.
 
     Parameters
     ----------
