@@ -440,3 +440,20 @@ def test_four_arms_five_visits_unequal_arms_and_missing_visits():
     assert res["assumptions"].groupby("test").size().to_dict() == {"levene": 5, "shapiro": 5 * 6}
     est = estimate_effects(data, ["y"], list(sizes), levels)
     assert len(est) == 3 * 3 and (est["note"] == "").all()
+
+
+def test_unknown_settings_are_refused_before_anything_is_computed():
+    data = _load("one_by_two").assign(outcome="y")
+    with pytest.raises(ValueError, match="unknown sphericity rule 'huynh'"):
+        analyse_outcomes(data, ["y"], ["solo"], LEVELS["one_by_two"], sphericity="huynh")
+    with pytest.raises(ValueError, match="unknown assumption_data 'everyone'"):
+        analyse_outcomes(data, ["y"], ["solo"], LEVELS["one_by_two"], assumption_data="everyone")
+
+
+def test_rows_of_arms_outside_the_design_are_left_out_of_every_table():
+    one = _load("one_by_two").assign(outcome="y")
+    stray = one.assign(arm="other", participant_id=one["participant_id"] + "x", value=one["value"] * 3)
+    got = analyse_outcomes(pd.concat([one, stray], ignore_index=True), ["y"], ["solo"], LEVELS["one_by_two"])
+    want = analyse_outcomes(one, ["y"], ["solo"], LEVELS["one_by_two"])
+    for key in want:
+        pd.testing.assert_frame_equal(got[key], want[key], obj=key)

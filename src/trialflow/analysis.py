@@ -17,7 +17,7 @@ import pickle
 import pandas as pd
 
 from trialflow.cache import ResultCache
-from trialflow.stats.anova import ANOVA_COLUMNS, anova_status, mixed_anova, mixed_anova_many
+from trialflow.stats.anova import ANOVA_COLUMNS, SPHERICITY_RULES, anova_status, mixed_anova, mixed_anova_many
 from trialflow.stats.assumptions import levene, shapiro
 from trialflow.stats.baseline import TEST_COLUMNS, compare_categorical, compare_numeric
 from trialflow.stats.complete import complete_cases, explain_exclusions
@@ -227,6 +227,9 @@ def analyse_outcomes(
     """
     if assumption_data not in ASSUMPTION_DATA:
         raise ValueError(f"unknown assumption_data {assumption_data!r}: use one of {', '.join(ASSUMPTION_DATA)}")
+    if sphericity not in SPHERICITY_RULES:
+        raise ValueError(f"unknown sphericity rule {sphericity!r}: use one of {', '.join(SPHERICITY_RULES)}")
+    data = data[data[ARM].isin(arms)]  # the design's arms (the validation gate lets no other through)
     status = anova_status(data, VALUE, TIME, ARM, SUBJECT, "outcome", outcomes, times, arms)
     analysable = status.loc[status["analysable"], "outcome"].tolist()
     anovas = (

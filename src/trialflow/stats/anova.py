@@ -41,8 +41,8 @@ arm), the interaction none either; the time effect is the one-way repeated-measu
 (``afex::aov_ez(id, dv, data, within = "time")``; with two time points F = t² of the paired t).
 
 Which p value to read (``correction``, ``p_corrected``): the ``sphericity`` rule, "none", "gg",
-"hf" or "auto". "auto" is the common practice of Girden (1992, *ANOVA: Repeated measures*, Sage,
-p. 21), following Huynh & Feldt (1976, *J. Educ. Stat.* 1:69–82): Greenhouse–Geisser when its
+"hf" or "auto". "auto" is the common practice of Girden (1992, *ANOVA: Repeated measures*, Sage),
+following Huynh & Feldt (1976, *J. Educ. Stat.* 1:69–82): Greenhouse–Geisser when its
 ε < 0.75, Huynh–Feldt otherwise. With two time points ε = 1 and no correction applies; between
 effects have none. When the error matrix is singular (fewer error degrees of freedom than time
 contrasts: N − arms < k − 1), Mauchly's test and both corrections are undefined (car prints none);
