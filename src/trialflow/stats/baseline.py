@@ -16,8 +16,8 @@ and its reason in ``note`` (empty when the test is defined), as R refuses or pri
   p only, as SPSS prints it: its ``statistic`` is empty).
 
 Fisher's exact test of an r × c table is computed here, not by scipy: scipy 1.17's
-``fisher_exact`` computes r × c tables by Monte Carlo simulation (random, to about 2 digits:
-0.2406 where R's exact p is 0.241127 on a 2 × 3 table, 0.0021 for 0.003050 on a 3 × 3 one).
+``fisher_exact`` simulates r × c tables (Monte Carlo, another p on every call: 0.2374, 0.2414,
+0.2357 where R's exact p is 0.241127 on a 2 × 3 table; 0.0028, 0.0038 for 0.003050 on a 3 × 3).
 :func:`fisher_exact` enumerates the tables with the observed margins as R's ``fisher.test``
 does (a table counts when its probability is at most the observed one × (1 + 1e-7)), pruning
 whole sub-trees whose tables all count or all do not (the network algorithm of Mehta & Patel,
