@@ -55,7 +55,7 @@ def demo_analysis():
     assert p1 == [] and p2 == []
     data = ingest.build_analysis_data(people, conc)
     results = analyse_outcomes(data, ["BDNF", "GDNF"], ["control", "training"], ["pre", "post"])
-    baseline, tests = describe_baseline(
+    baseline, _, tests = describe_baseline(
         people, ["age_years", "height_cm", "weight_kg", "bmi_kg_m2"], ["control", "training"]
     )
     counts = {

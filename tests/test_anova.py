@@ -10,7 +10,10 @@ seeded data with unequal arms and a different missing-visit pattern per outcome:
   participants that ``complete_cases`` keeps and ``excluded.csv`` does not name), to 1e-12
   relative (the difference is summation order: more participants and outcomes in the arrays);
 * row order and rows at other time points do not matter, nor (beyond rounding) level order;
-* what is refused, and with which message;
+* what is refused, and with which message (an arm of the design without a complete participant
+  is refused, never left out silently);
+* one arm: the one-way repeated-measures ANOVA (time only), batched like the mixed ANOVA;
+* the sphericity rule: which correction ``p_corrected`` follows, and a singular error matrix;
 * Mauchly's W and the Greenhouse–Geisser ε of :func:`mauchly` / :func:`sphericity_epsilons`
   against their closed forms, on stacks of matrices.
 """
@@ -27,10 +30,10 @@ from trialflow.stats.anova import ANOVA_COLUMNS, mauchly, mixed_anova, mixed_ano
 from trialflow.stats.complete import complete_cases
 
 DATA_DIR = Path(__file__).parent / "data" / "anova"
-NUMERIC = [c for c in ANOVA_COLUMNS if c != "effect"]
+NUMERIC = [c for c in ANOVA_COLUMNS if c not in ("effect", "correction", "note")]
 P_COLUMNS = ["p", "p_gg", "p_hf", "mauchly_p"]
 INCOMPLETE = "mixed_anova needs every subject at every time point; use complete_cases first"
-TOO_FEW = "mixed_anova needs at least two arms and two time points"
+TOO_FEW = "mixed_anova needs at least one arm and two time points"
 
 
 def simulate(
@@ -87,7 +90,7 @@ def alone(data: pd.DataFrame, levels: list[str]) -> pd.DataFrame:
 
 def assert_same(got: pd.DataFrame, want: pd.DataFrame, rtol: float = 1e-12) -> None:
     assert list(got.columns) == ["outcome", *ANOVA_COLUMNS]
-    assert got[["outcome", "effect"]].equals(want[["outcome", "effect"]])
+    assert got[["outcome", "effect", "correction", "note"]].equals(want[["outcome", "effect", "correction", "note"]])
     for col in NUMERIC:
         np.testing.assert_allclose(got[col], want[col], rtol=rtol, atol=0, equal_nan=True, err_msg=col)
 
@@ -135,14 +138,31 @@ def test_outcomes_with_identical_complete_case_sets():
     assert_same(many(data, LEVELS_4), alone(data, LEVELS_4))
 
 
-def test_an_arm_without_complete_participants_drops_out_of_that_outcome_only():
+def test_an_arm_without_complete_participants_is_refused_never_left_out():
+    # The planned comparison of three arms cannot be estimated without C: the kernel refuses and
+    # names outcome and arm (analyse_outcomes asks anova_status first and leaves Y02 out of the
+    # pass, with the reason); it used to drop arm C from Y02 silently.
     data = simulate(9, {"A": 12, "B": 14, "C": 10}, LEVELS_4, 3, missing_rates=[0.0, 0.05, 0.0])
     gone = (data["outcome"] == "Y02") & (data["arm"] == "C") & (data["time"] == "t3")
-    data = data[~gone]
-    got = many(data, LEVELS_4)
-    assert_same(got, alone(data, LEVELS_4))
-    df1 = got.set_index(["outcome", "effect"])["df1"]
-    assert df1[("Y02", "group")] == 1 and df1[("Y00", "group")] == 2
+    with pytest.raises(ValueError, match=r"never left out silently: Y02 \(arm C\)$"):
+        many(data[~gone], LEVELS_4)
+    # The same with the design's arms given: an arm of the design absent from the data.
+    with pytest.raises(ValueError, match=r"Y00 \(arm D\)"):
+        mixed_anova_many(data, "value", "time", "arm", "participant_id", "outcome", LEVELS_4, arms=["A", "B", "C", "D"])
+
+
+def test_rows_of_arms_outside_the_design_are_ignored(three_by_four):
+    two = three_by_four[three_by_four["arm"] != "C"]
+    got = mixed_anova_many(
+        three_by_four, "value", "time", "arm", "participant_id", "outcome", LEVELS_4, arms=["A", "B"]
+    )
+    pd.testing.assert_frame_equal(got, many(two, LEVELS_4), check_exact=True)
+
+
+def test_no_error_degrees_of_freedom_is_refused():
+    data = simulate(12, {"A": 1, "B": 1}, ["pre", "post"], 1, missing_rates=[0.0])
+    with pytest.raises(ValueError, match="no error degrees of freedom .* for Y00"):
+        many(data, ["pre", "post"])
 
 
 def test_r_reference_data_sets_as_outcomes():
@@ -219,11 +239,18 @@ def test_a_duplicate_value_is_an_error(three_by_four):
         many(data, LEVELS_4)
 
 
-def test_an_outcome_with_one_arm_is_an_error():
+def test_an_outcome_without_one_arm_of_a_two_arm_design_is_an_error():
     data = simulate(2, {"A": 6, "B": 6}, ["pre", "post"], 2, missing_rates=[0.0, 0.0])
     data = data[~((data["outcome"] == "Y01") & (data["arm"] == "B"))]
-    with pytest.raises(ValueError, match="Y01"):
+    with pytest.raises(ValueError, match=r"Y01 \(arm B\)"):
         many(data, ["pre", "post"])
+
+
+def test_an_unknown_sphericity_rule_is_an_error(three_by_four):
+    with pytest.raises(ValueError, match="unknown sphericity rule 'greenhouse'"):
+        mixed_anova_many(
+            three_by_four, "value", "time", "arm", "participant_id", "outcome", LEVELS_4, sphericity="greenhouse"
+        )
 
 
 @pytest.fixture()
@@ -255,10 +282,8 @@ def test_mixed_anova_refuses_a_level_without_data(complete_two_by_three):
         mixed_anova(complete_two_by_three, "value", "time", "arm", "participant_id", levels=["pre", "mid", "late"])
 
 
-def test_mixed_anova_refuses_one_arm_or_one_time_point(complete_two_by_three):
+def test_mixed_anova_refuses_no_arm_or_one_time_point(complete_two_by_three):
     d = complete_two_by_three
-    with pytest.raises(ValueError, match=f"^{TOO_FEW}$"):
-        mixed_anova(d[d["arm"] == "A"], "value", "time", "arm", "participant_id")
     with pytest.raises(ValueError, match=f"^{TOO_FEW}$"):
         mixed_anova(d, "value", "time", "arm", "participant_id", levels=["pre"])
     with pytest.raises(ValueError, match=f"^{TOO_FEW}$"):
@@ -315,3 +340,90 @@ def test_two_time_points_need_no_sphericity():
     gg, hf = sphericity_epsilons(E, df)
     assert np.isnan(w).all() and np.isnan(w_p).all()
     assert (gg == 1).all() and (hf == 1).all()
+
+
+# --- one arm: the one-way repeated-measures ANOVA, in batches ------------------------
+
+
+@pytest.mark.parametrize("levels", [["pre", "post"], ["pre", "mid", "post"], ["v1", "v2", "v3", "v4", "v5"]])
+def test_one_arm_batches_like_the_mixed_anova(levels):
+    # Values pinned to afex (within only) and t.test(paired = TRUE) in test_designs.py; here the
+    # batch of several one-arm outcomes, each with its own complete cases, against each alone.
+    data = simulate(21, {"solo": 25}, levels, 5)
+    got = many(data, levels)
+    assert_same(got, alone(data, levels))
+    assert set(got["effect"]) == {"time"} and len(got) == 5
+
+
+def test_one_arm_time_effect_is_the_mean_contrast_of_the_mixed_kernel():
+    # The same participants as one arm, or as the only arm of a two-arm design's batch: the
+    # one-way time SS is n |mean contrast|^2, and the error is the within-participant residual.
+    data = simulate(22, {"solo": 9}, ["a", "b", "c"], 1, missing_rates=[0.0])
+    res = many(data, ["a", "b", "c"]).iloc[0]
+    wide = data.pivot(index="participant_id", columns="time", values="value")[["a", "b", "c"]].to_numpy()
+    centred = wide - wide.mean(axis=1, keepdims=True)
+    ss_time = len(wide) * np.sum(centred.mean(axis=0) ** 2)
+    ss_error = np.sum((centred - centred.mean(axis=0)) ** 2)
+    assert res["ss"] == pytest.approx(ss_time, rel=1e-12)
+    assert res["ss_error"] == pytest.approx(ss_error, rel=1e-12)
+    assert (res["df1"], res["df2"]) == (2.0, 16.0)
+
+
+# --- the sphericity rule -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [("none", "none"), ("gg", "gg"), ("hf", "hf"), ("auto", None)],
+)
+def test_the_sphericity_rule_picks_the_p_value(three_by_four, rule, expected):
+    got = mixed_anova_many(
+        three_by_four, "value", "time", "arm", "participant_id", "outcome", LEVELS_4, sphericity=rule
+    )
+    within = got[got["effect"] != "group"]
+    want = expected or within["eps_gg"].lt(0.75).map({True: "gg", False: "hf"})
+    assert (within["correction"] == want).all()
+    picked = within["correction"].map({"none": "p", "gg": "p_gg", "hf": "p_hf"})
+    chosen = [row[col] for (_, row), col in zip(within.iterrows(), picked, strict=True)]
+    np.testing.assert_array_equal(within["p_corrected"], chosen)
+    group = got[got["effect"] == "group"]
+    assert (group["correction"] == "none").all() and group["p_corrected"].equals(group["p"])
+    assert (got["note"] == "").all()
+
+
+def test_auto_picks_both_corrections_across_outcomes():
+    # One batch: the R reference set with clearly non-spherical errors (GG epsilon 0.58) and a
+    # near-spherical simulated outcome on the same participants.
+    d = pd.read_csv(DATA_DIR / "three_by_four_unequal_missing.csv", dtype={"participant_id": str})
+    rng = np.random.default_rng(1)
+    spherical = d.assign(value=rng.normal(size=len(d)))
+    data = pd.concat([d.assign(outcome="ref"), spherical.assign(outcome="noise")], ignore_index=True)
+    time = many(data, LEVELS_4).query("effect == 'time'").set_index("outcome")
+    assert time.loc["ref", "eps_gg"] < 0.75 <= time.loc["noise", "eps_gg"]
+    assert time["correction"].to_dict() == {"ref": "gg", "noise": "hf"}
+    assert time.loc["ref", "p_corrected"] == time.loc["ref", "p_gg"]
+    assert time.loc["noise", "p_corrected"] == time.loc["noise", "p_hf"]
+
+
+def test_two_time_points_are_never_corrected():
+    data = simulate(4, {"A": 10, "B": 12}, ["pre", "post"], 3)
+    for rule in ("none", "gg", "hf", "auto"):
+        got = mixed_anova_many(
+            data, "value", "time", "arm", "participant_id", "outcome", ["pre", "post"], sphericity=rule
+        )
+        assert (got["correction"] == "none").all()
+        assert got["p_corrected"].equals(got["p"])
+
+
+def test_a_singular_error_matrix_has_no_sphericity_statistics_and_says_why():
+    # 4 participants in 2 arms: 2 error df for 3 time contrasts (car: "corresponding
+    # non-sphericity tests and corrections not available"; afex then prints the uncorrected p).
+    data = simulate(13, {"A": 2, "B": 2}, LEVELS_4, 1, missing_rates=[0.0])
+    got = many(data, LEVELS_4)
+    within = got[got["effect"] != "group"]
+    for col in ("eps_gg", "eps_hf", "p_gg", "p_hf", "mauchly_w", "mauchly_p"):
+        assert within[col].isna().all(), col
+    assert (within["correction"] == "none").all() and within["p_corrected"].equals(within["p"])
+    assert within["note"].str.startswith("no sphericity test or correction: fewer error degrees of freedom (2)").all()
+    assert np.isfinite(within["F"]).all()
+    assert got.loc[got["effect"] == "group", "note"].item() == ""

@@ -22,6 +22,9 @@ import statsmodels.formula.api as smf
 from scipy import special, stats
 
 from trialflow.stats.estimation import (
+    NOTE_ANCOVA,
+    NOTE_NO_SPREAD,
+    NOTE_NO_SPREAD_ARM,
     ancova_follow_up,
     difference_in_change,
     hedges_g_change,
@@ -142,7 +145,9 @@ def test_difference_in_change_matches_r(trial):
         "ci_high",
         "conf",
         "n_excluded",
+        "note",
     ]
+    assert (res["note"] == "").all()
     assert res.attrs["excluded_ids"] == ["P103", "P115", "P121"]
     per_arm = res[res["estimand"] == "mean_change"].set_index("arm")
     # R: c(mean(p), sd(p), t.test(p)$conf.int)
@@ -292,10 +297,16 @@ def test_hedges_g_closed_form_and_pingouin(trial, changes):
     assert approx["se"].iloc[0] == pytest.approx(se_pg, rel=1e-10)
 
 
-def test_hedges_g_refuses_zero_sd():
+def test_hedges_g_is_empty_with_a_reason_when_the_changes_do_not_vary():
+    # every change +1 in ctl and +2 in trt: the pooled SD is 0 and g undefined (was a ValueError)
     df = _long("A1 ctl 1 1 2\nA2 ctl 2 2 3\nB1 trt 1 1 3\nB2 trt 2 2 4\n")
-    with pytest.raises(ValueError, match="pooled SD of the change scores is 0"):
-        hedges_g_change(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+    res = hedges_g_change(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+    assert len(res) == 2 and res[["estimate", "ci_low", "ci_high", "se", "d"]].isna().all().all()
+    assert (res["note"] == NOTE_NO_SPREAD).all()
+    # up to rounding: changes of exactly +0.1 from values such as 1.1 and 1.2 are not spread
+    df = _long("A1 ctl 1.1 1 1.2\nA2 ctl 2.3 2 2.4\nB1 trt 1.7 1 1.9\nB2 trt 0.3 2 0.5\n")
+    res = hedges_g_change(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+    assert (res["note"] == NOTE_NO_SPREAD).all()
     with pytest.raises(ValueError, match="correction"):
         hedges_g_change(_long(), **KW, correction="olkin")
 
@@ -412,10 +423,11 @@ def test_ancova_matches_statsmodels(trial, treatment_arm):
     assert means.loc[["placebo", "active"], "se"].tolist() == pytest.approx(pred["mean_se"].tolist(), rel=1e-10)
 
 
-def test_ancova_refuses_constant_baseline():
+def test_ancova_with_a_constant_baseline_is_empty_with_a_reason():
     df = _long("A1 ctl 5 1 2\nA2 ctl 5 2 3\nA3 ctl 5 2 4\nB1 trt 5 1 3\nB2 trt 5 2 5\n")
-    with pytest.raises(ValueError, match="rank deficient"):
-        ancova_follow_up(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+    res = ancova_follow_up(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+    assert res[["estimate", "se", "p", "ci_low", "ci_high"]].isna().all().all()
+    assert (res["note"] == NOTE_ANCOVA["rank"]).all()
 
 
 # --------------------------------------------------------------------------------------
@@ -452,9 +464,6 @@ def _mutate(kind):
     if kind == "missing_arm":
         df.loc[3, "arm"] = None
         return df, KW, "column 'arm' has missing entries"
-    if kind == "too_few":
-        df = df[~df["participant_id"].isin([f"P{i}" for i in range(126, 134)])]
-        return df, KW, r"fewer than 2 complete participants: \{'high': 1\}"
     raise AssertionError(kind)
 
 
@@ -472,7 +481,6 @@ def _mutate(kind):
         "non_numeric",
         "infinite",
         "missing_arm",
-        "too_few",
     ],
 )
 def test_refuses_malformed_data(func, kind):
@@ -513,15 +521,78 @@ def test_treatment_arm_accepts_any_iterable(trial):
         pd.testing.assert_frame_equal(hedges_g_change(trial, **KW, treatment_arm=arms), ref)
 
 
-def test_refuses_degenerate_fits():
-    # constant change in both arms -> no SE for the difference
+def test_degenerate_fits_are_empty_with_a_reason():
+    # constant change in both arms -> no SE for the difference (was a ValueError)
     df = _long("A1 ctl 1 1 2\nA2 ctl 2 2 3\nB1 trt 1 1 3\nB2 trt 2 2 4\n")
-    with pytest.raises(ValueError, match="no standard error"):
-        difference_in_change(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
-    # follow-up exactly linear in arm and baseline -> zero residual variance
+    res = difference_in_change(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+    diff = res[res["estimand"] == "difference_in_mean_change"]
+    assert diff["estimate"].tolist() == [1.0, 1.0]  # the difference itself is defined
+    assert diff[["se", "df", "t", "p", "ci_low", "ci_high"]].isna().all().all()
+    assert (diff["note"] == NOTE_NO_SPREAD).all()
+    per_arm = res[res["estimand"] == "mean_change"]
+    assert (per_arm["note"] == NOTE_NO_SPREAD_ARM).all() and per_arm["se"].isna().all()
+    # follow-up exactly linear in arm and baseline -> zero residual variance (was a ValueError)
     df = _long("A1 ctl 1 1 2\nA2 ctl 2 2 3\nA3 ctl 4 2 5\nB1 trt 1 1 3\nB2 trt 2 2 4\n")
-    with pytest.raises(ValueError, match="residual variance is 0"):
-        ancova_follow_up(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+    res = ancova_follow_up(df, baseline="baseline", follow_up="week12", reference_arm="ctl")
+    assert res[["estimate", "se", "p"]].isna().all().all() and (res["note"] == NOTE_ANCOVA["rss"]).all()
+
+
+def _too_few():
+    """TRIAL with one complete participant left in arm high (P134)."""
+    return _long()[lambda d: ~d["participant_id"].isin([f"P{i}" for i in range(126, 134)])]
+
+
+def test_an_arm_with_one_complete_participant_gives_empty_rows_with_a_reason():
+    # Was a ValueError ("fewer than 2 complete participants") that stopped the whole estimation.
+    note = "fewer than two participants with values at baseline and week12 in arm high (n = 1)"
+    d = _too_few()
+    dic = difference_in_change(d, **KW)
+    high = dic[dic["arm"] == "high"]
+    assert (high["note"] == note).all() and high[["se", "df", "p", "ci_low", "ci_high"]].isna().all().all()
+    active = dic[(dic["arm"] == "active") & (dic["estimand"] == "difference_in_mean_change")]
+    full = difference_in_change(_long(), **KW)
+    full_active = full[(full["arm"] == "active") & (full["estimand"] == "difference_in_mean_change")]
+    pd.testing.assert_frame_equal(
+        active.drop(columns="n_excluded").reset_index(drop=True),
+        full_active.drop(columns="n_excluded").reset_index(drop=True),
+        check_exact=True,
+    )
+    g = hedges_g_change(d, **KW)
+    assert (g.loc[g["arm"] == "high", "note"] == note).all() and g.loc[g["arm"] == "high", "estimate"].isna().all()
+    assert (g.loc[g["arm"] == "active", "note"] == "").all()
+    # ANCOVA: arm high is left out of the model. With one participant it would add one value and
+    # one parameter, so the other arm's adjusted difference is the same as with P134 in the model.
+    anc = ancova_follow_up(d, **KW)
+    rows = anc.set_index(["estimand", "arm"])
+    assert rows.loc[("adjusted_difference", "high"), "note"] == note
+    assert np.isnan(rows.loc[("adjusted_difference", "high"), "estimate"])
+    two = ancova_follow_up(d[d["arm"] != "high"], **KW, treatment_arm="active").set_index(["estimand", "arm"])
+    for col in ("estimate", "se", "df", "p"):
+        assert rows.loc[("adjusted_difference", "active"), col] == pytest.approx(
+            two.loc[("adjusted_difference", "active"), col], rel=1e-12
+        )
+    # paired_changes only lists the changes: nothing to refuse
+    assert paired_changes(d, **KW)["arm"].value_counts()["high"] == 1
+
+
+def test_a_reference_arm_without_participants_empties_every_comparison():
+    d = _long()[lambda d: d["arm"] != "placebo"]
+    note = "fewer than two participants with values at baseline and week12 in arm placebo (n = 0)"
+    for func in (difference_in_change, hedges_g_change, ancova_follow_up):
+        res = func(d, **KW, treatment_arm=["active", "high"], strict_labels=False)
+        compared = res[res["reference_arm"].notna()]
+        assert len(compared) and compared["estimate"].isna().all(), func.__name__
+        assert compared["note"].str.contains(note, regex=False).all(), func.__name__
+
+
+def test_labels_without_rows_are_no_data_when_not_strict():
+    # strict_labels=False: the design's labels; an empty follow-up is no data, not a typo.
+    d = _long()[lambda d: d["time"] != "week12"]
+    for func in (difference_in_change, hedges_g_change, ancova_follow_up):
+        res = func(d, **KW, strict_labels=False)
+        assert res["estimate"].isna().all() and (res["note"] != "").all(), func.__name__
+        with pytest.raises(ValueError, match="follow_up time label 'week12' not found"):
+            func(d, **KW)
 
 
 def test_exact_hedges_ci_survives_scipy_nct_nan_in_the_far_tail():

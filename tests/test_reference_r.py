@@ -591,6 +591,33 @@ def test_hf_epsilon_above_one_is_reported_uncapped_but_capped_in_p(effect):
     assert row["p_hf"] == pytest.approx(row["p"], rel=1e-12)
 
 
+SPHERICAL_REF = [ds for ds, eff in ANOVA_REF.items() if "eps_gg" in eff["time"]]
+
+
+@pytest.mark.parametrize("dataset", SPHERICAL_REF)
+@pytest.mark.parametrize("effect", ["time", "interaction"])
+def test_p_corrected_follows_the_auto_rule_on_afex_values(dataset, effect):
+    # "auto": Greenhouse-Geisser when afex's GG epsilon < 0.75, else Huynh-Feldt; the corrected p
+    # is then afex's anova(fit, correction = "GG") or (..., correction = "HF") p (pinned above).
+    ref = ANOVA_REF[dataset][effect]
+    row = _anova(dataset).loc[effect]
+    rule = "gg" if ref["eps_gg"] < 0.75 else "hf"
+    assert row["correction"] == rule
+    assert row["p_corrected"] == pytest.approx(ref[f"p_{rule}"], rel=REL)
+    for name in ("none", "gg", "hf"):
+        res = mixed_anova(
+            _complete_rows(_load(dataset)), "value", "time", "arm", "participant_id", sphericity=name
+        ).set_index("effect")
+        want = ref["p"] if name == "none" else ref[f"p_{name}"]
+        assert (res.loc[effect, "correction"], res.loc[effect, "p_corrected"]) == (name, pytest.approx(want, rel=REL))
+
+
+def test_the_auto_rule_is_exercised_both_ways():
+    # three_by_four (GG epsilon 0.58 < 0.75) picks GG; two_by_three (0.98) picks HF.
+    picks = {ds: "gg" if ANOVA_REF[ds]["time"]["eps_gg"] < 0.75 else "hf" for ds in SPHERICAL_REF}
+    assert set(picks.values()) == {"gg", "hf"}
+
+
 def test_mixed_anova_rejects_incomplete_data():
     # Never silently drops a participant: the pipeline names them (complete_cases) first.
     with pytest.raises(ValueError, match="every subject at every time point; use complete_cases first"):

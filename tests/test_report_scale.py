@@ -98,7 +98,7 @@ def make_trial(folder, n_arms: int = 3, seed: int = 3) -> tuple[dict, dict, dict
     )
     arm_ids, outcome_ids = [a["id"] for a in arms], [o["id"] for o in OUTCOMES]
     results = analyse_outcomes(data, outcome_ids, arm_ids, times, missing=missing)
-    baseline, tests = describe_baseline(people, [v["id"] for v in BASELINE], arm_ids)
+    baseline, _, tests = describe_baseline(people, [v["id"] for v in BASELINE], arm_ids)
     events = pd.DataFrame(
         {
             "participant_id": ids[:6],

@@ -17,7 +17,7 @@ from scipy import stats
 from trialflow.analysis import analyse_outcome
 from trialflow.stats.anova import mixed_anova
 from trialflow.stats.assumptions import levene
-from trialflow.stats.descriptives import compare_two_arms
+from trialflow.stats.baseline import compare_numeric
 
 
 def _two_by_two(n_a: int, n_b: int, seed: int) -> pd.DataFrame:
@@ -111,7 +111,7 @@ def test_levene_is_mean_centred_anova_on_absolute_deviations():
 def test_student_and_welch_t_closed_form():
     rng = np.random.default_rng(3)
     a, b = rng.normal(0, 1, 12), rng.normal(0.5, 2, 19)
-    res = compare_two_arms(a, b).set_index("test")
+    res = compare_numeric({"a": a, "b": b}).set_index("test")
     sp = ((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2)
     t_student = (a.mean() - b.mean()) / np.sqrt(sp * (1 / len(a) + 1 / len(b)))
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)

@@ -1,9 +1,9 @@
-"""Descriptive statistics and two-arm comparisons of baseline characteristics."""
+"""Descriptive statistics: n, mean and SD per group; participants per arm. (The tests between arms
+of baseline characteristics are in :mod:`trialflow.stats.baseline`.)"""
 
 from __future__ import annotations
 
 import pandas as pd
-from scipy import stats
 
 
 def describe(data: pd.DataFrame, dv: str, by: list[str]) -> pd.DataFrame:
@@ -17,30 +17,6 @@ def describe(data: pd.DataFrame, dv: str, by: list[str]) -> pd.DataFrame:
     out = grouped.agg(n="count", mean="mean", sd=lambda s: s.std(ddof=1)).reset_index()
     out["n"] = out["n"].astype("int64")
     return out
-
-
-def compare_two_arms(a, b) -> pd.DataFrame:
-    """Independent-samples t-tests: Student's (pooled variance, as SPSS's first row) and Welch's.
-
-    Returns
-    -------
-    DataFrame with columns test (student | welch), statistic (t, arm a − arm b), df, p.
-    """
-    a = pd.Series(a, dtype=float).dropna().to_numpy()
-    b = pd.Series(b, dtype=float).dropna().to_numpy()
-    student = stats.ttest_ind(a, b, equal_var=True)
-    welch = stats.ttest_ind(a, b, equal_var=False)
-    return pd.DataFrame(
-        [
-            {
-                "test": "student",
-                "statistic": float(student.statistic),
-                "df": float(student.df),
-                "p": float(student.pvalue),
-            },
-            {"test": "welch", "statistic": float(welch.statistic), "df": float(welch.df), "p": float(welch.pvalue)},
-        ]
-    )
 
 
 def count_per_arm(participants: pd.DataFrame, arms: list[str]) -> pd.DataFrame:

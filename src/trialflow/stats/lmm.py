@@ -13,7 +13,8 @@ For participant *i* in arm *a* at time *t*::
     u_i ~ N(0, sigma_u^2),  e_it ~ N(0, sigma_e^2), independent
 
 i.e. ``value ~ C(arm) * C(time)`` with a random intercept per participant (compound-symmetric
-covariance within a participant), fitted by REML (profiled, see Fitting). The fixed effects
+covariance within a participant; with one arm ``value ~ C(time)``, and only the time effect is
+tested), fitted by REML (profiled, see Fitting). The fixed effects
 use sum-to-zero contrasts (R's ``contr.sum``: the last level is minus the sum of the others), so
 the Type III tests of the main effects are tests at the *unweighted* means, as in the ANOVA.
 It is the model of R's
@@ -58,6 +59,16 @@ from scipy import optimize, stats
 TEST_COLUMNS = ["effect", "test", "chi2", "df", "p", "n_subjects", "n_obs"]
 EMM_COLUMNS = ["arm", "time", "emmean", "se", "ci_low", "ci_high", "n_obs"]
 FIXED_COLUMNS = ["term", "r_name", "estimate", "se", "z", "p"]
+MODEL_COLUMNS = [
+    "n_obs",
+    "n_subjects",
+    "var_subject",
+    "var_residual",
+    "reml_criterion",
+    "converged",
+    "boundary",
+    "optimizer_notes",
+]
 
 
 def sum_contrasts(n_levels: int) -> np.ndarray:
@@ -91,7 +102,8 @@ def mixed_model(
     dict of frames:
 
     ``tests``
-        effect (group | time | interaction, as :func:`trialflow.stats.anova.mixed_anova`),
+        effect (group | time | interaction, as :func:`trialflow.stats.anova.mixed_anova`; time
+        only with one arm),
         test ('Wald chi-square, Type III'), chi2, df, p, n_subjects, n_obs.
     ``emmeans``
         arm, time, emmean (the model's cell mean), se (model-based, asymptotic), ci_low,
@@ -109,8 +121,8 @@ def mixed_model(
         '' if none).
     """
     levels, arms = list(levels), list(arms)
-    if len(arms) < 2 or len(levels) < 2:
-        raise ValueError("mixed_model needs at least two arms and two time points")
+    if len(arms) < 1 or len(levels) < 2:
+        raise ValueError("mixed_model needs at least one arm and two time points")
     d = data[data[within].isin(levels) & data[between].isin(arms)].dropna(subset=[dv])
     d = d.reset_index(drop=True)
     cells = d.groupby([between, within]).size()
@@ -140,7 +152,7 @@ def mixed_model(
 
     n_subjects, n_obs = int(d[subject].nunique()), len(d)
     tests = []
-    for effect in ("group", "time", "interaction"):
+    for effect in ("group", "time", "interaction") if len(arms) > 1 else ("time",):
         cols = term_cols[effect]
         b = beta[cols]
         chi2 = float(b @ np.linalg.solve(cov[np.ix_(cols, cols)], b))
@@ -191,7 +203,7 @@ def mixed_model(
         "tests": pd.DataFrame(tests, columns=TEST_COLUMNS),
         "emmeans": emmeans.reindex(columns=EMM_COLUMNS),
         "fixed_effects": fixed.reindex(columns=FIXED_COLUMNS),
-        "model": info,
+        "model": info[MODEL_COLUMNS],
     }
 
 
@@ -213,7 +225,7 @@ def _design(arm: pd.Series, time: pd.Series, arms: list[str], levels: list[str])
     A = ca[pd.Categorical(arm, categories=arms).codes]
     T = ct[pd.Categorical(time, categories=levels).codes]
     # Interaction columns in R's order: the arm index varies fastest (arm1:time1, arm2:time1, ...).
-    AT = np.column_stack([A[:, i] * T[:, j] for j in range(T.shape[1]) for i in range(A.shape[1])])
+    AT = np.column_stack([A[:, i] * T[:, j] for j in range(T.shape[1]) for i in range(A.shape[1])] or [A[:, :0]])
     X = np.column_stack([np.ones(len(A)), A, T, AT])
     na, nt = len(arms) - 1, len(levels) - 1
     names = (

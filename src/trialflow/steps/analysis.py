@@ -26,7 +26,7 @@ def compare_baseline(
 ) -> None:
     """Baseline characteristics per arm and their t-tests; the participants per arm."""
     people = read_csv(participants)
-    baseline, t_tests = analysis.describe_baseline(people, variables, arms)
+    baseline, _, t_tests = analysis.describe_baseline(people, variables, arms)
     write_csv(baseline, table)
     write_csv(t_tests, tests)
     write_csv(count_per_arm(people, arms), per_arm)

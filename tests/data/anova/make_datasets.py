@@ -118,11 +118,53 @@ def two_by_three() -> pd.DataFrame:
     return _long(ids, arms, times, y)
 
 
+def one_by_two() -> pd.DataFrame:
+    """1 arm x 2 times (pre/post, a single-arm trial): the one-way RM ANOVA is the paired t-test (F = t²)."""
+    rng = np.random.default_rng(20240107)
+    ids, arms, y = _simulate(rng, {"solo": 14}, {"solo": [40.0, 43.0]}, _compound_symmetry(5.0, 3.0, 2))
+    return _long(ids, arms, ["pre", "post"], y)
+
+
+def one_by_four_missing() -> pd.DataFrame:
+    """1 arm x 4 times, clearly non-spherical (AR(1), growing variances: GG epsilon < 0.75), with
+    missed visits: 3 of 18 participants lack a visit and are left out (afex drops them too)."""
+    rng = np.random.default_rng(20240108)
+    times = ["t1", "t2", "t3", "t4"]
+    sds = np.array([1.0, 1.8, 2.8, 4.0])
+    lag = np.abs(np.subtract.outer(np.arange(4), np.arange(4)))
+    cov = (0.8**lag) * np.outer(sds, sds)
+    ids, arms, y = _simulate(rng, {"solo": 18}, {"solo": [10.0, 11.0, 12.5, 13.0]}, cov)
+    df = _long(ids, arms, times, y)
+    drop = np.zeros(len(df), dtype=bool)
+    for pid, ts in {"P004": ["t2"], "P009": ["t4"], "P015": ["t1", "t3"]}.items():
+        drop |= (df["participant_id"] == pid).to_numpy() & df["time"].isin(ts).to_numpy()
+    return df.loc[~drop].reset_index(drop=True)
+
+
+def one_by_three() -> pd.DataFrame:
+    """1 arm x 3 times, compound symmetry (GG epsilon near 1: the "auto" rule picks Huynh-Feldt)."""
+    rng = np.random.default_rng(20240109)
+    ids, arms, y = _simulate(rng, {"solo": 12}, {"solo": [20.0, 21.0, 23.0]}, _compound_symmetry(3.0, 2.0, 3))
+    return _long(ids, arms, ["pre", "mid", "post"], y)
+
+
+def one_by_four_few() -> pd.DataFrame:
+    """1 arm x 4 times with 3 participants: 2 error df for 3 time contrasts, a singular error
+    matrix (car reports no Mauchly test and no epsilons)."""
+    rng = np.random.default_rng(20240110)
+    ids, arms, y = _simulate(rng, {"solo": 3}, {"solo": [5.0, 6.0, 6.5, 7.0]}, _compound_symmetry(1.0, 1.0, 4))
+    return _long(ids, arms, ["t1", "t2", "t3", "t4"], y)
+
+
 DATASETS = {
     "two_by_two_equal": two_by_two_equal,
     "two_by_two_unequal": two_by_two_unequal,
     "three_by_four_unequal_missing": three_by_four_unequal_missing,
     "two_by_three": two_by_three,
+    "one_by_two": one_by_two,
+    "one_by_four_missing": one_by_four_missing,
+    "one_by_three": one_by_three,
+    "one_by_four_few": one_by_four_few,
 }
 
 
