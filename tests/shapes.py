@@ -117,7 +117,7 @@ def write_trial(root: Path, shape: Shape) -> Path:
         "outcomes": [outcome_config(o) for o in shape.outcomes],
         "baseline": [
             {"id": "age", "label": "age (years)", "decimals": 1, "limits": [18, 90]},
-            # {"id": "sex", "label": "sex", "type": "categorical", "levels": ["female", "male"]},  # with the statistics merge
+            {"id": "sex", "label": "sex", "type": "categorical", "levels": ["female", "male"]},
         ],
     }
     if "plates" in kinds:

@@ -533,8 +533,8 @@ def test_ingest_step_reads_a_classic_project_with_a_field_per_time_point(tmp_pat
     participants().to_csv(tmp_path / "participants.csv", index=False)
     out = {k: str(tmp_path / f"{k}.csv") for k in ("table", "missing", "problems", "balance")}
     read_functional(
-        raw=str(DATA / "redcap_classic_repeat.csv"),
-        name="functional_redcap.csv",
+        redcap_export=str(DATA / "redcap_classic_repeat.csv"),
+        redcap_name="functional_redcap.csv",
         participants=str(tmp_path / "participants.csv"),
         outcomes=[
             outcome("tug", "s", {"redcap_field": "tug_s"}, hard=(1, 300)),

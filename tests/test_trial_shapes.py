@@ -104,3 +104,44 @@ def test_a_classic_redcap_project_with_a_visit_field(tmp_path):
     )
     result = run(tmp_path, shape)
     assert table(result, "anova").set_index("effect").loc["time", "df1"] == 2.0
+
+
+def test_one_arm_three_visits(tmp_path):
+    shape = Shape(
+        "one-arm", {"rehab": 14}, ["admission", "week4", "discharge"], [Outcome("barthel", "typed", 60, 12, 15)]
+    )
+    result = run(tmp_path, shape)
+    anova = table(result, "anova")
+    assert anova["effect"].tolist() == ["time"] and anova["df1"].tolist() == [2.0]
+    change = table(result, "estimation").set_index("estimand")
+    assert change.loc["mean_change", "n"] == 14
+    text = re.sub(r"-\s+", "-", result["text"])  # words hyphenated at a line end come back as "one- way"
+    assert "one-way repeated-measures analysis of variance" in text and "Groups" not in text
+    assert "Change from admission to discharge" in text
+
+
+def test_an_arm_with_one_participant(tmp_path):
+    shape = Shape("one-participant", {"control": 8, "pilot": 1}, ["pre", "post"], [Outcome("vo2", "typed", 30, 4, 3)])
+    result = run(tmp_path, shape)
+    estimation = table(result, "estimation")
+    pilot = estimation[estimation["arm"] == "pilot"]
+    assert pilot["estimate"].isna().all() and pilot["note"].str.contains("fewer than two participants").all()
+    assert table(result, "outcome_status")["analysable"].all()  # the ANOVA pools its error over the arms
+
+
+def test_an_outcome_constant_in_one_arm_and_one_without_follow_up(tmp_path):
+    outcomes = [
+        Outcome("steps", "redcap", 5000, 900, 500),
+        Outcome("pain", "redcap", 3, 1, -1, constant_in="control"),
+        Outcome("hba1c", "redcap", 7, 0.6, -0.3, no_follow_up=True),
+    ]
+    shape = Shape("degenerate", {"control": 10, "exercise": 10}, ["pre", "post"], outcomes)
+    result = run(tmp_path, shape)
+    status = table(result, "outcome_status").set_index("outcome")
+    assert status["analysable"].to_dict() == {"steps": True, "pain": True, "hba1c": False}
+    assert status.loc["hba1c", "reason"] == "no value at post for any participant"
+    text = result["text"]
+    assert "hba1c could not be analysed with a repeated-measures ANOVA: no value at post for any participant" in text
+    checks = table(result, "assumptions")
+    constant = checks[(checks["outcome"] == "pain") & (checks["arm"] == "control") & (checks["test"] == "shapiro")]
+    assert constant["statistic"].isna().all() and (constant["note"] == "all values are identical").all()

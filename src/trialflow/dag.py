@@ -33,7 +33,7 @@ COMMAND_ENV = "TRIALFLOW_SNAKEMAKE_COMMAND"
 # report's rules get these and no other, so e.g. a new ELISA batch size re-renders nothing.
 REPORT_KEYS = (
     "trial", "arms", "time_points", "outcomes", "baseline", "protocol",
-    "report.p_value_style", "analysis.alpha", "analysis.baseline_tests", "elisa.acceptance",
+    "report.p_value_style", "analysis.alpha", "analysis.baseline_tests", "analysis.sphericity", "elisa.acceptance",
 )  # fmt: skip
 
 # The start of an import statement; the statement itself is parsed by ast (see _imports).

@@ -168,17 +168,12 @@ def _table3(
         unknown = [k for k in row if k not in allowed]
         if unknown:
             raise ValueError(f"table 3 row {i} has unknown keys {unknown}; allowed: {sorted(allowed)}")
-    keys = ["variable", "time", *arms, "p_time", "p_groups", "p_interaction"]
+    p_keys = ["p_time", "p_groups", "p_interaction"][: len(effect_headers)]  # one arm: time only
+    keys = ["variable", "time", *arms, *p_keys]
     table = document.add_table(rows=2 + len(rows), cols=len(keys))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     left = WD_ALIGN_PARAGRAPH.LEFT
-    heads = {
-        "variable": "Variable",
-        "time": "Time",
-        "p_time": effect_headers[0],
-        "p_groups": effect_headers[1],
-        "p_interaction": effect_headers[2],
-    }
+    heads = {"variable": "Variable", "time": "Time", **dict(zip(p_keys, effect_headers, strict=True))}
     for j, key in enumerate(keys):
         if key in heads:
             merged = table.cell(0, j).merge(table.cell(1, j))
@@ -320,6 +315,7 @@ def report_tables(context: dict) -> dict:
             a["id"]: f"{a['label']} (n={context['n_per_arm'][a['id']]})" for a in arms
         }
     effects = [("time", "time"), ("groups", "group"), ("interaction", "interaction")]
+    effects = [(k, e) for k, e in effects if e in context["effects"]]  # one arm: time only
     table3 = []
     for o in context["outcomes"]:
         for i, t in enumerate(times):
@@ -330,9 +326,11 @@ def report_tables(context: dict) -> dict:
                 )
                 for a in arms
             }
-            row |= {f"p_{k}": (p_value(o["effects"][e]["p"], style) if i == 0 else "") for k, e in effects}
+            row |= {f"p_{k}": (_p(o, e, style) if i == 0 else "") for k, e in effects}
             table3.append(row)
-        table3.append({f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})" for k, e in effects})
+        table3.append(
+            {f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})" if o["analysable"] else "–" for k, e in effects}
+        )
     table = context["table"]
     return {
         "table2_rows": table2,
@@ -340,6 +338,7 @@ def report_tables(context: dict) -> dict:
         "table2_caption": TABLE2_CAPTION.replace("Table 2.", f"Table {table.get('baseline', '')}."),
         "table3_caption": TABLE3_CAPTION.replace("Table 3.", f"Table {table['anova']}."),
         "table2_headers": headers,
+        "effect_headers": [{"time": "Time", "group": "Groups", "interaction": "Interaction"}[e] for _, e in effects],
         "arms": [a["label"] for a in arms],
     }
 
@@ -350,3 +349,8 @@ def _baseline_cell(row: dict, cell: dict | None) -> str:
     if row["kind"] == "numeric":
         return mean_sd(cell["mean"], cell["sd"], cell["decimals"])
     return f"{cell['n']} ({fixed(cell['percent'], 1)})"
+
+
+def _p(outcome: dict, effect: str, style: str) -> str:
+    """The printed p of an effect: the analysis plan's sphericity rule; '–' when not analysable."""
+    return p_value(outcome["effects"][effect]["p_corrected"], style) if outcome["analysable"] else "–"

@@ -7,14 +7,16 @@ rule compare_baseline:
         validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
     output:
         table="results/stats/baseline.csv",
+        categories="results/stats/baseline_categories.csv",
         tests="results/stats/baseline_tests.csv",
         per_arm="results/stats/participants_per_arm.csv",
     log:
         f"{LOGS}/compare_baseline.log",
     params:
         code=code("analysis"),
-        variables=[b["id"] for b in config["baseline"] if b["type"] == "numeric"],
+        characteristics=config["baseline"],
         arms=ARM_IDS,
+        tests=config["analysis"]["baseline_tests"],
     script:
         "../scripts/compare_baseline.py"
 
@@ -25,6 +27,7 @@ rule analyse_outcomes:
         missing=missing_values,
         validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
     output:
+        status="results/stats/outcome_status.csv",
         descriptives="results/stats/descriptives.csv",
         anova="results/stats/anova.csv",
         assumptions="results/stats/assumptions.csv",
@@ -43,6 +46,8 @@ rule analyse_outcomes:
         outcomes=OUTCOME_IDS,
         arms=ARM_IDS,
         times=TIME_IDS,
+        sphericity=config["analysis"]["sphericity"],
+        assumption_data=config["analysis"]["assumption_data"],
         cache="results/cache/analysis",  # outcomes whose values did not change are not analysed again
     script:
         "../scripts/analyse_outcomes.py"

@@ -181,6 +181,8 @@ def report_inputs(wildcards):
         "baseline": rules.compare_baseline.output.table,
         "baseline_tests": rules.compare_baseline.output.tests,
         "participants_per_arm": rules.compare_baseline.output.per_arm,
+        "baseline_categories": rules.compare_baseline.output.categories,
+        "outcome_status": analysed.status,
         "descriptives": analysed.descriptives,
         "anova": analysed.anova,
         "assumptions": analysed.assumptions,

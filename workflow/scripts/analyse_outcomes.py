@@ -11,6 +11,8 @@ run_step(
     outcomes=sm.params.outcomes,
     arms=sm.params.arms,
     times=sm.params.times,
+    sphericity=sm.params.sphericity,
+    assumption_data=sm.params.assumption_data,
     out=dict(sm.output.items()),
     cache=sm.params.cache,
     code=sm.params.code,

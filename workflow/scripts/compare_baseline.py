@@ -1,4 +1,4 @@
-"""Rule compare_baseline: baseline characteristics per arm and their t-tests."""
+"""Rule compare_baseline: baseline characteristics per arm, their tests, participants per arm."""
 
 from trialflow.steps import analysis, run_step
 
@@ -7,7 +7,11 @@ run_step(
     sm.log[0],
     analysis.compare_baseline,
     participants=sm.input.participants,
-    variables=sm.params.variables,
+    characteristics=sm.params.characteristics,
     arms=sm.params.arms,
-    **dict(sm.output.items()),
+    tests=sm.params.tests,
+    table=sm.output.table,
+    categories=sm.output.categories,
+    tests_table=sm.output.tests,
+    per_arm=sm.output.per_arm,
 )

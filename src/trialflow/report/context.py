@@ -96,6 +96,7 @@ DOMAIN_TITLES = {
     "fatigue": "Fatigue",
     "disability": "Disability",
 }
+EFFECTS = ["time", "group", "interaction"]
 EFFECT_WORDS = {
     "time": "the main effect of time",
     "group": "the main effect of group",
@@ -123,6 +124,7 @@ class ReportSettings:
     p_value_style: str
     alpha: float
     baseline_tests: bool
+    sphericity: str = "auto"
     protocol: dict | None = None
     acceptance: dict | None = None  # the ELISA acceptance rules, with the ELISA route
 
@@ -139,6 +141,7 @@ class ReportSettings:
             p_value_style=config["report"]["p_value_style"],
             alpha=config["analysis"]["alpha"],
             baseline_tests=config["analysis"]["baseline_tests"],
+            sphericity=config["analysis"]["sphericity"],
             protocol=config.get("protocol"),
             acceptance=config["elisa"]["acceptance"] if "elisa" in config else None,
         )
@@ -179,29 +182,35 @@ def build_context(
     time_label = {t["id"]: t["label"] for t in times}
 
     d, a = _by(desc, "outcome", "arm", "time"), _by(anova, "outcome", "effect")
+    status = read_csv(results["outcome_status"]).set_index("outcome")
+    effects = EFFECTS if len(arms) > 1 else ["time"]  # one arm: the one-way repeated-measures ANOVA
     outcome_rows = []
     for i, o in enumerate(outcomes, start=1):
         oid = o["id"]
         ex = excluded[excluded["outcome"] == oid]
+        analysable = bool(status.loc[oid, "analysable"])
         outcome_rows.append(
             {
                 **o,
                 "number": i,
                 "figure": svg_data_uri(figures[oid]),
                 "cells": {(arm["id"], t["id"]): d[(oid, arm["id"], t["id"])] for arm in arms for t in times},
-                "effects": {e: a[(oid, e)] for e in ("time", "group", "interaction")},
+                "analysable": analysable,
+                "not_analysable": "" if analysable else status.loc[oid, "reason"],
+                "effects": {e: a[(oid, e)] for e in effects} if analysable else {},
                 "excluded": [
                     {"id": r.participant_id, "arm": arm_label.get(r.arm, r.arm), "reason": r.reason}
                     for r in ex.itertuples()
                 ],
-                "assumption_text": assumption_sentence(o, assumptions, times, style, alpha),
+                "assumption_text": assumption_sentence(o, assumptions, times, style, alpha) if analysable else "",
             }
         )
 
     domains: dict[str, list] = {}
     for row in outcome_rows:
         domains.setdefault(row.get("domain", "outcome"), []).append(row)
-    n_anova = anova.drop_duplicates("outcome").set_index("outcome")["n"].to_dict()
+    analysed_n = anova.drop_duplicates("outcome").set_index("outcome")["n"].to_dict()
+    n_anova = {o["id"]: analysed_n.get(o["id"]) for o in outcomes}  # None: not analysable
     exclusions = []
     n_excluded = excluded["participant_id"].nunique()
     listed = excluded if n_excluded <= EXCLUSION_LIST_MAX else excluded.iloc[:0]  # else counts, see below
@@ -224,7 +233,7 @@ def build_context(
     rejected = validation[validation["severity"] == "error"].fillna("").to_dict("records")
 
     estimation = read_csv(results["estimation"]) if "estimation" in results else None
-    est_rows = []
+    est_rows, change_rows = [], []
     if estimation is not None:
         e = _by(estimation, "outcome", "arm", "estimand")
         for o in outcomes:
@@ -240,6 +249,17 @@ def build_context(
                             "ancova": e[(*key, "ancova_difference")],
                         }
                     )
+        if len(arms) == 1:  # one arm: the change within it
+            key = arms[0]["id"]
+            change_rows = [
+                {
+                    "outcome": o,
+                    "change": e[(o["id"], key, "mean_change")],
+                    "g": e[(o["id"], key, "standardised_mean_change")],
+                }
+                for o in outcomes
+                if (o["id"], key, "mean_change") in e
+            ]
     lmm = read_csv(results["lmm_tests"]).to_dict("records") if "lmm_tests" in results else []
     sample_size = read_csv(results["sample_size"]).iloc[0].to_dict() if "sample_size" in results else None
     harms = harms_rows(results, arms) if "harms" in results else None
@@ -290,7 +310,7 @@ def build_context(
         "baseline": bool(baseline_rows or baseline_table),
         "anova": True,
         "numbers": True,
-        "estimation": bool(est_rows),
+        "estimation": bool(est_rows or change_rows),
         "elisa_plates": bool(elisa),
         "harms": bool(harms),
         "exclusions": bool(exclusion_table),
@@ -301,7 +321,7 @@ def build_context(
     }
     table = table_numbers({name for name, printed in shown.items() if printed})
     for row in outcome_rows:
-        row["sentence"] = results_sentence(row, a, style, alpha, row["number"], table["anova"])
+        row["sentence"] = results_sentence(row, style, alpha, table["anova"])
     return {
         "trial": settings.trial,
         "arms": arms,
@@ -320,6 +340,11 @@ def build_context(
         "arm_label": arm_label,
         "time_label": time_label,
         "anova_table": anova.to_dict("records"),
+        "effects": effects,
+        "sphericity": settings.sphericity,
+        "sphericity_words": sphericity_words(settings.sphericity, len(times)),
+        "corrections": sorted(set(anova.loc[anova["correction"] != "none", "correction"])),
+        "not_analysable": [o for o in outcome_rows if not o["analysable"]],
         "assumption_table": assumptions.to_dict("records"),
         "assumption_grid": (
             assumption_grid(assumptions, outcomes, arms, times) if len(assumptions) > ASSUMPTION_ROWS_MAX else None
@@ -330,6 +355,7 @@ def build_context(
         "n_anova": n_anova,
         "published": published,
         "estimation": est_rows,
+        "changes": change_rows,
         "sample_size": sample_size,
         "lmm": lmm,
         "harms": harms,
@@ -337,7 +363,7 @@ def build_context(
         "provenance": provenance,
         "consort_svg": svg_data_uri(consort_svg) if consort_svg else None,
         "protocol": protocol,
-        "checklist": checklist_rows(settings.protocol, sample_size, est_rows, published),
+        "checklist": checklist_rows(settings.protocol, sample_size, est_rows or change_rows, published),
         "checklist_names": checklist_names(table),
         "table": table,
         "exclusions": exclusions,
@@ -394,7 +420,7 @@ def characteristic_rows(
     tested = _by(tests, "variable", "test")
     rows = []
     for v in characteristics:
-        test = BASELINE_TESTS[(v["type"], min(len(arms), 3))]
+        test = BASELINE_TESTS.get((v["type"], min(len(arms), 3)))  # one arm: nothing to compare
         found = tested.get((v["id"], test))
         p = {"p": found["p"], "test": TEST_NAMES[test]} if found else {"p": None, "test": ""}
         if v["type"] == "numeric":
@@ -556,29 +582,55 @@ def svg_data_uri(path: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
-def results_sentence(outcome: dict, anova: dict, style: str, alpha: float, figure: int, table: str) -> str:
-    """The paper's results sentence, written from the numbers."""
-    parts, significant = [], []
-    for effect in ("time", "group", "interaction"):
-        row = anova[(outcome["id"], effect)]
-        p = p_value(row["p"], style, capital=False)
-        parts.append(
-            f"{EFFECT_WORDS[effect]} (F({df_value(row['df1'])},{df_value(row['df2'])})="
-            f"{fixed(row['F'], 2)}, {p}, partial η²={fixed(row['pes'], 2)})"
+def results_sentence(outcome: dict, style: str, alpha: float, table: str) -> str:
+    """The paper's results sentence, written from the numbers (``outcome``: a row of the
+    context's outcomes, its ``effects`` the rows of anova.csv); for an outcome the data cannot
+    support, why not. P values are those of the analysis plan's sphericity rule."""
+    if not outcome["analysable"]:
+        return (
+            f"{outcome['label']} could not be analysed with a repeated-measures ANOVA: "
+            f"{outcome['not_analysable']} (Figure {outcome['number']})."
         )
-        significant.append(row["p"] < alpha)
-    listing = ", ".join(parts[:-1]) + ", and " + parts[-1]
+    parts, significant = [], []
+    for effect, row in outcome["effects"].items():
+        df1, df2 = (row["df1"], row["df2"]) if row["correction"] == "none" else _corrected_df(row)
+        parts.append(
+            f"{EFFECT_WORDS[effect]} (F({df_value(df1)},{df_value(df2)})={fixed(row['F'], 2)}, "
+            f"{p_value(row['p_corrected'], style, capital=False)}, partial η²={fixed(row['pes'], 2)})"
+        )
+        significant.append(row["p_corrected"] < alpha)
+    names = list(outcome["effects"])
+    listing = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", and " + parts[-1]
+    one = len(parts) == 1
     if all(significant):
-        verdict = f"were all statistically significant at the {alpha:g} level"
+        verdict = f"{'was' if one else 'were all'} statistically significant at the {alpha:g} level"
     elif not any(significant):
-        verdict = f"were none statistically significant at the {alpha:g} level"
+        verdict = f"{'was not' if one else 'were none'} statistically significant at the {alpha:g} level"
     else:
-        names = [w for w, s in zip(("time", "group", "interaction"), significant, strict=True) if s]
-        verdict = f"were significant at the {alpha:g} level for {' and '.join(names)} only"
+        found = [w for w, sig in zip(names, significant, strict=True) if sig]
+        verdict = f"were significant at the {alpha:g} level for {' and '.join(found)} only"
     return (
         f"Regarding {outcome['label']}, the repeated-measures ANOVA presented in Table {table} indicated that "
-        f"{listing} {verdict} (Figure {figure})."
+        f"{listing} {verdict} (Figure {outcome['number']})."
     )
+
+
+def sphericity_words(rule: str, n_times: int) -> str:
+    """What the printed p values of effects within participants assume, in words."""
+    if n_times < 3 or rule == "none":
+        return "sphericity assumed" if n_times >= 3 else "with two time points sphericity holds"
+    return {
+        "gg": "Greenhouse–Geisser corrected for effects within participants",
+        "hf": "Huynh–Feldt corrected for effects within participants",
+        "auto": "effects within participants corrected for non-sphericity, Greenhouse–Geisser where its "
+        "ε < 0.75 and Huynh–Feldt otherwise; the correction of each effect is in the appendix",
+    }[rule]
+
+
+def _corrected_df(row: dict) -> tuple[float, float]:
+    """The degrees of freedom of a sphericity-corrected F (ε × df; Huynh–Feldt's ε capped at 1)."""
+    epsilon = row["eps_gg"] if row["correction"] == "gg" else min(row["eps_hf"], 1.0)
+    return row["df1"] * epsilon, row["df2"] * epsilon
 
 
 def assumption_sentence(outcome: dict, assumptions: pd.DataFrame, times: list[dict], style: str, alpha: float) -> str:
@@ -607,8 +659,7 @@ def assumption_sentence(outcome: dict, assumptions: pd.DataFrame, times: list[di
         return text + (f" (not defined on the data at {and_join(undefined)})" if undefined and defined else "")
 
     normal = clause("shapiro", "residuals", "a departure from normality")
-    equal = clause("levene", "values", "unequal variances between the arms")
-    return (
-        f"For {outcome['label']}, the Shapiro–Wilk test of the residuals {normal}; "
-        f"Levene's test (mean-centred) {equal}."
-    )
+    sentence = f"For {outcome['label']}, the Shapiro–Wilk test of the residuals {normal}"
+    if (rows["test"] == "levene").any():  # none with one arm: there are no arms to compare
+        sentence += f"; Levene's test (mean-centred) {clause('levene', 'values', 'unequal variances between the arms')}"
+    return sentence + "."

@@ -22,13 +22,23 @@ STATS_LIBRARIES = ("numpy", "scipy", "pandas")  # their versions are part of eve
 
 
 def compare_baseline(
-    participants: str, variables: list[str], arms: list[str], table: str, tests: str, per_arm: str
+    participants: str,
+    characteristics: list[dict],
+    arms: list[str],
+    tests: bool,
+    table: str,
+    categories: str,
+    tests_table: str,
+    per_arm: str,
 ) -> None:
-    """Baseline characteristics per arm and their t-tests; the participants per arm."""
+    """The baseline characteristics per arm (numeric: mean and SD; categorical: n and % per
+    level), their tests between the arms when the analysis plan asks (``tests``), and the
+    participants per arm."""
     people = read_csv(participants)
-    baseline, _, t_tests = analysis.describe_baseline(people, variables, arms)
+    baseline, by_level, compared = analysis.describe_baseline(people, characteristics, arms, tests=tests)
     write_csv(baseline, table)
-    write_csv(t_tests, tests)
+    write_csv(by_level, categories)
+    write_csv(compared, tests_table)
     write_csv(count_per_arm(people, arms), per_arm)
 
 
@@ -38,12 +48,16 @@ def analyse_outcomes(
     outcomes: list[str],
     arms: list[str],
     times: list[str],
+    sphericity: str,
+    assumption_data: str,
     out: dict[str, str],
     cache: str | None = None,
     code: str = "",
 ) -> None:
-    """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome, and who
-    each analysis leaves out (``out`` keys excluded, exclusion_counts, exclusion_reasons).
+    """Descriptives, assumption checks, mixed ANOVA and simple effects of every outcome, whether
+    each outcome could be analysed and why not (``status``), and who each analysis leaves out
+    (``out`` keys excluded, exclusion_counts, exclusion_reasons). ``sphericity`` and
+    ``assumption_data``: the analysis plan's rules (:func:`trialflow.analysis.analyse_outcomes`).
 
     The linear mixed model (sensitivity analysis) is fitted only if the rule asks for one of its
     tables (``out`` keys lmm_tests, lmm_emmeans, lmm_model). With ``cache`` (a folder), an
@@ -53,7 +67,15 @@ def analyse_outcomes(
     lmm = any(key.startswith("lmm_") for key in out)
     store = result_cache(cache, code, *STATS_LIBRARIES)
     results = analysis.analyse_outcomes(
-        read_csv(data), outcomes, arms, times, missing=read_missing_values(missing), lmm=lmm, cache=store
+        read_csv(data),
+        outcomes,
+        arms,
+        times,
+        missing=read_missing_values(missing),
+        lmm=lmm,
+        cache=store,
+        sphericity=sphericity,
+        assumption_data=assumption_data,
     )
     if store:
         store.prune()
