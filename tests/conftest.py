@@ -64,5 +64,6 @@ def demo_analysis():
             results["excluded"], ["BDNF", "GDNF"], ["control", "training"], ["pre", "post"]
         ),
         "exclusion_reasons": exclusion_reasons(results["excluded"], ["control", "training"]),
+        "outcome_status": results["status"],
     }
     return {"participants": people, "data": data, "baseline": baseline, "baseline_tests": tests, **results, **counts}

@@ -286,6 +286,7 @@ def demo_results(tmp_path_factory, demo_analysis):
         "baseline",
         "baseline_tests",
         "participants_per_arm",
+        "outcome_status",
     ]:
         results[name] = str(d / f"{name}.csv")
         write_csv(demo_analysis[name], results[name])

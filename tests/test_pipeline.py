@@ -143,7 +143,16 @@ def test_apa_style_switch_changes_the_printed_p_values(run):
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     d = run["dir"]
-    names = ["baseline", "baseline_tests", "participants_per_arm", "descriptives", "anova", "assumptions", "excluded"]
+    names = [
+        "baseline",
+        "baseline_tests",
+        "participants_per_arm",
+        "outcome_status",
+        "descriptives",
+        "anova",
+        "assumptions",
+        "excluded",
+    ]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
@@ -212,6 +221,7 @@ def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run,
         "baseline",
         "baseline_tests",
         "participants_per_arm",
+        "outcome_status",
         "descriptives",
         "anova",
         "assumptions",
@@ -336,6 +346,7 @@ def test_report_renders_with_any_subset_of_the_optional_protocol_texts(run, prot
         "baseline",
         "baseline_tests",
         "participants_per_arm",
+        "outcome_status",
         "descriptives",
         "anova",
         "assumptions",

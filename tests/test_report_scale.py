@@ -115,6 +115,7 @@ def make_trial(folder, n_arms: int = 3, seed: int = 3) -> tuple[dict, dict, dict
         "baseline": baseline,
         "baseline_tests": tests,
         "participants_per_arm": count_per_arm(people, arm_ids),
+        "outcome_status": results["status"],
         "exclusion_counts": exclusion_counts(results["excluded"], outcome_ids, arm_ids, times),
         "exclusion_reasons": exclusion_reasons(results["excluded"], arm_ids),
         "estimation": estimate_effects(data, outcome_ids, arm_ids, times),
@@ -152,7 +153,16 @@ def demo(tmp_path_factory, demo_analysis):
     """The demo's context and HTML (BDNF and GDNF), as the pipeline builds them."""
     folder = tmp_path_factory.mktemp("demo")
     results = {}
-    names = ["descriptives", "anova", "assumptions", "excluded", "baseline", "baseline_tests", "participants_per_arm"]
+    names = [
+        "descriptives",
+        "anova",
+        "assumptions",
+        "excluded",
+        "baseline",
+        "baseline_tests",
+        "participants_per_arm",
+        "outcome_status",
+    ]
     for name in names:
         results[name] = str(folder / f"{name}.csv")
         write_csv(demo_analysis[name], results[name])

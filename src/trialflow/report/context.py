@@ -618,12 +618,12 @@ def results_sentence(outcome: dict, style: str, alpha: float, table: str) -> str
 def sphericity_words(rule: str, n_times: int) -> str:
     """What the printed p values of effects within participants assume, in words."""
     if n_times < 3 or rule == "none":
-        return "sphericity assumed" if n_times >= 3 else "with two time points sphericity holds"
+        return "uncorrected (sphericity assumed)" if n_times >= 3 else "with two time points sphericity holds"
     return {
         "gg": "Greenhouse–Geisser corrected for effects within participants",
         "hf": "Huynh–Feldt corrected for effects within participants",
-        "auto": "effects within participants corrected for non-sphericity, Greenhouse–Geisser where its "
-        "ε < 0.75 and Huynh–Feldt otherwise; the correction of each effect is in the appendix",
+        "auto": "corrected for non-sphericity for effects within participants: Greenhouse–Geisser where "
+        "its ε < 0.75, Huynh–Feldt otherwise",
     }[rule]
 
 
