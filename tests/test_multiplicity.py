@@ -273,4 +273,83 @@ def test_the_graph_is_drawn_deterministically():
     assert svg == plan.graph_svg(["BDNF", "GDNF", "T<UG"], fam["weights"], fam["transitions"], "Family confirmatory")
     assert svg.count("<circle") == 3
     assert svg.count("<polygon") == 4  # one arrow per non-zero transition
-    assert "T&lt;UG" in svg and ">0.5<" in svg
+    assert "H3: T&lt;UG" in svg and ">0.5<" in svg and ">H1<" in svg
+
+
+# --- the step and the report ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_tables(tmp_path_factory, demo_analysis):
+    """The demo's results tables (BDNF, GDNF; library calls, no Snakemake) and its multiplicity
+    table for a graphical family across the two interactions, written by the step."""
+    from trialflow.outputs import write_csv
+    from trialflow.steps.analysis import adjust_multiplicity
+
+    d = tmp_path_factory.mktemp("results")
+    results = {}
+    names = ["descriptives", "anova", "assumptions", "excluded", "baseline", "baseline_tests", "participants_per_arm"]
+    for name in [*names, "participants", "outcome_status"]:
+        results[name] = str(d / f"{name}.csv")
+        write_csv(demo_analysis[name] if name != "outcome_status" else demo_analysis["status"], results[name])
+    config = _demo_config()
+    config["analysis"]["multiplicity"] = {
+        "families": [
+            {"id": "biomarkers", "outcomes": ["GDNF", "BDNF"], "method": "graphical", "weights": [0.8, 0.2],
+             "transitions": [[0, 1], [1, 0]]},
+        ]
+    }  # fmt: skip
+    assert plan.config_problems(config) == []
+    graphs = [str(d / "multiplicity_biomarkers.svg")]
+    results["multiplicity"] = str(d / "multiplicity.csv")
+    adjust_multiplicity(results["anova"], plan.families(config), config["outcomes"], results["multiplicity"], graphs)
+    return {"results": results, "graphs": graphs, "config": config, "anova": demo_analysis["anova"]}
+
+
+def _demo_config():
+    import yaml
+
+    from tests.conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["outcomes"] = [o for o in config["outcomes"] if o["id"] in ("BDNF", "GDNF")]
+    return config
+
+
+def test_the_step_adjusts_the_printed_p_of_the_familys_effect(demo_tables):
+    table = pd.read_csv(demo_tables["results"]["multiplicity"])
+    anova = demo_tables["anova"].set_index(["outcome", "effect"])["p_corrected"]
+    p_g, p_b = anova[("GDNF", "interaction")], anova[("BDNF", "interaction")]
+    # Closed form of a two-hypothesis graph with full transitions (Bretz et al. 2009, section 3,
+    # the weighted Holm procedure): the smaller of p_i / w_i is adjusted to itself, the other to
+    # max(that, p_j) (its weight is then 1).
+    first = min(p_g / 0.8, p_b / 0.2)
+    expected = [first, max(first, p_b)] if p_g / 0.8 <= p_b / 0.2 else [max(first, p_g), first]
+    assert table["outcome"].tolist() == ["GDNF", "BDNF"]
+    assert table["p"].tolist() == pytest.approx([p_g, p_b], rel=1e-12)
+    assert table["p_adjusted"].tolist() == pytest.approx(expected, rel=1e-12)
+    assert table["rejected"].tolist() == [True, True] and set(table["method"]) == {"graphical"}
+    svg = open(demo_tables["graphs"][0], encoding="utf-8").read()
+    assert "H1: GDNF" in svg and "H2: BDNF" in svg and ">0.8<" in svg
+
+
+def test_the_report_prints_adjusted_p_next_to_the_raw_one_with_the_method(demo_tables):
+    from tests.conftest import report_settings
+    from trialflow.report import render_html
+    from trialflow.report.context import build_context
+
+    svg = demo_tables["graphs"][0]
+    figures = {"BDNF": svg, "GDNF": svg}
+    settings = report_settings(demo_tables["config"])
+    html = render_html(
+        build_context(settings, demo_tables["results"], figures, multiplicity_graphs=demo_tables["graphs"])
+    )
+    assert html.count('adj. P&lt;0.0001<sup class="adj">a</sup>') == 2  # both interactions, under their raw p
+    assert "adjusted for multiplicity, graphical (Bretz et al. 2009) across GDNF and BDNF" in html
+    assert "family biomarkers, familywise error rate 0.05" in html
+    assert "tested with the graphical (Bretz et al. 2009) procedure at a familywise error rate of 0.05" in html
+    assert "Multiplicity graph of family biomarkers" in html and "H1 GDNF, H2 BDNF" in html
+    assert "its null hypothesis is rejected at the 0.05 level" in html  # the results sentence
+    without = {k: v for k, v in demo_tables["results"].items() if k != "multiplicity"}
+    plain = render_html(build_context(settings, without, figures))
+    assert "adj." not in plain and "multiplicity" not in plain.lower()

@@ -155,7 +155,8 @@ def _fraction(v: float) -> str:
 
 def graph_svg(labels: list[str], weights: list[float], transitions: list[list[float]], title: str) -> str:
     """The graph of a graphical family as a deterministic SVG document (Bretz et al. 2009's
-    drawing): a circle per hypothesis with its label and initial weight, an arrow per non-zero
+    drawing): a circle per hypothesis with its name (H1, H2, ... in order) and initial weight,
+    the outcome ``labels`` in the document's title and under the drawing, an arrow per non-zero
     transition with its weight (a pair of opposite arrows bends apart). Hypotheses sit on an
     ellipse in their order, the first at the top left, clockwise; sizes in mm, font STIXGeneral."""
     m = len(labels)
@@ -173,12 +174,15 @@ def graph_svg(labels: list[str], weights: list[float], transitions: list[list[fl
             if i == j or g == 0:
                 continue
             body += _edge(centres[i], centres[j], g, bend=0.18 if transitions[j][i] else 0.0)
-    for (x, y), label, w in zip(centres, labels, weights, strict=True):
+    for i, ((x, y), w) in enumerate(zip(centres, weights, strict=True), start=1):
         body.append(
             f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(NODE_R)}" fill="#fff" stroke="#000" stroke-width="0.3"/>'
         )
-        body.append(f'<text x="{_num(x)}" y="{_num(y - 0.6)}" text-anchor="middle">{escape(label)}</text>')
+        body.append(f'<text x="{_num(x)}" y="{_num(y - 0.6)}" text-anchor="middle">H{i}</text>')
         body.append(f'<text x="{_num(x)}" y="{_num(y + 3.2)}" text-anchor="middle">{_fraction(w)}</text>')
+    for i, label in enumerate(labels, start=1):  # the legend, one line per hypothesis
+        body.append(f'<text x="2" y="{_num(height + 4.0 * i)}">H{i}: {escape(label)}</text>')
+    height += 4.0 * len(labels) + 2.0
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{_num(WIDTH)}mm" height="{_num(height)}mm" '
         f'viewBox="0 0 {_num(WIDTH)} {_num(height)}" role="img" font-family="STIXGeneral, serif" font-size="2.8">'
@@ -190,7 +194,7 @@ def graph_svg(labels: list[str], weights: list[float], transitions: list[list[fl
 
 def _edge(a: tuple[float, float], b: tuple[float, float], g: float, bend: float) -> list[str]:
     """A quadratic curve from circle a to circle b, bent to its right by ``bend`` of its length,
-    with a filled head at b's rim and the weight g at its middle."""
+    with a filled head at b's rim and the weight g on it, a third of the way from a."""
     (x1, y1), (x2, y2) = a, b
     dx, dy = x2 - x1, y2 - y1
     length = math.hypot(dx, dy)
@@ -208,7 +212,9 @@ def _edge(a: tuple[float, float], b: tuple[float, float], g: float, bend: float)
         (base[0] + 0.5 * size * uy, base[1] - 0.5 * size * ux),
         (base[0] - 0.5 * size * uy, base[1] + 0.5 * size * ux),
     ]
-    mx, my = 0.25 * sx + 0.5 * qx + 0.25 * base[0], 0.25 * sy + 0.5 * qy + 0.25 * base[1]  # the curve at t = 1/2
+    t = 0.35  # the label nearer the start, so the labels of crossing arrows do not meet at the crossing
+    mx = (1 - t) ** 2 * sx + 2 * t * (1 - t) * qx + t**2 * base[0]
+    my = (1 - t) ** 2 * sy + 2 * t * (1 - t) * qy + t**2 * base[1]
     points = " ".join(f"{_num(px)},{_num(py)}" for px, py in head)
     return [
         f'<path d="M {_num(sx)} {_num(sy)} Q {_num(qx)} {_num(qy)} {_num(base[0])} {_num(base[1])}" '

@@ -92,6 +92,25 @@ rule estimate_effects:
         "../scripts/estimate_effects.py"
 
 
+if FAMILIES:
+
+    rule adjust_multiplicity:
+        input:
+            anova=rules.analyse_outcomes.output.anova,
+        output:
+            table="results/stats/multiplicity.csv",
+            graphs=list(GRAPHS.values()),
+        log:
+            f"{LOGS}/adjust_multiplicity.log",
+        priority: REPORT_PATH
+        params:
+            code=code("analysis"),
+            families=FAMILIES,
+            outcomes=config["outcomes"],
+        script:
+            "../scripts/adjust_multiplicity.py"
+
+
 if SAMPLE_SIZE:
 
     rule compute_sample_size:

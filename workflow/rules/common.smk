@@ -6,11 +6,14 @@ from snakemake.exceptions import WorkflowError
 
 from trialflow.configuration import config_problems
 from trialflow.dag import REPORT_KEYS, config_keys, config_sha256, plate_batches, remember_command, step_code
+from trialflow.multiplicity_plan import config_problems as multiplicity_problems
+from trialflow.multiplicity_plan import families as multiplicity_families
 
 remember_command()  # jobs run in subprocesses; the run record names the command that started them
 
-if config_problems(config):  # checks across keys, which the schema cannot make; before any job
-    raise WorkflowError("The config cannot describe a run:\n  - " + "\n  - ".join(config_problems(config)))
+PROBLEMS = config_problems(config) + multiplicity_problems(config)  # across keys, which the schema cannot check
+if PROBLEMS:  # before any job
+    raise WorkflowError("The config cannot describe a run:\n  - " + "\n  - ".join(PROBLEMS))
 
 RAW = Path(config["raw_dir"])
 ARM_IDS = [a["id"] for a in config["arms"]]
@@ -22,6 +25,9 @@ PUBLISHED = "published" in config["inputs"]
 DISPOSITION = "disposition" in config["inputs"]
 HARMS = "adverse_events" in config["inputs"]
 SAMPLE_SIZE = "sample_size" in config
+# Multiplicity families (analysis.multiplicity), defaults filled; the graphical ones get a drawing.
+FAMILIES = multiplicity_families(config)
+GRAPHS = {f["id"]: f"results/figures/multiplicity_{f['id']}.svg" for f in FAMILIES if f["method"] == "graphical"}
 ELISA = "elisa" in config
 ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
 # Outcomes without a `source` are biomarkers, read from the plates or, without an `elisa` block,
@@ -202,6 +208,10 @@ def report_inputs(wildcards):
         inputs["consort"] = rules.consort_flow.output.svg
     if SAMPLE_SIZE:
         inputs["sample_size"] = rules.compute_sample_size.output.table
+    if FAMILIES:
+        inputs["multiplicity"] = rules.adjust_multiplicity.output.table
+    if GRAPHS:
+        inputs["multiplicity_graphs"] = rules.adjust_multiplicity.output.graphs
     if HARMS:
         inputs |= {"harms": rules.summarise_harms.output.table, "harms_by_term": rules.summarise_harms.output.by_term}
     if PUBLISHED:
@@ -249,4 +259,6 @@ def provenance_outputs():
         files += [*rules.summarise_harms.output]
     if SAMPLE_SIZE:
         files += [*rules.compute_sample_size.output]
+    if FAMILIES:
+        files += [*rules.adjust_multiplicity.output]
     return sorted(set(files))

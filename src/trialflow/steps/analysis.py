@@ -9,10 +9,12 @@ import pandas as pd
 
 from trialflow import analysis, schemas
 from trialflow.cache import result_cache
-from trialflow.outputs import read_csv, write_csv
+from trialflow.multiplicity_plan import graph_svg
+from trialflow.outputs import read_csv, write_atomic, write_csv
 from trialflow.stats import harms
 from trialflow.stats.complete import exclusion_counts, exclusion_reasons
 from trialflow.stats.descriptives import count_per_arm
+from trialflow.stats.multiplicity import adjust_families
 from trialflow.stats.power import sample_size_rm_within_between
 from trialflow.steps import read_missing_values
 
@@ -102,6 +104,31 @@ def estimate_effects(
     write_csv(analysis.estimate_effects(read_csv(data), outcomes, arms, times, cache=store), table)
     if store:
         store.prune()
+
+
+def adjust_multiplicity(
+    anova: str, families: list[dict], outcomes: list[dict], table: str, graphs: list[str] = ()
+) -> None:
+    """Each family's p values adjusted for multiplicity (``families``: as
+    :func:`trialflow.multiplicity_plan.families` resolves them), and the graph of each graphical
+    family drawn, in the order of the graphical families, to ``graphs``.
+
+    The p adjusted is the one the outcome table prints: the repeated-measures ANOVA's
+    ``p_corrected`` (the sphericity rule's) of the family's effect; an outcome the ANOVA is not
+    defined for has none, and stays in its family as not rejected.
+    """
+    rows = read_csv(anova)
+    p = rows[["outcome", "effect", "p_corrected"]].rename(columns={"p_corrected": "p"})
+    adjusted = adjust_families(p, families)
+    write_csv(adjusted, table)
+    for row in adjusted[adjusted["note"] != ""].itertuples():
+        log.warning("%s: %s (%s) %s", row.family, row.outcome, row.effect, row.note)
+    labels = {o["id"]: o["label"] for o in outcomes}
+    drawn = [f for f in families if f["method"] == "graphical"]
+    for family, path in zip(drawn, graphs, strict=True):
+        names = [labels.get(o, o) for o in family["outcomes"]]
+        svg = graph_svg(names, family["weights"], family["transitions"], f"Multiplicity graph of family {family['id']}")
+        write_atomic(path, svg.encode("utf-8"))
 
 
 def compute_sample_size(settings: dict, table: str) -> None:
