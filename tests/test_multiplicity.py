@@ -1,4 +1,4 @@
-"""Multiplicity adjustment (``trialflow.stats.multiplicity``) and its plan (``trialflow.multiplicity_plan``).
+"""Multiplicity adjustment (``trialflow.stats.multiplicity``) and its plan (``trialflow.analysis_plan``).
 
 Stepwise methods against R 4.2.2's ``p.adjust`` (values printed with ``format(x, digits = 15)``);
 the graphical procedure against the worked examples published with graphicalMCP (the R package
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trialflow import multiplicity_plan as plan
+from trialflow import analysis_plan as plan
 from trialflow.stats.multiplicity import adjust_families, adjust_family, adjust_p, fixed_sequence_p, graphical_p
 
 # R: p <- c(0.0021, 0.0437, 0.012, 0.3, 0.0437, 0.0009, 0.81, 0.026)   (a tie at 0.0437)

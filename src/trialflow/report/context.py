@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialflow.estimands import EVENT_WORDS as EVENT_WORDS_ESTIMAND
+from trialflow.estimands import STRATEGY_WORDS
 from trialflow.outputs import read_csv
 from trialflow.report.elisa_context import build_elisa_context
 from trialflow.report.formatting import and_join, df_value, fixed, p_value
@@ -51,7 +53,8 @@ CHECKLIST = [
 ]
 # The report's tables in the order it prints them; each is numbered by its place among those present.
 TABLES = [
-    "intervention", "baseline", "anova", "numbers", "estimation", "elisa_plates", "harms", "exclusions", "reasons",
+    "intervention", "estimands", "baseline", "anova", "numbers", "estimation", "elisa_plates", "harms", "exclusions",
+    "reasons",
 ]  # fmt: skip
 APPENDIX_TABLES = ["anova_full", "lmm", "assumptions"]  # numbered A1, A2, ...
 
@@ -128,6 +131,7 @@ class ReportSettings:
     sphericity: str = "auto"
     protocol: dict | None = None
     acceptance: dict | None = None  # the ELISA acceptance rules, with the ELISA route
+    estimands: list[dict] = ()  # the estimands (ICH E9(R1)), printed as the estimand table
 
     @classmethod
     def from_config(cls, config: dict) -> ReportSettings:
@@ -145,6 +149,7 @@ class ReportSettings:
             sphericity=config["analysis"]["sphericity"],
             protocol=config.get("protocol"),
             acceptance=config["elisa"]["acceptance"] if "elisa" in config else None,
+            estimands=config.get("estimands", []),
         )
 
 
@@ -187,6 +192,7 @@ def build_context(
 
     d, a = _by(desc, "outcome", "arm", "time"), _by(anova, "outcome", "effect")
     families = multiplicity_families(results, outcomes, multiplicity_graphs)
+    estimand_rows = estimand_table(settings.estimands, results, outcomes)
     adjusted = {(r["outcome"], r["effect"]): r for f in families for r in f["rows"]}
     status = read_csv(results["outcome_status"]).set_index("outcome")
     effects = EFFECTS if len(arms) > 1 else ["time"]  # one arm: the one-way repeated-measures ANOVA
@@ -314,6 +320,7 @@ def build_context(
     )
     shown = {
         "intervention": bool(protocol and (protocol["intervention"] or {}).get("table")),
+        "estimands": bool(estimand_rows),
         "baseline": bool(baseline_rows or baseline_table),
         "anova": True,
         "numbers": True,
@@ -365,6 +372,7 @@ def build_context(
         "changes": change_rows,
         "sample_size": sample_size,
         "multiplicity": families,
+        "estimands": estimand_rows,
         "lmm": lmm,
         "harms": harms,
         "elisa": elisa_context(elisa, settings.acceptance) if elisa else None,
@@ -387,6 +395,30 @@ def build_context(
         "row_balance": read_csv(results["row_balance"]).to_dict("records") if "row_balance" in results else [],
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
+
+
+def estimand_table(estimands: list[dict], results: dict[str, str], outcomes: list[dict]) -> list[dict]:
+    """A row per estimand: outcome label, population, variable, summary and each intercurrent
+    event with its strategy and the values it removed (``results["estimand_counts"]``)."""
+    if not estimands:
+        return []
+    counts = _by(read_csv(results["estimand_counts"]), "outcome", "event") if "estimand_counts" in results else {}
+    labels = {o["id"]: o["label"] for o in outcomes}
+    rows = []
+    for e in estimands:
+        events = []
+        for i in e.get("intercurrent_events", []):
+            n = counts.get((e["outcome"], i["event"]), {"n_values_removed": 0, "n_participants": 0})
+            events.append(
+                {
+                    "event": EVENT_WORDS_ESTIMAND[i["event"]],
+                    "strategy": STRATEGY_WORDS[i["strategy"]],
+                    "removed": int(n["n_values_removed"]),
+                    "participants": int(n["n_participants"]),
+                }
+            )
+        rows.append({**e, "label": labels.get(e["outcome"], e["outcome"]), "events": events})
+    return rows
 
 
 def multiplicity_families(results: dict[str, str], outcomes: list[dict], graphs: list[str]) -> list[dict]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trialflow.multiplicity_plan import graph_problems
+from trialflow.analysis_plan import graph_problems
 
 STEPWISE = ("bonferroni", "holm", "hochberg", "hommel", "bh")
 METHODS = (*STEPWISE, "fixed_sequence", "graphical")

@@ -1,10 +1,13 @@
-"""The multiplicity part of the analysis plan: outcome roles, families, their checks and graphs.
+"""The analysis plan's checks across config keys: outcome roles and multiplicity families (with
+their graphs drawn), and the estimands.
 
 Standard library only: Snakemake reads it on every start (``common.smk``), to refuse a config
-whose families cannot be tested before any job runs, and to give the rule that adjusts the p
-values (``adjust_multiplicity``) its families with every default filled in. The statistics are
-in :mod:`trialflow.stats.multiplicity`; the config keys in ``schemas/config.schema.yaml``
-(``outcomes[].role``, ``analysis.multiplicity``) and ``docs/statistics.md``.
+whose families or estimands cannot be applied before any job runs, and to give the rules their
+settings with every default filled in (``adjust_multiplicity``: :func:`families`;
+``apply_estimands``: :func:`estimands`). The statistics are in
+:mod:`trialflow.stats.multiplicity`, the strategies applied to the data in
+:mod:`trialflow.estimands`; the config keys in ``schemas/config.schema.yaml``
+(``outcomes[].role``, ``analysis.multiplicity``, ``estimands``) and ``docs/statistics.md``.
 """
 
 from __future__ import annotations
@@ -133,6 +136,53 @@ def config_problems(config: dict) -> list[str]:
             problems += [f"{where}: {p}" for p in graph_problems(spec["weights"], spec["transitions"])]
         elif graph:
             problems.append(f"{where}: `weights` and `transitions` are for the graphical method, not {spec['method']}")
+    return problems
+
+
+# --- estimands (ICH E9(R1)) ---------------------------------------------------------------------
+
+# Intercurrent events the disposition log records, and its column giving the first time point
+# measured after the event (docs/consort.md).
+EVENT_COLUMNS = {"discontinuation": "discontinued_from", "rescue": "rescue_from"}
+STRATEGIES = ("treatment_policy", "hypothetical", "while_on_treatment")
+REMOVING = ("hypothetical", "while_on_treatment")  # strategies that remove the values after the event
+
+
+def estimands(config: dict) -> list[dict]:
+    """The configured estimands in config order, each with its intercurrent events (event,
+    strategy, and the disposition column that dates the event)."""
+    return [
+        {
+            **e,
+            "intercurrent_events": [
+                {**i, "column": EVENT_COLUMNS[i["event"]]} for i in e.get("intercurrent_events", [])
+            ],
+        }
+        for e in config.get("estimands", [])
+    ]
+
+
+def estimand_problems(config: dict) -> list[str]:
+    """What makes the schema-valid estimands unable to be applied, one sentence each naming the key."""
+    ids = [o["id"] for o in config.get("outcomes", [])]
+    problems = []
+    seen: set[str] = set()
+    for i, e in enumerate(config.get("estimands", [])):
+        where = f"estimands[{i}] ({e['outcome']})"
+        if e["outcome"] not in ids:
+            problems.append(f"{where}: {e['outcome']!r} is not an outcome id ({', '.join(ids)})")
+        if e["outcome"] in seen:
+            problems.append(f"{where}: the outcome has an estimand already; one estimand per outcome")
+        seen.add(e["outcome"])
+        events = [x["event"] for x in e.get("intercurrent_events", [])]
+        twice = sorted(x for x, n in Counter(events).items() if n > 1)
+        problems += [f"{where}: the intercurrent event {x!r} is given more than once" for x in twice]
+        removing = [x["event"] for x in e.get("intercurrent_events", []) if x["strategy"] in REMOVING]
+        if removing and "disposition" not in config.get("inputs", {}):
+            problems.append(
+                f"{where}: the strategies for {', '.join(removing)} need the dates of the events, from the "
+                "disposition log (inputs.disposition), which the config does not name"
+            )
     return problems
 
 
