@@ -350,6 +350,12 @@ def test_the_report_prints_adjusted_p_next_to_the_raw_one_with_the_method(demo_t
     assert "tested with the graphical (Bretz et al. 2009) procedure at a familywise error rate of 0.05" in html
     assert "Multiplicity graph of family biomarkers" in html and "H1 GDNF, H2 BDNF" in html
     assert "its null hypothesis is rejected at the 0.05 level" in html  # the results sentence
+    from trialflow.docx_tables import report_tables
+
+    context = build_context(settings, demo_tables["results"], figures, multiplicity_graphs=demo_tables["graphs"])
+    rows = report_tables(context)["table3_rows"]  # the DOCX Table 3: under BDNF's and GDNF's raw p
+    assert rows[1]["p_interaction"] == "adj. P<0.0001 (graphical (Bretz et al. 2009), family biomarkers)"
+    assert rows[1]["p_time"] == "" and rows[4]["p_interaction"].startswith("adj. P<0.0001")
     without = {k: v for k, v in demo_tables["results"].items() if k != "multiplicity"}
     plain = render_html(build_context(settings, without, figures))
     assert "adj." not in plain and "multiplicity" not in plain.lower()
