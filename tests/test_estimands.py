@@ -189,3 +189,74 @@ def test_the_report_prints_the_estimand_table(tmp_path):
         {"event": "treatment discontinuation", "strategy": "hypothetical", "removed": 3, "participants": 2},
         {"event": "rescue medication", "strategy": "treatment policy", "removed": 0, "participants": 0},
     ]
+
+
+# --- the workflow ------------------------------------------------------------------------------------
+
+
+def _dry_run(tmp_path, config: dict):
+    import shutil
+    import subprocess
+
+    import yaml
+
+    from tests.conftest import ROOT
+
+    shutil.copytree(ROOT / "raw" / "demo", tmp_path / "raw" / "demo")
+    (tmp_path / "trial.yaml").write_text(yaml.safe_dump(config))
+    cmd = [
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(tmp_path),
+        "--configfile",
+        str(tmp_path / "trial.yaml"),
+    ]
+    return subprocess.run([*cmd, "-n"], capture_output=True, text=True, timeout=300)
+
+
+def _demo_with_plan() -> dict:
+    import yaml
+
+    from tests.conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for outcome in config["outcomes"][:2]:  # BDNF, GDNF; the others are secondary (the default)
+        outcome["role"] = "primary"
+    config["estimands"] = [
+        {
+            "outcome": "BDNF",
+            "population": "all randomised",
+            "variable": "change in BDNF",
+            "summary": "difference",
+            "intercurrent_events": [{"event": "discontinuation", "strategy": "hypothetical"}],
+        },
+    ]
+    config["analysis"]["multiplicity"] = {"families": [
+        {"id": "biomarkers", "outcomes": ["BDNF", "GDNF"], "method": "graphical", "weights": [1, 0],
+         "transitions": [[0, 1], [1, 0]]},
+        {"id": "functional", "role": "secondary", "method": "holm"},
+    ]}  # fmt: skip
+    return config
+
+
+def test_the_workflow_applies_the_estimands_before_the_analyses_and_adjusts_the_families(tmp_path):
+    done = _dry_run(tmp_path, _demo_with_plan())
+    assert done.returncode == 0, done.stderr[-2000:]
+    jobs = done.stdout
+    for rule in ("apply_estimands", "adjust_multiplicity", "analyse_outcomes", "render_report"):
+        assert f"rule {rule}:" in jobs or rule in jobs.split("Job stats:")[-1], rule
+    assert "results/data/analysis_estimands.csv" in jobs and "results/figures/multiplicity_biomarkers.svg" in jobs
+
+
+def test_the_workflow_refuses_a_plan_that_cannot_be_applied_before_any_job(tmp_path):
+    config = _demo_with_plan()
+    config["analysis"]["multiplicity"]["families"][0]["weights"] = [0.7, 0.7]
+    config["estimands"][0]["outcome"] = "CRP"
+    done = _dry_run(tmp_path, config)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0 and "Traceback" not in out
+    assert "The config cannot describe a run:" in out
+    assert "estimands[0] (CRP): 'CRP' is not an outcome id" in out
+    assert "families[0] (biomarkers): the weights sum to at most 1 (they sum to 1.4)" in out
