@@ -245,6 +245,7 @@ def _broken(edit) -> list[str]:
         (lambda f: f[0].update(outcomes=["BDNF", "BDNF", "tug"]), "listed more than once"),
         (lambda f: f[1].update(role="exploratory"), "no outcome has the role 'exploratory'"),
         (lambda f: f[1].update(outcomes=["grip"]), "not both"),
+        (lambda f: f[1].pop("role"), "name its hypotheses by `outcomes`"),
         (
             lambda f: f.append({"id": "others", "outcomes": ["grip"], "method": "holm", "effect": "group"}),
             "more than once",

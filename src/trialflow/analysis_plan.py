@@ -44,7 +44,7 @@ def families(config: dict) -> list[dict]:
         outcomes = (
             list(f["outcomes"])
             if "outcomes" in f
-            else [o["id"] for o in config.get("outcomes", []) if outcome_role(o) == f["role"]]
+            else [o["id"] for o in config.get("outcomes", []) if outcome_role(o) == f.get("role")]
         )
         family = {
             "id": f["id"],
