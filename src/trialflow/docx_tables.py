@@ -326,7 +326,9 @@ def report_tables(context: dict) -> dict:
                 )
                 for a in arms
             }
-            row |= {f"p_{k}": (_p(o, e, style) if i == 0 else "") for k, e in effects}
+            row |= {
+                f"p_{k}": (_p(o, e, style) if i == 0 else _adjusted(o, e, style) if i == 1 else "") for k, e in effects
+            }
             table3.append(row)
         table3.append(
             {f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})" if o["analysable"] else "–" for k, e in effects}
@@ -349,6 +351,15 @@ def _baseline_cell(row: dict, cell: dict | None) -> str:
     if row["kind"] == "numeric":
         return mean_sd(cell["mean"], cell["sd"], cell["decimals"])
     return f"{cell['n']} ({fixed(cell['percent'], 1)})"
+
+
+def _adjusted(outcome: dict, effect: str, style: str) -> str:
+    """Under the printed p: the p adjusted for multiplicity with its method, when the effect is
+    in a family ('' otherwise); the report marks it with a footnote instead."""
+    row = outcome.get("adjusted", {}).get(effect)
+    if row is None:
+        return ""
+    return f"adj. {p_value(row['p_adjusted'], style)} ({row['method_words']}, family {row['family']})"
 
 
 def _p(outcome: dict, effect: str, style: str) -> str:

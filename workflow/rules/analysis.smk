@@ -21,9 +21,32 @@ rule compare_baseline:
         "../scripts/compare_baseline.py"
 
 
+if ESTIMANDS:
+
+    rule apply_estimands:
+        input:
+            data=rules.build_analysis_data.output.data,
+            disposition=disposition_table,
+            validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
+        output:
+            data="results/data/analysis_estimands.csv",
+            missing="results/data/estimand_missing.csv",
+            changes="results/stats/estimand_data_changes.csv",
+            counts="results/stats/estimand_counts.csv",
+        log:
+            f"{LOGS}/apply_estimands.log",
+        priority: LONGEST_CHAIN
+        params:
+            code=code("analysis"),
+            estimands=ESTIMANDS,
+            times=TIME_IDS,
+        script:
+            "../scripts/apply_estimands.py"
+
+
 rule analyse_outcomes:
     input:
-        data=rules.build_analysis_data.output.data,
+        data=analysis_data,
         missing=missing_values,
         validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
     output:
@@ -75,7 +98,7 @@ rule plot_outcomes:
 
 rule estimate_effects:
     input:
-        data=rules.build_analysis_data.output.data,
+        data=analysis_data,
         validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
     output:
         table="results/stats/estimation.csv",
@@ -90,6 +113,25 @@ rule estimate_effects:
         cache="results/cache/estimation",  # outcomes whose values did not change are not estimated again
     script:
         "../scripts/estimate_effects.py"
+
+
+if FAMILIES:
+
+    rule adjust_multiplicity:
+        input:
+            anova=rules.analyse_outcomes.output.anova,
+        output:
+            table="results/stats/multiplicity.csv",
+            graphs=list(GRAPHS.values()),
+        log:
+            f"{LOGS}/adjust_multiplicity.log",
+        priority: REPORT_PATH
+        params:
+            code=code("analysis"),
+            families=FAMILIES,
+            outcomes=config["outcomes"],
+        script:
+            "../scripts/adjust_multiplicity.py"
 
 
 if SAMPLE_SIZE:

@@ -6,11 +6,15 @@ from snakemake.exceptions import WorkflowError
 
 from trialflow.configuration import config_problems
 from trialflow.dag import REPORT_KEYS, config_keys, config_sha256, plate_batches, remember_command, step_code
+from trialflow.analysis_plan import config_problems as multiplicity_problems
+from trialflow.analysis_plan import estimand_problems, estimands
+from trialflow.analysis_plan import families as multiplicity_families
 
 remember_command()  # jobs run in subprocesses; the run record names the command that started them
 
-if config_problems(config):  # checks across keys, which the schema cannot make; before any job
-    raise WorkflowError("The config cannot describe a run:\n  - " + "\n  - ".join(config_problems(config)))
+PROBLEMS = config_problems(config) + multiplicity_problems(config) + estimand_problems(config)  # across keys
+if PROBLEMS:  # before any job
+    raise WorkflowError("The config cannot describe a run:\n  - " + "\n  - ".join(PROBLEMS))
 
 RAW = Path(config["raw_dir"])
 ARM_IDS = [a["id"] for a in config["arms"]]
@@ -22,6 +26,11 @@ PUBLISHED = "published" in config["inputs"]
 DISPOSITION = "disposition" in config["inputs"]
 HARMS = "adverse_events" in config["inputs"]
 SAMPLE_SIZE = "sample_size" in config
+# The estimands; with any, the analyses read the data with their strategies applied.
+ESTIMANDS = estimands(config)
+# Multiplicity families (analysis.multiplicity), defaults filled; the graphical ones get a drawing.
+FAMILIES = multiplicity_families(config)
+GRAPHS = {f["id"]: f"results/figures/multiplicity_{f['id']}.svg" for f in FAMILIES if f["method"] == "graphical"}
 ELISA = "elisa" in config
 ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
 # Outcomes without a `source` are biomarkers, read from the plates or, without an `elisa` block,
@@ -126,9 +135,21 @@ def analysis_parts(wildcards):
 
 
 def missing_values(wildcards):
-    """Tables of values recorded as missing with a reason (censored ELISA results, REDCap codes)."""
+    """Tables of values recorded as missing with a reason (censored ELISA results, REDCap codes,
+    values an estimand's strategy removed)."""
     files = [rules.combine_plates.output.missing] if ELISA else []
+    files += [rules.apply_estimands.output.missing] if ESTIMANDS else []
     return files + ([rules.read_functional.output.missing] if FUNCTIONAL else [])
+
+
+def analysis_data(wildcards):
+    """The data set the analyses read: with the estimands' strategies applied when there are any."""
+    return rules.apply_estimands.output.data if ESTIMANDS else rules.build_analysis_data.output.data
+
+
+def disposition_table(wildcards):
+    """The accepted disposition log, which dates the intercurrent events (none without one)."""
+    return [rules.read_disposition.output.table] if DISPOSITION else []
 
 
 def input_rules():
@@ -202,6 +223,12 @@ def report_inputs(wildcards):
         inputs["consort"] = rules.consort_flow.output.svg
     if SAMPLE_SIZE:
         inputs["sample_size"] = rules.compute_sample_size.output.table
+    if ESTIMANDS:
+        inputs["estimand_counts"] = rules.apply_estimands.output.counts
+    if FAMILIES:
+        inputs["multiplicity"] = rules.adjust_multiplicity.output.table
+    if GRAPHS:
+        inputs["multiplicity_graphs"] = rules.adjust_multiplicity.output.graphs
     if HARMS:
         inputs |= {"harms": rules.summarise_harms.output.table, "harms_by_term": rules.summarise_harms.output.by_term}
     if PUBLISHED:
@@ -249,4 +276,8 @@ def provenance_outputs():
         files += [*rules.summarise_harms.output]
     if SAMPLE_SIZE:
         files += [*rules.compute_sample_size.output]
+    if FAMILIES:
+        files += [*rules.adjust_multiplicity.output]
+    if ESTIMANDS:
+        files += [*rules.apply_estimands.output]
     return sorted(set(files))

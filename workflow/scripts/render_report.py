@@ -3,7 +3,7 @@
 from trialflow.steps import report, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-tables = {k: v for k, v in sm.input.items() if k not in ("figures", "raw", "consort")}
+tables = {k: v for k, v in sm.input.items() if k not in ("figures", "raw", "consort", "multiplicity_graphs")}
 run_step(
     sm.log[0],
     report.render_report,
@@ -14,6 +14,7 @@ run_step(
     pdf=sm.output.pdf,
     elisa={k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")} or None,
     consort=sm.input.get("consort"),
+    multiplicity_graphs=list(sm.input.get("multiplicity_graphs", [])),
     raw_dir=sm.params.raw_dir,
     raw_files=list(sm.params.raw_files),
     listed=list(sm.params.listed),

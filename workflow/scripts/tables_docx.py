@@ -3,7 +3,7 @@
 from trialflow.steps import report, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-skip = ("figures", "raw", "consort")
+skip = ("figures", "raw", "consort", "multiplicity_graphs")
 run_step(
     sm.log[0],
     report.tables_docx,

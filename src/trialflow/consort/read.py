@@ -38,6 +38,9 @@ BASE_COLUMNS = [
     "lost_to_follow_up",
     "lost_reason",
 ]
+# Optional columns: when an intercurrent event happened, as the first configured time point
+# measured after it (read only when the column is there; used by the estimands, docs/consort.md).
+EVENT_COLUMNS = ["discontinued_from", "rescue_from"]
 # flag column, its reason column, and the flag value that needs a reason
 FLAG_REASONS = [
     ("received_allocated", "not_received_reason", NO),
@@ -111,8 +114,9 @@ def read_disposition(
     columns = BASE_COLUMNS + attended
     table = read(path, name, sheet)
     raw, problems = table.frame, list(table.problems)
+    events = [c for c in EVENT_COLUMNS if c in raw.columns]
     if not table.refused:
-        problems += column_problems(table, columns)
+        problems += column_problems(table, columns + events)
     if table.refused or any(p.rule == "column_present" for p in problems):
         return _typed([], attended), table.locate(problems)
 
@@ -137,11 +141,11 @@ def read_disposition(
     records = []
     for row in raw.to_dict("records"):
         line = int(row[LINE])
-        found = _check_row(row, name, line, arm_ids, attended)
+        found = _check_row(row, name, line, arm_ids, attended) + _check_events(row, name, line, time_ids, events)
         problems += found
         if found or line in bad_lines:
             continue
-        record = {c: row[c] for c in columns}
+        record = {c: row[c] for c in columns} | {c: row.get(c, "") for c in EVENT_COLUMNS}
         randomised = row["arm"] != ""
         record.update(
             eligible=_yes_no(row["eligible"]),
@@ -167,6 +171,7 @@ def _typed(records: list[dict], attended: list[str]) -> pd.DataFrame:
         "not_received_reason",
         "discontinued_reason",
         "lost_reason",
+        *EVENT_COLUMNS,
         "source_file",
     ]
     order = [
@@ -184,6 +189,7 @@ def _typed(records: list[dict], attended: list[str]) -> pd.DataFrame:
         "lost_to_follow_up",
         "lost_reason",
         *attended,
+        *EVENT_COLUMNS,
         "source_file",
         "source_line",
     ]
@@ -325,11 +331,35 @@ def _check_row(row: dict, name: str, line: int, arm_ids: list[str], attended: li
     return found
 
 
+def _check_events(row: dict, name: str, line: int, time_ids: list[str], events: list[str]) -> list[Problem]:
+    """The optional event columns: a configured time point, only for a randomised person, and
+    ``discontinued_from`` only when ``discontinued`` is yes."""
+    found = []
+    randomised = row["participant_id"] != "" or row["arm"] != ""
+    for column in events:
+        value = row[column]
+        if value == "":
+            continue
+        if not randomised:
+            message = f"{column} must be empty for a person who was not randomised"
+            found.append(Problem(name, str(line), column, value, "blank_unless_randomised", "error", message))
+        elif value not in time_ids:
+            message = f"{column} {value!r} is not one of the time points {', '.join(time_ids)} (as configured)"
+            found.append(Problem(name, str(line), column, value, "time_point_known", "error", message))
+        elif column == "discontinued_from" and _yes_no(row["discontinued"]) is not True:
+            message = "discontinued_from is given but discontinued is not 'yes'"
+            found.append(Problem(name, str(line), column, value, "discontinued_from_unexpected", "error", message))
+    return found
+
+
 def read_disposition_table(path: str | Path, time_points: Items) -> pd.DataFrame:
     """The accepted log as written to ``results/data/disposition.csv``, typed again as
     :func:`read_disposition` returns it (flags True/False, NA where not randomised)."""
     attended = [attended_column(t) for t, _ in ids_labels(time_points)]
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for c in EVENT_COLUMNS:  # a table written before these columns existed
+        if c not in frame.columns:
+            frame[c] = ""
     flags = {"True": True, "False": False, "": None}
     records = []
     for row in frame.to_dict("records"):

@@ -126,7 +126,7 @@ DERIVATIONS: dict[str, Derivation] = {
 # Outcome definitions.
 
 _KEYS_REQUIRED = ("id", "label", "unit", "domain", "higher_is_better", "decimals")
-_KEYS_OPTIONAL = ("hard_limits", "plausible_limits", "step", "source")
+_KEYS_OPTIONAL = ("hard_limits", "plausible_limits", "step", "source", "role")  # role: the analysis plan's
 
 
 def _is_number(x: Any) -> bool:

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialflow.estimands import EVENT_WORDS as EVENT_WORDS_ESTIMAND
+from trialflow.estimands import STRATEGY_WORDS
 from trialflow.outputs import read_csv
 from trialflow.report.elisa_context import build_elisa_context
 from trialflow.report.formatting import and_join, df_value, fixed, p_value
+from trialflow.stats.multiplicity import METHOD_NAMES
 
 # Layout for larger trials (docs/report.md). Below every threshold the report is laid out as the
 # demo's, whose Tables 2-3 follow the published paper.
@@ -50,7 +53,8 @@ CHECKLIST = [
 ]
 # The report's tables in the order it prints them; each is numbered by its place among those present.
 TABLES = [
-    "intervention", "baseline", "anova", "numbers", "estimation", "elisa_plates", "harms", "exclusions", "reasons",
+    "intervention", "estimands", "baseline", "anova", "numbers", "estimation", "elisa_plates", "harms", "exclusions",
+    "reasons",
 ]  # fmt: skip
 APPENDIX_TABLES = ["anova_full", "lmm", "assumptions"]  # numbered A1, A2, ...
 
@@ -127,6 +131,7 @@ class ReportSettings:
     sphericity: str = "auto"
     protocol: dict | None = None
     acceptance: dict | None = None  # the ELISA acceptance rules, with the ELISA route
+    estimands: list[dict] = ()  # the estimands (ICH E9(R1)), printed as the estimand table
 
     @classmethod
     def from_config(cls, config: dict) -> ReportSettings:
@@ -144,6 +149,7 @@ class ReportSettings:
             sphericity=config["analysis"]["sphericity"],
             protocol=config.get("protocol"),
             acceptance=config["elisa"]["acceptance"] if "elisa" in config else None,
+            estimands=config.get("estimands", []),
         )
 
 
@@ -155,6 +161,7 @@ def build_context(
     elisa: dict[str, str] | None = None,
     consort_svg: str | None = None,
     provenance: dict | None = None,
+    multiplicity_graphs: list[str] = (),
 ) -> dict:
     """Everything the report's template needs.
 
@@ -165,6 +172,8 @@ def build_context(
     figures : outcome id -> SVG path.
     elisa : ELISA table name -> CSV path, with the ELISA route (its plate summary is printed).
     consort_svg : the CONSORT flow diagram, with a disposition log.
+    multiplicity_graphs : the graphs of the graphical multiplicity families, each
+        ``multiplicity_<family>.svg`` (with ``results["multiplicity"]``).
     provenance : the inputs, config and code the report follows from
         (:func:`trialflow.provenance.report_record`), for its appendix.
     """
@@ -182,6 +191,9 @@ def build_context(
     time_label = {t["id"]: t["label"] for t in times}
 
     d, a = _by(desc, "outcome", "arm", "time"), _by(anova, "outcome", "effect")
+    families = multiplicity_families(results, outcomes, multiplicity_graphs)
+    estimand_rows = estimand_table(settings.estimands, results, outcomes)
+    adjusted = {(r["outcome"], r["effect"]): r for f in families for r in f["rows"]}
     status = read_csv(results["outcome_status"]).set_index("outcome")
     effects = EFFECTS if len(arms) > 1 else ["time"]  # one arm: the one-way repeated-measures ANOVA
     outcome_rows = []
@@ -198,6 +210,7 @@ def build_context(
                 "analysable": analysable,
                 "not_analysable": "" if analysable else status.loc[oid, "reason"],
                 "effects": {e: a[(oid, e)] for e in effects} if analysable else {},
+                "adjusted": {e: adjusted[(oid, e)] for e in effects if (oid, e) in adjusted},
                 "excluded": [
                     {"id": r.participant_id, "arm": arm_label.get(r.arm, r.arm), "reason": r.reason}
                     for r in ex.itertuples()
@@ -307,6 +320,7 @@ def build_context(
     )
     shown = {
         "intervention": bool(protocol and (protocol["intervention"] or {}).get("table")),
+        "estimands": bool(estimand_rows),
         "baseline": bool(baseline_rows or baseline_table),
         "anova": True,
         "numbers": True,
@@ -357,6 +371,8 @@ def build_context(
         "estimation": est_rows,
         "changes": change_rows,
         "sample_size": sample_size,
+        "multiplicity": families,
+        "estimands": estimand_rows,
         "lmm": lmm,
         "harms": harms,
         "elisa": elisa_context(elisa, settings.acceptance) if elisa else None,
@@ -379,6 +395,61 @@ def build_context(
         "row_balance": read_csv(results["row_balance"]).to_dict("records") if "row_balance" in results else [],
         "sources": {k: f"results/{Path(v).parent.name}/{Path(v).name}" for k, v in results.items()},
     }
+
+
+def estimand_table(estimands: list[dict], results: dict[str, str], outcomes: list[dict]) -> list[dict]:
+    """A row per estimand: outcome label, population, variable, summary and each intercurrent
+    event with its strategy and the values it removed (``results["estimand_counts"]``)."""
+    if not estimands:
+        return []
+    counts = _by(read_csv(results["estimand_counts"]), "outcome", "event") if "estimand_counts" in results else {}
+    labels = {o["id"]: o["label"] for o in outcomes}
+    rows = []
+    for e in estimands:
+        events = []
+        for i in e.get("intercurrent_events", []):
+            n = counts.get((e["outcome"], i["event"]), {"n_values_removed": 0, "n_participants": 0})
+            events.append(
+                {
+                    "event": EVENT_WORDS_ESTIMAND[i["event"]],
+                    "strategy": STRATEGY_WORDS[i["strategy"]],
+                    "removed": int(n["n_values_removed"]),
+                    "participants": int(n["n_participants"]),
+                }
+            )
+        rows.append({**e, "label": labels.get(e["outcome"], e["outcome"]), "events": events})
+    return rows
+
+
+def multiplicity_families(results: dict[str, str], outcomes: list[dict], graphs: list[str]) -> list[dict]:
+    """The multiplicity families of ``results["multiplicity"]`` in its order, each with its
+    footnote mark (a, b, ...), method in words, level, effect, outcome labels, rows (keyed by
+    outcome and effect in the caller) and the drawing of a graphical family; [] without the table."""
+    if "multiplicity" not in results:
+        return []
+    table = read_csv(results["multiplicity"])
+    table["note"] = table["note"].astype(object).where(table["note"].notna(), "")
+    labels = {o["id"]: o["label"] for o in outcomes}
+    drawn = {Path(g).stem.removeprefix("multiplicity_"): g for g in graphs}
+    found = []
+    for i, (family, rows) in enumerate(table.groupby("family", sort=False)):
+        mark = chr(ord("a") + i) if i < 26 else f"f{i + 1}"
+        method = rows["method"].iloc[0]
+        found.append(
+            {
+                "id": family,
+                "mark": mark,
+                "method": method,
+                "method_words": METHOD_NAMES[method],
+                "alpha": float(rows["alpha"].iloc[0]),
+                "effect": rows["effect"].iloc[0],
+                "effect_words": EFFECT_WORDS[rows["effect"].iloc[0]],
+                "labels": [labels.get(o, o) for o in rows["outcome"]],
+                "rows": [r | {"mark": mark, "method_words": METHOD_NAMES[method]} for r in rows.to_dict("records")],
+                "graph": svg_data_uri(drawn[family]) if family in drawn else None,
+            }
+        )
+    return found
 
 
 def derived_notes(characteristics: list[dict]) -> list[str]:
@@ -609,10 +680,22 @@ def results_sentence(outcome: dict, style: str, alpha: float, table: str) -> str
     else:
         found = [w for w, sig in zip(names, significant, strict=True) if sig]
         verdict = f"were significant at the {alpha:g} level for {' and '.join(found)} only"
-    return (
+    sentence = (
         f"Regarding {outcome['label']}, the repeated-measures ANOVA presented in Table {table} indicated that "
         f"{listing} {verdict} (Figure {outcome['number']})."
     )
+    for effect, row in outcome.get("adjusted", {}).items():
+        decision = "rejected" if row["rejected"] else "not rejected"
+        shown = (
+            p_value(row["p_adjusted"], style, capital=False).replace("p", "adjusted p", 1)
+            if row["note"] == ""
+            else "no adjusted p (the test is not defined on the data)"
+        )
+        sentence += (
+            f" Adjusted for multiplicity ({row['method_words']}, family {row['family']}), "
+            f"{EFFECT_WORDS[effect]} has {shown}: its null hypothesis is {decision} at the {row['alpha']:g} level."
+        )
+    return sentence
 
 
 def sphericity_words(rule: str, n_times: int) -> str:

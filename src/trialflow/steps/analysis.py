@@ -8,11 +8,14 @@ import logging
 import pandas as pd
 
 from trialflow import analysis, schemas
+from trialflow import estimands as estimands_lib
+from trialflow.analysis_plan import graph_svg
 from trialflow.cache import result_cache
-from trialflow.outputs import read_csv, write_csv
+from trialflow.outputs import read_csv, write_atomic, write_csv
 from trialflow.stats import harms
 from trialflow.stats.complete import exclusion_counts, exclusion_reasons
 from trialflow.stats.descriptives import count_per_arm
+from trialflow.stats.multiplicity import adjust_families
 from trialflow.stats.power import sample_size_rm_within_between
 from trialflow.steps import read_missing_values
 
@@ -40,6 +43,32 @@ def compare_baseline(
     write_csv(by_level, categories)
     write_csv(compared, tests_table)
     write_csv(count_per_arm(people, arms), per_arm)
+
+
+def apply_estimands(
+    data: str, disposition: list[str], estimands: list[dict], times: list[str], out: dict[str, str]
+) -> None:
+    """The analysis data set with each estimand's intercurrent-event strategies applied
+    (:func:`trialflow.estimands.apply_strategies`; ``disposition``: the accepted disposition log,
+    none when no strategy needs the events' dates). ``out`` keys: data (the rows kept), missing
+    (the removed values as recorded reasons), changes (every removed value) and counts (per
+    outcome, event and strategy)."""
+    columns = ["participant_id", "discontinued_from", "rescue_from", "source_file", "source_line"]
+    log_table = (
+        pd.read_csv(disposition[0], dtype=str, keep_default_na=False).reindex(columns=columns, fill_value="")
+        if disposition
+        else pd.DataFrame(columns=columns)
+    )
+    rows = read_csv(data)
+    kept, changes, missing = estimands_lib.apply_strategies(rows, log_table, estimands, times)
+    counts = estimands_lib.count_changes(changes, estimands)
+    write_csv(kept, out["data"])
+    write_csv(missing, out["missing"])
+    write_csv(changes, out["changes"])
+    write_csv(counts, out["counts"])
+    for row in counts.itertuples():
+        log.info("%s, %s (%s): %d values of %d participants removed", row.outcome, row.event, row.strategy,
+                 row.n_values_removed, row.n_participants)  # fmt: skip
 
 
 def analyse_outcomes(
@@ -102,6 +131,31 @@ def estimate_effects(
     write_csv(analysis.estimate_effects(read_csv(data), outcomes, arms, times, cache=store), table)
     if store:
         store.prune()
+
+
+def adjust_multiplicity(
+    anova: str, families: list[dict], outcomes: list[dict], table: str, graphs: list[str] = ()
+) -> None:
+    """Each family's p values adjusted for multiplicity (``families``: as
+    :func:`trialflow.analysis_plan.families` resolves them), and the graph of each graphical
+    family drawn, in the order of the graphical families, to ``graphs``.
+
+    The p adjusted is the one the outcome table prints: the repeated-measures ANOVA's
+    ``p_corrected`` (the sphericity rule's) of the family's effect; an outcome the ANOVA is not
+    defined for has none, and stays in its family as not rejected.
+    """
+    rows = read_csv(anova)
+    p = rows[["outcome", "effect", "p_corrected"]].rename(columns={"p_corrected": "p"})
+    adjusted = adjust_families(p, families)
+    write_csv(adjusted, table)
+    for row in adjusted[adjusted["note"] != ""].itertuples():
+        log.warning("%s: %s (%s) %s", row.family, row.outcome, row.effect, row.note)
+    labels = {o["id"]: o["label"] for o in outcomes}
+    drawn = [f for f in families if f["method"] == "graphical"]
+    for family, path in zip(drawn, graphs, strict=True):
+        names = [labels.get(o, o) for o in family["outcomes"]]
+        svg = graph_svg(names, family["weights"], family["transitions"], f"Multiplicity graph of family {family['id']}")
+        write_atomic(path, svg.encode("utf-8"))
 
 
 def compute_sample_size(settings: dict, table: str) -> None:

@@ -27,6 +27,7 @@ def render_report(
     listed: list[str] = (),
     config_sha256: str = "",
     repo: str | None = None,
+    multiplicity_graphs: list[str] = (),
 ) -> None:
     """The report as HTML and PDF from the results tables and figures.
 
@@ -34,11 +35,20 @@ def render_report(
     ``elisa``: the ELISA tables (their plate summary is printed; the per-plate pages are the
     ELISA QC report); ``consort``: the flow diagram; ``raw_files`` (in ``raw_dir``) are hashed
     for the provenance appendix, ``listed`` among them one by one in a large trial, with the
-    config's ``config_sha256`` and the git state of ``repo``.
+    config's ``config_sha256`` and the git state of ``repo``; ``multiplicity_graphs``: the
+    drawings of the graphical multiplicity families.
     """
     record = provenance.report_record(raw_dir, raw_files, listed, config_sha256, repo) if raw_files else None
     report_settings = ReportSettings.from_config(settings)
-    context = build_context(report_settings, results, figures, elisa=elisa, consort_svg=consort, provenance=record)
+    context = build_context(
+        report_settings,
+        results,
+        figures,
+        elisa=elisa,
+        consort_svg=consort,
+        provenance=record,
+        multiplicity_graphs=multiplicity_graphs,
+    )
     # The PDF carries the analysis data set and every results table it prints (PDF/A-3b).
     attachments = {
         f"{Path(p).parent.name}/{Path(p).name}": p
