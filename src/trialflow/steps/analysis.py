@@ -10,7 +10,7 @@ import pandas as pd
 from trialflow import analysis, schemas
 from trialflow.cache import result_cache
 from trialflow.outputs import read_csv, write_csv
-from trialflow.stats import harms
+from trialflow.stats import harms, mmrm
 from trialflow.stats.complete import exclusion_counts, exclusion_reasons
 from trialflow.stats.descriptives import count_per_arm
 from trialflow.stats.power import sample_size_rm_within_between
@@ -102,6 +102,33 @@ def estimate_effects(
     write_csv(analysis.estimate_effects(read_csv(data), outcomes, arms, times, cache=store), table)
     if store:
         store.prune()
+
+
+def fit_mmrm(
+    data: str,
+    participants: str,
+    outcomes: list[str],
+    arms: list[str],
+    times: list[str],
+    characteristics: list[dict],
+    settings: dict,
+    alpha: float,
+    out: dict[str, str],
+) -> None:
+    """The MMRM of every outcome (:func:`trialflow.stats.mmrm.fit_mmrm_outcomes`): ``out`` keys
+    lsmeans, contrasts, tests, covariance, fit. ``characteristics``: the config's baseline
+    characteristics (their types say which covariates are factors); ``settings``: analysis.mmrm."""
+    types = {c["id"]: c.get("type", "numeric") for c in characteristics}
+    tables = mmrm.fit_mmrm_outcomes(
+        read_csv(data), read_csv(participants), outcomes, arms, times, settings, types, alpha=alpha
+    )
+    for key, path in out.items():
+        write_csv(tables[key], path)
+    for row in tables["fit"].itertuples():
+        if not row.converged:
+            log.warning("%s: MMRM not fitted (%s)", row.outcome, row.note)
+        elif row.structure != row.requested_structure:
+            log.warning("%s: MMRM fell back to %s (%s)", row.outcome, row.structure, row.note)
 
 
 def compute_sample_size(settings: dict, table: str) -> None:
