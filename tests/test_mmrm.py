@@ -250,3 +250,47 @@ def test_participants_without_a_covariate_are_counted_not_dropped_silently():
     full = mmrm.fit_mmrm(data, arms, visits, **covariates)["fit"].iloc[0]
     assert row["n_excluded"] == full["n_excluded"] + 1 and row["n_participants"] == full["n_participants"] - 1
     assert "1 participant(s) left out: no age" in row["note"]
+
+
+def test_every_outcome_with_its_own_settings_and_covariates_from_the_participants_file():
+    """fit_mmrm_outcomes (what rule fit_mmrm runs): per-outcome overrides replace the trial-wide
+    settings; characteristics become factors or numeric covariates by their configured type; with
+    baseline_value the first time point is the covariate. Each outcome equals its own fit_mmrm."""
+    data, arms, _, _ = load("covariates/x/reml")
+    people = data.drop_duplicates("participant_id")[["participant_id", "site", "age"]]
+    long = pd.concat([data.assign(outcome="y1"), data.assign(outcome="y2", value=data["value"] * 2)])
+    long = long.drop(columns=["site", "age"])
+    settings = {
+        "covariance": "unstructured",
+        "df": "satterthwaite",
+        "covariates": {"baseline_value": True, "characteristics": ["site", "age"]},
+        "outcomes": {"y2": {"covariance": "cs", "covariates": {"characteristics": ["site"]}}},
+    }
+    times = ["base", "v1", "v2", "v3"]
+    tables = mmrm.fit_mmrm_outcomes(
+        long, people, ["y1", "y2"], arms, times, settings, {"site": "categorical", "age": "numeric"}
+    )
+    assert list(tables["contrasts"].columns) == ["outcome", *mmrm.CONTRAST_COLUMNS]
+    y1 = fit("covariates/unstructured/reml")["contrasts"]
+    pd.testing.assert_frame_equal(
+        tables["contrasts"][tables["contrasts"]["outcome"] == "y1"].drop(columns="outcome"), y1
+    )
+    y2 = mmrm.fit_mmrm(
+        data.assign(value=data["value"] * 2), arms, times[1:], covariance="cs", baseline="base", factors=["site"]
+    )["contrasts"]
+    got = tables["contrasts"][tables["contrasts"]["outcome"] == "y2"].drop(columns="outcome").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, y2)
+    fits = tables["fit"].set_index("outcome")
+    assert fits.loc["y1", "covariates"] == "baseline (base) × visit, site, age"
+    assert fits.loc["y2", "covariates"] == "baseline (base) × visit, site" and fits.loc["y2", "structure"] == "cs"
+
+
+def test_the_step_refuses_a_covariate_that_is_not_a_baseline_characteristic(tmp_path):
+    from trialflow.problems import InputError
+    from trialflow.steps.analysis import fit_mmrm
+
+    with pytest.raises(InputError, match="name site, which are not baseline characteristics"):
+        fit_mmrm(
+            "unused.csv", "unused.csv", ["y"], ["a", "b"], ["t1", "t2"], [{"id": "age", "label": "Age"}],
+            {"covariates": {"characteristics": ["site"]}}, 0.05, {},
+        )  # fmt: skip

@@ -10,6 +10,7 @@ import pandas as pd
 from trialflow import analysis, schemas
 from trialflow.cache import result_cache
 from trialflow.outputs import read_csv, write_csv
+from trialflow.problems import InputError
 from trialflow.stats import harms, mmrm
 from trialflow.stats.complete import exclusion_counts, exclusion_reasons
 from trialflow.stats.descriptives import count_per_arm
@@ -119,6 +120,14 @@ def fit_mmrm(
     lsmeans, contrasts, tests, covariance, fit. ``characteristics``: the config's baseline
     characteristics (their types say which covariates are factors); ``settings``: analysis.mmrm."""
     types = {c["id"]: c.get("type", "numeric") for c in characteristics}
+    named = [settings.get("covariates", {})] + [o.get("covariates", {}) for o in settings.get("outcomes", {}).values()]
+    unknown = sorted({c for block in named for c in block.get("characteristics", []) if c not in types})
+    if unknown:
+        raise InputError(
+            [],
+            message=f"analysis.mmrm covariates name {', '.join(unknown)}, which are not baseline characteristics "
+            f"(config `baseline`: {', '.join(types) or 'none'})",
+        )
     tables = mmrm.fit_mmrm_outcomes(
         read_csv(data), read_csv(participants), outcomes, arms, times, settings, types, alpha=alpha
     )
