@@ -294,3 +294,17 @@ def test_the_step_refuses_a_covariate_that_is_not_a_baseline_characteristic(tmp_
             "unused.csv", "unused.csv", ["y"], ["a", "b"], ["t1", "t2"], [{"id": "age", "label": "Age"}],
             {"covariates": {"characteristics": ["site"]}}, 0.05, {},
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, change, why",
+    [
+        ("constant", lambda d: d.assign(value=1.0), "no covariance structure converged"),
+        ("empty", lambda d: d.iloc[:0], "no values"),
+        ("one participant per arm", lambda d: d[d["participant_id"].isin(["P001", "P021", "P041"])], "no values in"),
+    ],
+)
+def test_degenerate_data_give_a_reason_not_a_number(name, change, why):
+    res = mmrm.fit_mmrm(change(pd.read_csv(DATA / "three_arm.csv")), *THREE_ARM)
+    assert res["lsmeans"].empty and res["contrasts"].empty and res["tests"].empty, name
+    assert not res["fit"]["converged"].iloc[0] and why in res["fit"]["note"].iloc[0], name

@@ -375,8 +375,12 @@ class _Likelihood:
 def _criterion(lik: _Likelihood, structure: Structure, theta: np.ndarray) -> tuple[float, np.ndarray, dict | None]:
     """-2 log L at theta, its analytic gradient by theta, and the evaluation (None if Sigma is
     not positive definite)."""
-    phi = np.real(structure.natural(theta))
-    ev = lik.evaluate(np.real(structure.sigma(phi)))
+    with np.errstate(over="ignore", invalid="ignore"):  # a step too far: Sigma not finite, refused below
+        phi = np.real(structure.natural(theta))
+        sigma = np.real(structure.sigma(phi))
+    if not np.all(np.isfinite(sigma)):
+        return np.inf, np.zeros_like(theta), None
+    ev = lik.evaluate(sigma)
     if not ev["ok"]:
         return np.inf, np.zeros_like(theta), None
     d_sigma = _complex_jacobian(lambda t: structure.sigma(structure.natural(t)), theta)
@@ -574,7 +578,8 @@ def _design(
     factors: Sequence[str],
     numeric: Sequence[str],
 ) -> _Design:
-    d = data[data["arm"].isin(arms)]
+    d = data[data["arm"].isin(arms) & data["time"].isin([*visits, *([baseline] if baseline else [])])]
+    d = d[d["value"].notna()]
     n_arms, n_visits = len(arms), len(visits)
     notes = []
     values = d.pivot(index="participant_id", columns="time", values="value")
@@ -596,7 +601,7 @@ def _design(
         keep &= ~missing
     excluded = int((~keep).sum())
     values, people = values[keep], people.loc[keep[keep].index]
-    arm_idx = people["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy()
+    arm_idx = people["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy(dtype=int)
     factor_levels = {f: sorted(people[f].astype(str).unique()) for f in factors}
     # columns: cells, factor dummies, numeric, baseline x visit
     n_cells = n_arms * n_visits
@@ -759,6 +764,8 @@ def fit_mmrm(
 
     if df == "kenward_roger" and method != "reml":
         return refuse("Kenward–Roger needs REML")
+    if design.n_participants == 0:
+        return refuse("no values")
     empty_cells = [f"{arms[a]} at {visits[v]}" for a, v in zip(*np.nonzero(design.cell_counts == 0), strict=True)]
     if empty_cells:
         return refuse("no values in " + ", ".join(empty_cells))
