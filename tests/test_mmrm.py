@@ -308,3 +308,28 @@ def test_degenerate_data_give_a_reason_not_a_number(name, change, why):
     res = mmrm.fit_mmrm(change(pd.read_csv(DATA / "three_arm.csv")), *THREE_ARM)
     assert res["lsmeans"].empty and res["contrasts"].empty and res["tests"].empty, name
     assert not res["fit"]["converged"].iloc[0] and why in res["fit"]["note"].iloc[0], name
+
+
+def test_report_rows_label_each_contrast_and_name_a_fallback(tmp_path):
+    """report.context.mmrm_rows: what the appendix table prints, from mmrm_contrasts.csv and
+    mmrm_fit.csv (the unrounded values unchanged, labels from the config)."""
+    from trialflow.outputs import write_csv
+    from trialflow.report.context import mmrm_rows
+
+    data, arms, visits, _ = load("singular/x/reml")
+    tables = mmrm.fit_mmrm_outcomes(data.assign(outcome="y"), data[["participant_id"]], ["y"], arms, visits, {}, {})
+    results = {}
+    for key in ("contrasts", "fit"):
+        results[f"mmrm_{key}"] = str(tmp_path / f"mmrm_{key}.csv")
+        write_csv(tables[key], results[f"mmrm_{key}"])
+    rows = mmrm_rows(
+        results,
+        [{"id": "y", "label": "Grip", "decimals": 1}],
+        [{"id": "control", "label": "Control"}, {"id": "active", "label": "Training"}],
+        [{"id": v, "label": v.upper()} for v in visits],
+    )
+    assert [r["contrast_label"] for r in rows["rows"]] == ["Training − Control"] * 4
+    assert [r["visit_label"] for r in rows["rows"]] == ["T1", "T2", "T3", "T4"]
+    np.testing.assert_array_equal([r["estimate"] for r in rows["rows"]], tables["contrasts"]["estimate"])
+    assert rows["fell_back"][0]["structure_words"] == "heterogeneous Toeplitz" and not rows["unfitted"]
+    assert rows["rows"][0]["decimals"] == 1

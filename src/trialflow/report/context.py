@@ -52,7 +52,7 @@ CHECKLIST = [
 TABLES = [
     "intervention", "baseline", "anova", "numbers", "estimation", "elisa_plates", "harms", "exclusions", "reasons",
 ]  # fmt: skip
-APPENDIX_TABLES = ["anova_full", "lmm", "mmrm", "assumptions"]  # numbered A1, A2, ...
+APPENDIX_TABLES = ["anova_full", "lmm", "assumptions", "mmrm"]  # numbered A1, A2, ...
 
 
 MMRM_STRUCTURES = {
@@ -76,8 +76,11 @@ def mmrm_rows(results: dict[str, str], outcomes: list[dict], arms: list[dict], t
     """The MMRM's treatment contrasts per outcome and visit (mmrm_contrasts.csv), with each
     outcome's fit (structure used, df method, covariates, note) from mmrm_fit.csv."""
     contrasts = read_csv(results["mmrm_contrasts"])
-    fits = read_csv(results["mmrm_fit"]).fillna({"note": "", "covariates": "", "structure": ""})
+    fits = read_csv(results["mmrm_fit"])
+    for column in ("note", "covariates", "structure"):  # an all-empty text column reads as float NaN
+        fits[column] = fits[column].astype(object).where(fits[column].notna(), "")
     label = {o["id"]: o["label"] for o in outcomes}
+    decimals = {o["id"]: o.get("decimals", 2) for o in outcomes}
     arm_label = {a["id"]: a["label"] for a in arms}
     time_label = {t["id"]: t["label"] for t in times}
     rows = []
@@ -87,6 +90,7 @@ def mmrm_rows(results: dict[str, str], outcomes: list[dict], arms: list[dict], t
             r
             | {
                 "outcome_label": label.get(r["outcome"], r["outcome"]),
+                "decimals": decimals.get(r["outcome"], 2),
                 "visit_label": time_label.get(r["visit"], r["visit"]),
                 "contrast_label": f"{arm_label.get(treated, treated)} − {arm_label.get(reference, reference)}",
             }

@@ -543,6 +543,8 @@ def _kenward_roger(lmat, phi_b, pk, cov_theta) -> tuple[float, float]:
     tr = np.array([np.trace(m) for m in mats])
     a1 = tr @ cov_theta @ tr
     a2 = sum(cov_theta[i, j] * np.trace(mats[i] @ mats[j]) for i in range(len(pk)) for j in range(len(pk)))
+    if not a2 > 0:  # the variance of the contrast does not depend on the covariance parameters
+        return np.inf, 1.0
     b = (a1 + 6 * a2) / (2 * q)
     g = ((q + 1) * a1 - (q + 4) * a2) / ((q + 2) * a2)
     c1, c2, c3 = g / (3 * q + 2 * (1 - g)), (q - g) / (3 * q + 2 * (1 - g)), (q + 2 - g) / (3 * q + 2 * (1 - g))
