@@ -185,11 +185,13 @@ def test_unstructured_that_does_not_converge_falls_back_in_the_stated_order():
     assert "no covariance structure converged" in nothing["fit"]["note"].iloc[0]
 
 
-def test_complete_two_visit_data_give_the_two_sample_t_test_at_each_visit():
+@pytest.mark.parametrize("df", ["satterthwaite", "kenward_roger"])
+def test_complete_two_visit_data_give_the_two_sample_t_test_at_each_visit(df):
     """Unstructured, complete data: the contrast at a visit is the pooled two-sample t test of that
-    visit (scipy.stats.ttest_ind), with n - 2 df."""
+    visit (scipy.stats.ttest_ind), with n - 2 df; with Kenward–Roger too (its adjustment vanishes
+    and its df is exact for complete data under the unstructured covariance, Kenward & Roger 1997)."""
     data, arms, visits, _ = load("demo_BDNF/unstructured/reml")
-    con = mmrm.fit_mmrm(data, arms, visits)["contrasts"].set_index("visit")
+    con = mmrm.fit_mmrm(data, arms, visits, df=df)["contrasts"].set_index("visit")
     for visit in visits:
         at = data[data["time"] == visit]
         t = stats.ttest_ind(at.loc[at["arm"] == "training", "value"], at.loc[at["arm"] == "control", "value"])
