@@ -27,10 +27,11 @@ Convergence and fallback
 ------------------------
 A fit has converged when the optimiser's gradient is below :data:`GRADIENT_TOL` (relative), the
 observed information of the covariance parameters is positive definite and Sigma is
-well-conditioned (smallest eigenvalue above :data:`CONDITION_TOL` times the largest). When the requested structure does not converge
-(typically unstructured, with few participants or near-collinear visits), the structures of the
-``fallback`` list are tried in order (:data:`DEFAULT_FALLBACK`, as statistical analysis plans
-pre-specify); the fit table names the structure that was used and why the others were not.
+well-conditioned (smallest eigenvalue above :data:`CONDITION_TOL` times the largest). When the
+requested structure does not converge (typically unstructured, with few participants or
+near-collinear visits), the structures of the ``fallback`` list are tried in order
+(:data:`DEFAULT_FALLBACK`, as statistical analysis plans pre-specify); the fit table names the
+structure that was used and why the others were not.
 
 Inference
 ---------
