@@ -287,7 +287,7 @@ def test_every_outcome_with_its_own_settings_and_covariates_from_the_participant
     assert fits.loc["y2", "covariates"] == "baseline (base) × visit, site" and fits.loc["y2", "structure"] == "cs"
 
 
-def test_the_step_refuses_a_covariate_that_is_not_a_baseline_characteristic(tmp_path):
+def test_the_step_refuses_a_covariate_or_an_outcome_the_config_does_not_have(tmp_path):
     from trialflow.problems import InputError
     from trialflow.steps.analysis import fit_mmrm
 
@@ -295,6 +295,11 @@ def test_the_step_refuses_a_covariate_that_is_not_a_baseline_characteristic(tmp_
         fit_mmrm(
             "unused.csv", "unused.csv", ["y"], ["a", "b"], ["t1", "t2"], [{"id": "age", "label": "Age"}],
             {"covariates": {"characteristics": ["site"]}}, 0.05, {},
+        )  # fmt: skip
+    with pytest.raises(InputError, match="names grip, which are not outcomes of the config"):
+        fit_mmrm(
+            "unused.csv", "unused.csv", ["y"], ["a", "b"], ["t1", "t2"], [],
+            {"outcomes": {"grip": {"df": "residual"}}}, 0.05, {},
         )  # fmt: skip
 
 

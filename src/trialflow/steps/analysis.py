@@ -128,6 +128,11 @@ def fit_mmrm(
             message=f"analysis.mmrm covariates name {', '.join(unknown)}, which are not baseline characteristics "
             f"(config `baseline`: {', '.join(types) or 'none'})",
         )
+    strangers = sorted(set(settings.get("outcomes", {})) - set(outcomes))
+    if strangers:
+        raise InputError(
+            [], message=f"analysis.mmrm.outcomes names {', '.join(strangers)}, which are not outcomes of the config"
+        )
     tables = mmrm.fit_mmrm_outcomes(
         read_csv(data), read_csv(participants), outcomes, arms, times, settings, types, alpha=alpha
     )
