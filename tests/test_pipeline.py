@@ -59,6 +59,19 @@ def test_results_tables_have_the_promised_columns(run):
         assert [c for c in frame.columns if c in columns] == columns, name
     anova = pd.read_csv(run["dir"] / "results/stats/anova.csv")
     assert set(anova["effect"]) == {"time", "group", "interaction"}
+    from trialflow.stats import mmrm  # the MMRM tables (sensitivity analysis with the default config)
+
+    for name, columns in {
+        "lsmeans": mmrm.LSMEANS_COLUMNS,
+        "contrasts": mmrm.CONTRAST_COLUMNS,
+        "tests": mmrm.TEST_COLUMNS,
+        "covariance": mmrm.COVARIANCE_COLUMNS,
+        "fit": mmrm.FIT_COLUMNS,
+    }.items():
+        frame = pd.read_csv(run["dir"] / "results" / "stats" / f"mmrm_{name}.csv")
+        assert list(frame.columns) == ["outcome", *columns], name
+    fit = pd.read_csv(run["dir"] / "results/stats/mmrm_fit.csv")
+    assert fit["converged"].all() and set(fit["structure"]) == {"unstructured"}
 
 
 def test_raw_folder_is_untouched(run):
@@ -111,6 +124,7 @@ def test_changing_the_redcap_export_reruns_only_what_depends_on_it(run):
         "analyse_outcomes",
         "plot_outcomes",
         "estimate_effects",
+        "fit_mmrm",
         "check_validation",
         "check_published",
         "render_report",

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.pipeline
 
 ANALYSIS_AND_AFTER = {
-    "compare_baseline", "analyse_outcomes", "estimate_effects", "summarise_harms", "compute_sample_size",
+    "compare_baseline", "analyse_outcomes", "estimate_effects", "fit_mmrm", "summarise_harms", "compute_sample_size",
     # (all of steps/analysis.py) and what reads their results:
     "plot_outcomes", "check_published", "render_report", "tables_docx", "write_provenance", "all",
 }  # fmt: skip

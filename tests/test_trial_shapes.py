@@ -68,6 +68,9 @@ def test_four_arms_five_visits_unequal_arms(tmp_path):
     anova = table(result, "anova").set_index("effect")
     assert anova.loc["group", "df1"] == 3 and anova.loc["time", "df1"] == 4 and anova.loc["interaction", "df1"] == 12
     assert int(anova["n"].iloc[0]) == 46
+    mmrm = table(result, "mmrm_tests").set_index("effect")  # the MMRM: every value, 3 x 4 contrasts' worth of df
+    assert mmrm.loc["arm:visit", "num_df"] == 12 and table(result, "mmrm_fit")["converged"].all()
+    assert len(table(result, "mmrm_contrasts")) == 3 * 5
 
 
 def test_functional_outcomes_only_from_a_long_csv(tmp_path):
@@ -118,6 +121,7 @@ def test_one_arm_three_visits(tmp_path):
     text = re.sub(r"-\s+", "-", result["text"])  # words hyphenated at a line end come back as "one- way"
     assert "one-way repeated-measures analysis of variance" in text and "Groups" not in text
     assert "Change from admission to discharge" in text
+    assert table(result, "mmrm_tests")["effect"].tolist() == ["visit"] and table(result, "mmrm_contrasts").empty
 
 
 def test_an_arm_with_one_participant(tmp_path):
@@ -140,6 +144,9 @@ def test_an_outcome_constant_in_one_arm_and_one_without_follow_up(tmp_path):
     status = table(result, "outcome_status").set_index("outcome")
     assert status["analysable"].to_dict() == {"steps": True, "pain": True, "hba1c": False}
     assert status.loc["hba1c", "reason"] == "no value at post for any participant"
+    mmrm = table(result, "mmrm_fit").set_index("outcome")  # the MMRM says why too, and fits the others
+    assert not mmrm.loc["hba1c", "converged"] and "no values in control at post" in mmrm.loc["hba1c", "note"]
+    assert mmrm.loc[["steps", "pain"], "converged"].all()
     text = result["text"]
     assert "hba1c could not be analysed with a repeated-measures ANOVA: no value at post for any participant" in text
     checks = table(result, "assumptions")

@@ -76,6 +76,32 @@ rule analyse_outcomes:
         "../scripts/analyse_outcomes.py"
 
 
+rule fit_mmrm:
+    input:
+        data=analysis_data,
+        participants=rules.read_participants.output.table,
+        validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
+    output:
+        lsmeans="results/stats/mmrm_lsmeans.csv",
+        contrasts="results/stats/mmrm_contrasts.csv",
+        tests="results/stats/mmrm_tests.csv",
+        covariance="results/stats/mmrm_covariance.csv",
+        fit="results/stats/mmrm_fit.csv",
+    log:
+        f"{LOGS}/fit_mmrm.log",
+    priority: REPORT_PATH
+    params:
+        code=code("analysis"),
+        outcomes=OUTCOME_IDS,
+        arms=ARM_IDS,
+        times=TIME_IDS,
+        characteristics=config["baseline"],
+        settings=config["analysis"]["mmrm"],
+        alpha=config["analysis"]["alpha"],
+    script:
+        "../scripts/fit_mmrm.py"
+
+
 rule plot_outcomes:
     input:
         descriptives=rules.analyse_outcomes.output.descriptives,

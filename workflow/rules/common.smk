@@ -214,6 +214,7 @@ def report_inputs(wildcards):
         "row_balance": rules.collect_validation.output.balance,
         "estimation": rules.estimate_effects.output.table,
         "lmm_tests": analysed.lmm_tests,
+        **{f"mmrm_{t}": rules.fit_mmrm.output[t] for t in ("lsmeans", "contrasts", "tests", "covariance", "fit")},
         "figures": rules.plot_outcomes.output.figures,
         # The plate files reach the report through the ELISA tables; listing ~2,500 of them here
         # made Snakemake stat each one on every scheduling pass. Their hashes: params.raw_files.
@@ -261,6 +262,7 @@ def provenance_outputs():
         *rules.analyse_outcomes.output,
         *rules.plot_outcomes.output,
         *rules.estimate_effects.output,
+        *rules.fit_mmrm.output,
         *rules.render_report.output,
         *rules.tables_docx.output,
     ]

@@ -56,7 +56,69 @@ TABLES = [
     "intervention", "estimands", "baseline", "anova", "numbers", "estimation", "elisa_plates", "harms", "exclusions",
     "reasons",
 ]  # fmt: skip
-APPENDIX_TABLES = ["anova_full", "lmm", "assumptions"]  # numbered A1, A2, ...
+APPENDIX_TABLES = ["anova_full", "lmm", "assumptions", "mmrm"]  # numbered A1, A2, ...
+
+
+MMRM_STRUCTURES = {
+    "unstructured": "unstructured",
+    "toeplitz_heterogeneous": "heterogeneous Toeplitz",
+    "toeplitz": "Toeplitz",
+    "ar1_heterogeneous": "heterogeneous AR(1)",
+    "ar1": "AR(1)",
+    "cs_heterogeneous": "heterogeneous compound symmetry",
+    "cs": "compound symmetry",
+}
+MMRM_DF = {
+    "satterthwaite": "Satterthwaite",
+    "kenward_roger": "Kenward–Roger",
+    "residual": "residual",
+    "between_within": "between-within",
+}
+
+
+def mmrm_rows(results: dict[str, str], outcomes: list[dict], arms: list[dict], times: list[dict]) -> dict:
+    """The MMRM's treatment contrasts per outcome and visit (mmrm_contrasts.csv), with each
+    outcome's fit (structure used, df method, covariates, note) from mmrm_fit.csv."""
+    contrasts = read_csv(results["mmrm_contrasts"])
+    fits = read_csv(results["mmrm_fit"])
+    for column in ("note", "covariates", "structure"):  # an all-empty text column reads as float NaN
+        fits[column] = fits[column].astype(object).where(fits[column].notna(), "")
+    label = {o["id"]: o["label"] for o in outcomes}
+    decimals = {o["id"]: o.get("decimals", 2) for o in outcomes}
+    arm_label = {a["id"]: a["label"] for a in arms}
+    time_label = {t["id"]: t["label"] for t in times}
+    rows = []
+    for r in contrasts.to_dict("records"):
+        treated, reference = r["contrast"].split(" - ")
+        rows.append(
+            r
+            | {
+                "outcome_label": label.get(r["outcome"], r["outcome"]),
+                "decimals": decimals.get(r["outcome"], 2),
+                "visit_label": time_label.get(r["visit"], r["visit"]),
+                "contrast_label": f"{arm_label.get(treated, treated)} − {arm_label.get(reference, reference)}",
+            }
+        )
+    fit_rows = [
+        f
+        | {
+            "outcome_label": label.get(f["outcome"], f["outcome"]),
+            "structure_words": MMRM_STRUCTURES.get(f["structure"], ""),
+            "requested_words": MMRM_STRUCTURES.get(f["requested_structure"], f["requested_structure"]),
+            "df_words": MMRM_DF.get(f["df_method"], f["df_method"]),
+        }
+        for f in fits.to_dict("records")
+    ]
+    return {
+        "rows": rows,
+        "fits": fit_rows,
+        "unfitted": [f for f in fit_rows if not f["converged"]],
+        "fell_back": [f for f in fit_rows if f["converged"] and f["structure"] != f["requested_structure"]],
+        "structures": sorted({f["requested_words"] for f in fit_rows}),
+        "df_methods": sorted({f["df_words"] for f in fit_rows}),
+        "methods": sorted({f["method"].upper() for f in fit_rows}),
+        "covariates": sorted({f["covariates"] for f in fit_rows if f["covariates"]}),
+    }
 
 
 def table_numbers(present: set[str]) -> dict[str, str]:
@@ -274,6 +336,7 @@ def build_context(
                 if (o["id"], key, "mean_change") in e
             ]
     lmm = read_csv(results["lmm_tests"]).to_dict("records") if "lmm_tests" in results else []
+    mmrm = mmrm_rows(results, outcomes, arms, times) if "mmrm_contrasts" in results else None
     sample_size = read_csv(results["sample_size"]).iloc[0].to_dict() if "sample_size" in results else None
     harms = harms_rows(results, arms) if "harms" in results else None
 
@@ -331,6 +394,7 @@ def build_context(
         "reasons": bool(exclusion_table),
         "anova_full": True,
         "lmm": bool(lmm),
+        "mmrm": bool(mmrm and mmrm["rows"]),
         "assumptions": True,
     }
     table = table_numbers({name for name, printed in shown.items() if printed})
@@ -374,6 +438,7 @@ def build_context(
         "multiplicity": families,
         "estimands": estimand_rows,
         "lmm": lmm,
+        "mmrm": mmrm,
         "harms": harms,
         "elisa": elisa_context(elisa, settings.acceptance) if elisa else None,
         "provenance": provenance,

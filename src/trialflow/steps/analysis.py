@@ -12,7 +12,8 @@ from trialflow import estimands as estimands_lib
 from trialflow.analysis_plan import graph_svg
 from trialflow.cache import result_cache
 from trialflow.outputs import read_csv, write_atomic, write_csv
-from trialflow.stats import harms
+from trialflow.problems import InputError
+from trialflow.stats import harms, mmrm
 from trialflow.stats.complete import exclusion_counts, exclusion_reasons
 from trialflow.stats.descriptives import count_per_arm
 from trialflow.stats.multiplicity import adjust_families
@@ -156,6 +157,46 @@ def adjust_multiplicity(
         names = [labels.get(o, o) for o in family["outcomes"]]
         svg = graph_svg(names, family["weights"], family["transitions"], f"Multiplicity graph of family {family['id']}")
         write_atomic(path, svg.encode("utf-8"))
+
+
+def fit_mmrm(
+    data: str,
+    participants: str,
+    outcomes: list[str],
+    arms: list[str],
+    times: list[str],
+    characteristics: list[dict],
+    settings: dict,
+    alpha: float,
+    out: dict[str, str],
+) -> None:
+    """The MMRM of every outcome (:func:`trialflow.stats.mmrm.fit_mmrm_outcomes`): ``out`` keys
+    lsmeans, contrasts, tests, covariance, fit. ``characteristics``: the config's baseline
+    characteristics (their types say which covariates are factors); ``settings``: analysis.mmrm."""
+    types = {c["id"]: c.get("type", "numeric") for c in characteristics}
+    named = [settings.get("covariates", {})] + [o.get("covariates", {}) for o in settings.get("outcomes", {}).values()]
+    unknown = sorted({c for block in named for c in block.get("characteristics", []) if c not in types})
+    if unknown:
+        raise InputError(
+            [],
+            message=f"analysis.mmrm covariates name {', '.join(unknown)}, which are not baseline characteristics "
+            f"(config `baseline`: {', '.join(types) or 'none'})",
+        )
+    strangers = sorted(set(settings.get("outcomes", {})) - set(outcomes))
+    if strangers:
+        raise InputError(
+            [], message=f"analysis.mmrm.outcomes names {', '.join(strangers)}, which are not outcomes of the config"
+        )
+    tables = mmrm.fit_mmrm_outcomes(
+        read_csv(data), read_csv(participants), outcomes, arms, times, settings, types, alpha=alpha
+    )
+    for key, path in out.items():
+        write_csv(tables[key], path)
+    for row in tables["fit"].itertuples():
+        if not row.converged:
+            log.warning("%s: MMRM not fitted (%s)", row.outcome, row.note)
+        elif row.structure != row.requested_structure:
+            log.warning("%s: MMRM fell back to %s (%s)", row.outcome, row.structure, row.note)
 
 
 def compute_sample_size(settings: dict, table: str) -> None:
