@@ -44,10 +44,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 from trialflow.dag import COMMAND_ENV
-from trialflow.outputs import write_atomic
+from trialflow.outputs import read_text_csv, write_atomic
 from trialflow.problems import describe
 from trialflow.provenance import read_manifest, sha256_file
 
@@ -372,7 +370,7 @@ def failure_report(workdir: Path, archive: Path, reason: str, output_tail: list[
     shown_problems = False
     validation = workdir / VALIDATION
     if validation_fresh and validation.is_file():
-        table = pd.read_csv(validation, dtype=str, keep_default_na=False)
+        table = read_text_csv(validation)
         errors = table[table["severity"] == "error"] if "severity" in table else table
         if len(errors):
             shown_problems = True
