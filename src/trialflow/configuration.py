@@ -150,13 +150,13 @@ def input_path_problems(config: dict, workdir: str | Path = ".") -> list[str]:
     """Every configured input (and the plate manifest) must resolve, symlinks followed, to a
     file inside ``raw_dir``; one sentence per input that does not, naming the key and the path.
     Made before any job, so nothing outside the raw folder is ever read."""
-    raw = Path(workdir) / config["raw_dir"]
+    raw = Path(config["raw_dir"])
     named = [(f"inputs.{key}", name) for key, name in sorted(config.get("inputs", {}).items())]
     if "elisa" in config:
         named.append(("elisa.manifest", config["elisa"]["manifest"]))
     problems = []
     for key, name in named:
-        why = inside_raw(raw / name, raw)
+        why = inside_raw(raw / name, raw, workdir)
         if why:
             problems.append(f"{key}: {why}")
     return problems

@@ -11,19 +11,20 @@ import os
 from pathlib import Path
 
 
-def inside_raw(path: str | os.PathLike, raw_dir: str | os.PathLike) -> str | None:
+def inside_raw(path: str | os.PathLike, raw_dir: str | os.PathLike, base: str | os.PathLike = ".") -> str | None:
     """Why ``path`` may not be read as a raw input, or None when it may.
 
-    ``path`` and ``raw_dir`` are resolved first (every symlink followed, ``..`` removed), so a
-    link inside the raw folder that points outside it is refused like a path that starts
-    outside. A path that does not exist is not refused here (the reader names a missing file).
-    The message names the path as given and where it leads.
+    ``path`` and ``raw_dir`` (relative ones: to ``base``) are resolved first (every symlink
+    followed, ``..`` removed), so a link inside the raw folder that points outside it is refused
+    like a path that starts outside. A path that does not exist is not refused here (the reader
+    names a missing file). The message names the path and the raw folder as given, and where
+    the path leads.
     """
     given = Path(path)
-    root = Path(raw_dir).resolve()
-    target = given.resolve()
+    root = (Path(base) / raw_dir).resolve()
+    target = (Path(base) / given).resolve()
     if target == root or not target.is_relative_to(root):
-        where = "" if target == given.absolute() else f" (it leads to {target.as_posix()})"
+        where = "" if target == (Path(base) / given).absolute() else f" (it leads to {target.as_posix()})"
         return (
             f"{given.as_posix()}{where} is not inside the raw folder {Path(raw_dir).as_posix()}; "
             "raw inputs are read only from there"

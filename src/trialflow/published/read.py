@@ -80,6 +80,7 @@ class _Reader:
     def __init__(self, name: str):
         self.name = name
         self.problems: list[Problem] = []
+        self.df_named = False  # the design's df problem is named once
 
     def problem(self, line, key: str, value: str, rule: str, message: str, severity: str = "error") -> Problem:
         found = Problem(self.name, str(line), key, value, rule, severity, message)
@@ -118,7 +119,7 @@ class _Reader:
 
     def _build(self, node: yaml.Node, loader: yaml.SafeLoader, text: str, path: str) -> _Node:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        written = text[node.start_mark.index : node.end_mark.index]
+        written = text[node.start_mark.index : node.end_mark.index].rstrip()
         if isinstance(node, yaml.MappingNode):
             out: dict = {}
             first: dict = {}
@@ -173,13 +174,15 @@ class _Reader:
                 )
         sections = root.value
         design = sections.get("design")
-        arms_known = self.design(design) if design is not None else None
+        before = len(self.problems)
+        gives_df = self.design(design) if design is not None else False
+        design_named = len(self.problems) > before  # a design problem is named once, not per F
         if "table2_baseline" in sections:
             self.table2(sections["table2_baseline"])
         if "table3_outcomes" in sections:
             self.table3(sections["table3_outcomes"])
         if "anova" in sections:
-            self.anova(sections["anova"], arms_known)
+            self.anova(sections["anova"], gives_df or design_named)
 
     def mapping(self, node: _Node, path: str, what: str) -> bool:
         if isinstance(node.value, dict):
@@ -311,9 +314,12 @@ class _Reader:
                     for time, cell in times.value.items():
                         self.mean_sd(cell, f"{path}.{time}")
 
-    def anova(self, node: _Node, design_gives_df: bool | None) -> None:
+    def anova(self, node: _Node, design_gives_df: bool) -> None:
+        """The ANOVA entries; ``design_gives_df``: the design gives the df (or its own problem was
+        named), so an entry without df1/df2 is not one more problem."""
         if not self.mapping(node, "anova", "anova must map each outcome to its effects"):
             return
+        self.df_named = design_gives_df
         for outcome, effects in node.value.items():
             if not self.mapping(effects, f"anova.{outcome}", f"an outcome must map effects ({', '.join(EFFECTS)})"):
                 continue
@@ -326,9 +332,9 @@ class _Reader:
                     continue
                 if not self.mapping(entry, path, "an effect must be a mapping with F, p and optionally eta2, df1, df2"):
                     continue
-                self.anova_entry(entry, path, design_gives_df)
+                self.anova_entry(entry, path)
 
-    def anova_entry(self, entry: _Node, path: str, design_gives_df: bool | None) -> None:
+    def anova_entry(self, entry: _Node, path: str) -> None:
         cells = entry.value
         unknown = sorted(set(cells) - {"F", "p", "eta2", "df1", "df2"})
         for key in unknown:
@@ -359,14 +365,16 @@ class _Reader:
                 self.problem(cells[key].line, f"{path}.{key}", cells[key].text, "df_positive", "a df is above 0")
         if len(given) == 1:
             self.problem(entry.line, path, "", "df_pair", "df1 and df2 come together")
-        elif not given and design_gives_df is not True:
+        elif not given and not self.df_named:  # named once, at the first F that needs the design
+            self.df_named = True
             self.problem(
                 entry.line,
                 path,
                 "",
                 "design_for_df",
-                "the F's degrees of freedom come from design.arms (with their n) and design.time_points, "
-                "which the file does not give (or not readably); give them, or df1 and df2 here",
+                "the F's degrees of freedom come from design.arms (two or more arms with their n) and "
+                "design.time_points (two or more), which the file does not give; give them, or df1 and df2 "
+                "with every F",
             )
 
 
