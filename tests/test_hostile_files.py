@@ -1113,6 +1113,14 @@ CONFIG_CASES = [
         ["outcomes[3] (knee_mvic_rel): per_body_mass needs a unit ending in '/kg' (e.g. Nm/kg), not 'Nm'"],
     ),
     (
+        "derived_from_a_characteristic_not_configured",
+        lambda c: c.update(baseline=[b for b in c["baseline"] if b["id"] not in ("weight_kg", "bmi_kg_m2")]),
+        [
+            "outcomes[3] (knee_mvic_rel): derive per_body_mass needs the participants' weight_kg, a numeric baseline "
+            "characteristic (`baseline`) the config does not name"
+        ],
+    ),
+    (
         "functional_outcome_without_hard_limits",
         lambda c: outcome(c, "grip").pop("hard_limits"),
         [
@@ -1253,3 +1261,40 @@ def test_the_corpus_is_large_and_its_cases_distinct():
         assert len({c.id for c in cases}) == len(cases)
         assert len({c.data for c in cases}) == len(cases)
     assert len({c[0] for c in CONFIG_CASES}) == len(CONFIG_CASES)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    control:  {pre: [227.77",
+            "    Control:  {pre: [227.77",
+            "published.yaml, line 29, column 'table3_outcomes.BDNF.Control': 'Control' is not a configured arm id "
+            "(control, training); its numbers cannot be compared with the reanalysis: use the configured id "
+            "(value 'Control') [published_id_known]",
+        ),
+        (
+            "  GDNF:\n    control:  {pre: [103.51",
+            "  gdnf:\n    control:  {pre: [103.51",
+            "published.yaml, line 31, column 'table3_outcomes.gdnf': 'gdnf' is not a configured outcome id (BDNF, "
+            "GDNF); its numbers cannot be compared with the reanalysis: use the configured id (value 'gdnf') "
+            "[published_id_known]",
+        ),
+        (
+            "time_points: [pre, post]",
+            "time_points: [pre, week8]",
+            "published.yaml, line 8, column 'design.time_points[1]': 'week8' is not a configured time point id (pre, "
+            "post); its numbers cannot be compared with the reanalysis: use the configured id (value 'week8') "
+            "[published_id_known]",
+        ),
+    ],
+    ids=["arm_in_other_case", "outcome_in_other_case", "time_point_not_configured"],
+)
+def test_published_ids_the_config_does_not_name_are_warned(tmp_path, old, new, expected):
+    known = {"arms": ["control", "training"], "time_points": ["pre", "post"], "outcomes": ["BDNF", "GDNF"]}
+
+    def step(raw, out):
+        published_steps.check_published_file(raw, "published.yaml", out["problems"], known)
+
+    problems, _ = run_case(tmp_path, Case("ids", sub(old, new), []), "published.yaml", step)
+    assert problems == [expected]

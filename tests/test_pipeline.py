@@ -146,6 +146,7 @@ def test_apa_style_switch_changes_the_printed_p_values(run):
     names = ["baseline", "baseline_tests", "participants_per_arm", "descriptives", "anova", "assumptions", "excluded"]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
+    results["outcome_status"] = str(d / "results/stats/outcome_status.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
     published = render_html(build_context(report_settings(config), results, figures))
     config["report"]["p_value_style"] = "apa"
@@ -220,6 +221,7 @@ def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run,
     ]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
+    results["outcome_status"] = str(d / "results/stats/outcome_status.csv")
     validation = pd.DataFrame(
         [
             {
@@ -345,6 +347,7 @@ def test_report_renders_with_any_subset_of_the_optional_protocol_texts(run, prot
     ]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
+    results["outcome_status"] = str(d / "results/stats/outcome_status.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
     html = render_html(
         build_context(report_settings(config), results, figures)

@@ -99,7 +99,15 @@ def _outcome_problems(config: dict) -> list[str]:
             definitions.append(OutcomeDefinition.from_config(outcome, times))
         except OutcomeConfigError as err:
             problems.append(f"outcomes[{i}] ({outcome.get('id')}): {_without_outcome(str(err), outcome.get('id'))}")
-    if not problems:
+    if not problems:  # every entry was read: one definition per outcome
+        baseline = {c["id"] for c in config.get("baseline", []) if c.get("type", "numeric") == "numeric"}
+        for (i, _), d in zip(outcomes, definitions, strict=True):
+            absent = [c for c in (d.derivation.participant_columns if d.derivation else ()) if c not in baseline]
+            if absent:
+                problems.append(
+                    f"outcomes[{i}] ({d.id}): derive {d.derivation.name} needs the participants' "
+                    f"{', '.join(absent)}, a numeric baseline characteristic (`baseline`) the config does not name"
+                )
         try:
             source_units(definitions)
         except OutcomeConfigError as err:

@@ -13,6 +13,7 @@ if PUBLISHED:
         params:
             code=code("published"),
             name=config["inputs"]["published"],
+            known={"arms": ARM_IDS, "time_points": TIME_IDS, "outcomes": OUTCOME_IDS},
         script:
             "../scripts/check_published_file.py"
 

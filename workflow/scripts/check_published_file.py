@@ -9,4 +9,5 @@ run_step(
     raw=sm.input.raw,
     name=sm.params.name,
     problems=sm.output.problems,
+    known=sm.params.known,
 )

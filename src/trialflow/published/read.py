@@ -32,14 +32,21 @@ T_TEST_KEY = "independent_t_p"
 class _Node:
     """A composed YAML value with its line (1-based), column (1-based) and text as written."""
 
-    __slots__ = ("column", "line", "text", "value")
+    __slots__ = ("column", "key_line", "line", "text", "value")
 
     def __init__(self, value, line: int, column: int, text: str):
         self.value, self.line, self.column, self.text = value, line, column, text
+        self.key_line = line  # the line of its key, for a value of a mapping
 
 
-def read_published(path: str | Path, name: str | None = None) -> tuple[dict | None, list[Problem]]:
+def read_published(
+    path: str | Path, name: str | None = None, known: dict[str, list[str]] | None = None
+) -> tuple[dict | None, list[Problem]]:
     """The published figures as a plain dict, and every problem of the file.
+
+    ``known``: the configured ids (``arms``, ``time_points``, ``outcomes``); an arm, time point
+    or outcome of the file that is not one of them is a warning (``published_id_known``), since
+    its numbers cannot be compared with ours (``Control`` for ``control``).
 
     Returns ``(None, problems)`` when the file cannot be read as YAML, is empty, or has an
     error (the check never runs on part of a file); warnings alone leave the dict.
@@ -63,6 +70,8 @@ def read_published(path: str | Path, name: str | None = None) -> tuple[dict | No
     if root is None:
         return None, reader.problems
     reader.check(root)
+    if known and not any(p.severity == "error" for p in reader.problems):
+        reader.ids(root, known)
     if any(p.severity == "error" for p in reader.problems):
         return None, reader.problems
     return _plain(root), reader.problems
@@ -145,6 +154,7 @@ class _Reader:
                     continue
                 first[key] = key_line
                 out[key] = self._build(value_node, loader, text, where)
+                out[key].key_line = key_line
             return _Node(out, line, column, written)
         if isinstance(node, yaml.SequenceNode):
             items = [self._build(v, loader, text, f"{path}[{i}]") for i, v in enumerate(node.value)]
@@ -183,6 +193,45 @@ class _Reader:
             self.table3(sections["table3_outcomes"])
         if "anova" in sections:
             self.anova(sections["anova"], gives_df or design_named)
+
+    def ids(self, root: _Node, known: dict[str, list[str]]) -> None:
+        """A warning at the first use of each arm, time point or outcome the config does not name."""
+        sections = root.value
+        uses: list[tuple[str, str, _Node, str]] = []  # kind, id, node, key path
+        arms = sections.get("design") and sections["design"].value.get("arms")
+        uses += [("arms", a, n, f"design.arms.{a}") for a, n in (arms.value.items() if arms else ())]
+        times = sections.get("design") and sections["design"].value.get("time_points")
+        uses += [
+            ("time_points", str(t.value), t, f"design.time_points[{i}]")
+            for i, t in enumerate(times.value if times else [])
+        ]
+        table2 = sections.get("table2_baseline")
+        for arm, cells in table2.value.items() if table2 else ():
+            if arm != T_TEST_KEY:
+                uses.append(("arms", arm, cells, f"table2_baseline.{arm}"))
+        table3 = sections.get("table3_outcomes")
+        for outcome, arms_node in table3.value.items() if table3 else ():
+            uses.append(("outcomes", outcome, arms_node, f"table3_outcomes.{outcome}"))
+            for arm, times_node in arms_node.value.items():
+                uses.append(("arms", arm, times_node, f"table3_outcomes.{outcome}.{arm}"))
+                for time, cell in times_node.value.items():
+                    uses.append(("time_points", time, cell, f"table3_outcomes.{outcome}.{arm}.{time}"))
+        anova = sections.get("anova")
+        uses += [("outcomes", o, n, f"anova.{o}") for o, n in (anova.value.items() if anova else ())]
+        named = set()
+        for kind, key, node, path in uses:
+            if kind in known and key not in known[kind] and (kind, key) not in named:
+                named.add((kind, key))
+                what = {"arms": "arm", "time_points": "time point", "outcomes": "outcome"}[kind]
+                self.problem(
+                    node.key_line,
+                    path,
+                    key,
+                    "published_id_known",
+                    f"{key!r} is not a configured {what} id ({', '.join(known[kind])}); its numbers cannot be "
+                    "compared with the reanalysis: use the configured id",
+                    "warning",
+                )
 
     def mapping(self, node: _Node, path: str, what: str) -> bool:
         if isinstance(node.value, dict):

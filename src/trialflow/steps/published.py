@@ -16,10 +16,11 @@ from trialflow.steps import write_problems
 log = logging.getLogger(__name__)
 
 
-def check_published_file(raw: str, name: str, problems: str) -> None:
+def check_published_file(raw: str, name: str, problems: str, known: dict[str, list[str]] | None = None) -> None:
     """Validate the published figures (:func:`trialflow.published.read.read_published`) at the
-    validation gate, with the other inputs: their problems reach validation.csv."""
-    _, found = read_published(raw, name)
+    validation gate, with the other inputs: their problems reach validation.csv. ``known``: the
+    configured arm, time point and outcome ids."""
+    _, found = read_published(raw, name, known)
     write_problems(found, problems, name)
 
 
