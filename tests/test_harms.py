@@ -290,6 +290,8 @@ def demo_results(tmp_path_factory, demo_analysis):
     ]:
         results[name] = str(d / f"{name}.csv")
         write_csv(demo_analysis[name], results[name])
+    results["outcome_status"] = str(d / "outcome_status.csv")
+    write_csv(demo_analysis["status"], results["outcome_status"])
     results["participants"] = str(d / "participants.csv")
     write_csv(demo_analysis["participants"], results["participants"])
     results["lmm_tests"] = str(d / "lmm_tests.csv")
@@ -354,3 +356,38 @@ def test_without_the_file_the_harms_section_prints_the_config_statement(demo_res
     section = html[html.index('id="harms"') : html.index('id="harms"') + 400]
     assert "Harms were not reported in the publication" in section and "Adverse events per group" not in html
     assert "Adverse events are summarised" not in html
+
+
+def test_a_header_only_file_is_a_trial_without_events_end_to_end(demo_results, demo_analysis, tmp_path):
+    """A header and no rows: valid (no problem, rows 0 = 0 + 0), the steps write empty and zero
+    tables, and the report says no adverse events were recorded (issue 16, item 9)."""
+    from trialflow.outputs import read_csv, write_csv
+    from trialflow.report import render_html
+    from trialflow.report.context import build_context
+    from trialflow.steps import analysis, ingest
+
+    raw = write(tmp_path, HEADER + "\n")
+    before = raw.read_bytes()
+    people = tmp_path / "participants.csv"
+    write_csv(demo_analysis["participants"], people)
+    out = {k: str(tmp_path / f"{k}.csv") for k in ("table", "problems", "balance", "harms", "by_term")}
+    ingest.read_adverse_events(
+        str(raw),
+        "adverse_events.csv",
+        str(people),
+        "2025-04-01",
+        "2025-06-30",
+        out["table"],
+        out["problems"],
+        out["balance"],
+    )
+    assert read_csv(out["problems"]).empty and read_csv(out["table"]).empty
+    assert read_csv(out["balance"]).to_dict("records") == [
+        {"file": "adverse_events.csv", "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0, "balanced": True}
+    ]
+    analysis.summarise_harms(out["table"], str(people), ARMS, out["harms"], out["by_term"])
+    assert read_csv(out["harms"])["events"].sum() == 0 and read_csv(out["by_term"]).empty
+    results = demo_results | {"harms": out["harms"], "harms_by_term": out["by_term"]}
+    html = render_html(build_context(report_settings(demo_config()), results, figures(tmp_path)))
+    assert "No adverse events were recorded in any group (the adverse-events file lists none)." in html
+    assert raw.read_bytes() == before

@@ -169,6 +169,7 @@ def test_apa_style_switch_changes_the_printed_p_values(run):
     ]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
+    results["outcome_status"] = str(d / "results/stats/outcome_status.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
     published = render_html(build_context(report_settings(config), results, figures))
     config["report"]["p_value_style"] = "apa"
@@ -244,6 +245,7 @@ def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run,
     ]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
+    results["outcome_status"] = str(d / "results/stats/outcome_status.csv")
     validation = pd.DataFrame(
         [
             {
@@ -265,8 +267,9 @@ def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run,
     assert "<script>" not in html and "<img src=file" not in html and "49" not in html.split("{{7*7}}")[0][-5:]
     write_pdf(html, tmp_path / "report.pdf")  # the restrictive fetcher would fail the render on any load
     text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "report.pdf").pages)
-    for injection in ["<script>alert(1)</script>", "<img src=file:///etc/passwd>", "{{7*7}}"]:
+    for injection in INJECTIONS:  # exactly as read: the formula without the spreadsheet's apostrophe
         assert injection in text.replace("\n", "")
+    assert "'=HYPERLINK" not in text.replace("\n", "") and "'=HYPERLINK" not in html
     # The exported validation table opens in a spreadsheet as text, not as a formula.
     assert "'=HYPERLINK" in (tmp_path / "validation.csv").read_text()
 
@@ -369,6 +372,7 @@ def test_report_renders_with_any_subset_of_the_optional_protocol_texts(run, prot
     ]
     results = {n: str(d / "results/stats" / f"{n}.csv") for n in names}
     results["participants"] = str(d / "results/data/participants.csv")
+    results["outcome_status"] = str(d / "results/stats/outcome_status.csv")
     figures = {o["id"]: str(d / f"results/figures/{o['id']}.svg") for o in config["outcomes"]}
     html = render_html(
         build_context(report_settings(config), results, figures)

@@ -123,7 +123,31 @@ def read_participants(
     typed, more = _not_in(typed, "arm", arms, name, "arm")
     problems += more
     accepted, more = schemas.validate_model(schema, typed[list(schema.columns)])
-    return accepted.reset_index(drop=True), table.locate(problems + more)
+    return accepted.reset_index(drop=True), table.locate(problems + more + _ids_by_case(accepted, name))
+
+
+def _ids_by_case(accepted: pd.DataFrame, name: str) -> list[Problem]:
+    """A warning on each participant id that differs from an earlier one only in letter case
+    (``P01`` and ``p01``): ids are case-sensitive, so they are two participants, which is most
+    often a typing slip that would split one person's values."""
+    first: dict[str, tuple[str, str]] = {}
+    problems = []
+    for pid, line in zip(accepted["participant_id"].astype(str), accepted["source_line"].astype(str), strict=True):
+        seen = first.setdefault(pid.casefold(), (pid, line))
+        if seen[0] != pid:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "participant_id",
+                    pid,
+                    "participant_id_case",
+                    "warning",
+                    f"participant id {pid!r} differs from {seen[0]!r} (line {seen[1]}) only in letter case; ids are "
+                    "case-sensitive, so they are two participants: correct the id if they are one",
+                )
+            )
+    return problems
 
 
 CONCENTRATION_COLUMNS = ["participant_id", "time", "analyte", "concentration", "unit"]

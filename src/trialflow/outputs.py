@@ -15,14 +15,31 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
 
-    Only text columns are touched; numbers (including negative ones) stay numbers.
+    Only text columns are touched; numbers (including negative ones) stay numbers. Only what a
+    spreadsheet opens gets the apostrophe (the CSV files); :func:`read_csv` takes it off again, so
+    the report, the HTML and the DOCX print the text exactly as read. To make that exact, a text
+    that already starts with apostrophes followed by a formula character gets one more
+    (``'=1`` is written ``''=1``): the apostrophe added is always the first of such a run.
     """
     out = frame.copy()
     for column in out.columns:
-        if any(text.startswith(FORMULA_STARTS) for text in _texts(out[column])):  # most columns have none
+        if any(_is_formula(text) for text in _texts(out[column])):  # most columns have none
             out[column] = out[column].map(_neutralised)
     out.columns = [_neutralised(c) for c in out.columns]  # header cells are text cells too
     return out
+
+
+def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """The text as read: the apostrophe :func:`neutralise_formulas` added taken off (in place)."""
+    for column in frame.columns:
+        if any(text.startswith("'") and _is_formula(text) for text in _texts(frame[column])):
+            frame[column] = frame[column].map(_restored)
+    frame.columns = [_restored(c) for c in frame.columns]
+    return frame
+
+
+def _is_formula(text: str) -> bool:
+    return text.lstrip("'").startswith(FORMULA_STARTS)
 
 
 def _texts(column: pd.Series) -> list[str]:
@@ -37,7 +54,11 @@ def _texts(column: pd.Series) -> list[str]:
 
 
 def _neutralised(value):
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+    return "'" + value if isinstance(value, str) and _is_formula(value) else value
+
+
+def _restored(value):
+    return value[1:] if isinstance(value, str) and value.startswith("'") and _is_formula(value) else value
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
@@ -117,11 +138,19 @@ def joined_csv_rows(frames: list[pd.DataFrame], rows_by: list[dict | None], orde
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:
-    """Read a results CSV written by :func:`write_csv`, keeping IDs and empty text as strings."""
-    return pd.read_csv(
+    """Read a results CSV written by :func:`write_csv`, keeping IDs and empty text as strings;
+    text exactly as it was before :func:`write_csv` neutralised formulas."""
+    frame = pd.read_csv(
         path,
         keep_default_na=False,
         na_values=[""],
         # source_line is "12" for a file line and "P1:A3" for a well: text, whatever the first rows hold
         dtype={"participant_id": str, "arm": str, "time": str, "outcome": str, "source_line": str},
     )
+    return restore_formulas(frame)
+
+
+def read_text_csv(path: str | Path) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv` with every cell as text (empty cells ``""``), the
+    text as it was before formulas were neutralised: problem tables, ``validation.csv``."""
+    return restore_formulas(pd.read_csv(path, dtype=str, keep_default_na=False))

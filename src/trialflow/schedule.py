@@ -18,6 +18,11 @@ One run, in the trial's working directory (``docs/scheduled-runs.md``):
    validation problems, the failed steps, the end of Snakemake's output) to
    ``results/qc/LAST_FAILURE.txt``; the next successful run removes that file.
 
+A fault of the machine rather than of the data (a full disk, a read-only file system, a
+permission refused) ends the run with one line naming what was being done, the path and the
+cause, and its own exit status (:data:`EXIT_STORAGE`, :data:`EXIT_PERMISSION`); the failure is
+written to ``LAST_FAILURE.txt`` when that is still possible and to standard error always.
+
 Every file it writes is written to a temporary name and renamed; folders are built under a
 temporary name and renamed.
 """
@@ -39,17 +44,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 from trialflow.dag import COMMAND_ENV
-from trialflow.outputs import write_atomic
+from trialflow.outputs import read_text_csv, write_atomic
 from trialflow.problems import describe
 from trialflow.provenance import read_manifest, sha256_file
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the pipeline failed, or its report could not be archived (LAST_FAILURE.txt says why)
 EXIT_USAGE = 2  # no Snakefile, no working directory, bad arguments
+EXIT_STORAGE = 74  # EX_IOERR: the disk is full or read-only (ENOSPC, EDQUOT, EROFS, EIO)
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
+EXIT_PERMISSION = 77  # EX_NOPERM: permission refused (EACCES, EPERM)
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+PERMISSION_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
+# How Snakemake's output says a job hit a storage fault (its jobs' exceptions are text by then).
+STORAGE_WORDS = tuple(os.strerror(e) for e in sorted(STORAGE_ERRNOS - {errno.EIO}))
 
 LOCK_NAME = ".trialflow.lock"
 MANIFEST = "results/provenance.json"
@@ -361,7 +370,7 @@ def failure_report(workdir: Path, archive: Path, reason: str, output_tail: list[
     shown_problems = False
     validation = workdir / VALIDATION
     if validation_fresh and validation.is_file():
-        table = pd.read_csv(validation, dtype=str, keep_default_na=False)
+        table = read_text_csv(validation)
         errors = table[table["severity"] == "error"] if "severity" in table else table
         if len(errors):
             shown_problems = True
@@ -400,12 +409,52 @@ def _failed_steps(output: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-def _fail(workdir: Path, archive: Path, reason: str, tail: list[str], validation_fresh: bool) -> int:
-    text = failure_report(workdir, archive, reason, tail, validation_fresh)
-    write_atomic(workdir / FAILURE, text.encode("utf-8"))
+def fault_status(err: OSError) -> int:
+    """The exit status of a run ended by ``err``: EXIT_STORAGE, EXIT_PERMISSION, else EXIT_FAILED."""
+    if err.errno in STORAGE_ERRNOS:
+        return EXIT_STORAGE
+    return EXIT_PERMISSION if err.errno in PERMISSION_ERRNOS else EXIT_FAILED
+
+
+def fault_line(doing: str, err: OSError) -> str:
+    """One line for an operator: what was being done, the path, the cause, the exit status."""
+    name = errno.errorcode.get(err.errno, "") if err.errno is not None else ""
+    cause = f"{err.strerror or err}" + (f" ({name})" if name else "")
+    path = f" {err.filename}:" if err.filename else ""
+    return f"{PREFIX} {doing} failed:{path} {cause}; exit {fault_status(err)}"
+
+
+def _output_status(tail: list[str]) -> int:
+    """EXIT_STORAGE when Snakemake's output says a job hit a full or read-only disk, else EXIT_FAILED."""
+    return EXIT_STORAGE if any(word in line for line in tail for word in STORAGE_WORDS) else EXIT_FAILED
+
+
+def _fail(
+    workdir: Path, archive: Path, reason: str, tail: list[str], validation_fresh: bool, status: int = EXIT_FAILED
+) -> int:
+    try:
+        text = failure_report(workdir, archive, reason, tail, validation_fresh)
+    except OSError as err:  # the logs or validation.csv cannot be read: the reason alone
+        text = (
+            f"trialflow scheduled-run failed in {workdir}\nreason: {reason}\n({fault_line('reading the logs', err)})\n"
+        )
     print(text, end="", file=sys.stderr, flush=True)
+    try:
+        write_atomic(workdir / FAILURE, text.encode("utf-8"))
+    except OSError as err:
+        status = status if status != EXIT_FAILED else fault_status(err)
+        print(fault_line(f"recording the failure in {workdir / FAILURE}", err), file=sys.stderr, flush=True)
+        print(f"{PREFIX} FAILED ({reason}); not recorded in {FAILURE}: the text above is the record", file=sys.stderr)
+        return status
     print(f"{PREFIX} FAILED ({reason}); written to {workdir / FAILURE}", file=sys.stderr, flush=True)
-    return EXIT_FAILED
+    return status
+
+
+def _fault(workdir: Path, archive: Path, doing: str, err: OSError) -> int:
+    """A run ended by a fault of the machine: one line, recorded where it still can be."""
+    line = fault_line(doing, err)
+    print(line, file=sys.stderr, flush=True)
+    return _fail(workdir, archive, line.removeprefix(f"{PREFIX} "), [], False, fault_status(err))
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -418,7 +467,8 @@ def scheduled_run(
     archive: str | Path = DEFAULT_ARCHIVE,
     snakefile: str | Path | None = None,
 ) -> int:
-    """One scheduled run in ``workdir``; its exit status (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED).
+    """One scheduled run in ``workdir``; its exit status (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STORAGE,
+    EXIT_LOCKED, EXIT_PERMISSION).
 
     ``configfile`` and ``archive``, when relative, are inside ``workdir``.
     """
@@ -430,7 +480,11 @@ def scheduled_run(
     if found is None:
         print(f"{PREFIX} no Snakefile (give --snakefile, or run in the pipeline's folder)", file=sys.stderr)
         return EXIT_USAGE
-    fd = try_lock(workdir)
+    archive = _resolve(workdir, archive)
+    try:
+        fd = try_lock(workdir)
+    except OSError as err:
+        return _fault(workdir, archive, f"taking the lock {lock_path(workdir)}", err)
     if fd is None:
         print(
             f"{PREFIX} another run holds {lock_path(workdir)}; not started (exit {EXIT_LOCKED}, try again later)",
@@ -439,7 +493,9 @@ def scheduled_run(
         )
         return EXIT_LOCKED
     try:
-        return _run_locked(workdir, _resolve(workdir, configfile), cores, _resolve(workdir, archive), found, fd)
+        return _run_locked(workdir, _resolve(workdir, configfile), cores, archive, found, fd)
+    except OSError as err:
+        return _fault(workdir, archive, "the scheduled run", err)
     finally:
         release_lock(fd)
 
@@ -459,11 +515,14 @@ def _run_locked(workdir: Path, configfile: Path | None, cores: int, archive: Pat
     code, tail = run_streamed(command, workdir, pass_fds=(fd,))
     if code != 0:
         fresh = _stamp(workdir / VALIDATION) not in (None, before)
-        return _fail(workdir, archive, f"snakemake exited with {code}", tail, fresh)
+        return _fail(workdir, archive, f"snakemake exited with {code}", tail, fresh, _output_status(tail))
     try:
         folder, created, refreshed = publish(workdir, archive)
-    except (ArchiveError, OSError) as err:
+    except ArchiveError as err:
         return _fail(workdir, archive, f"archiving the report failed: {err}", tail, False)
+    except OSError as err:
+        line = fault_line("archiving the report", err)
+        return _fail(workdir, archive, line.removeprefix(f"{PREFIX} "), tail, False, fault_status(err))
     print(
         f"{PREFIX} {'archived the report in' if created else 'report unchanged, already archived in'} {folder}"
         + (f"; {archive / LATEST} updated" if refreshed else ""),

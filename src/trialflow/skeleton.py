@@ -140,12 +140,14 @@ def config_text(name: str, arms: list[str], time_points: list[str], inputs: list
         lines += [
             "  # From the REDCap export: the field holding the value (docs/functional-outcomes.md).",
             "  - {id: test_1, label: Test 1, unit: s, domain: mobility, higher_is_better: false, decimals: 1,",
+            "     hard_limits: [0, 600],          # TODO the possible range: values outside are rejected",
             "     source: {redcap_field: test_1_field}}",
         ]
     if "long" in inputs:
         lines += [
             "  # From the long CSV: the name in its `test` column.",
             "  - {id: test_2, label: Test 2, unit: m, domain: mobility, higher_is_better: true, decimals: 0,",
+            "     hard_limits: [0, 2000],         # TODO the possible range: values outside are rejected",
             "     source: {test: test_2}}",
         ]
     if not ({"concentrations", "plates", "redcap", "long"} & set(inputs)):

@@ -3,9 +3,10 @@
 ``stop`` (the default): any error ends the run before any analysis, with a summary of the first
 problems; previous results and reports stay as they were. ``quarantine``: the analysis goes on
 without the rejected rows, which the report lists. Warnings never stop a run. Problems of a
-*blocking* file (the disposition log's) stop the run under either policy, because the CONSORT
+*blocking* file stop the run under either policy: the disposition log's, because the CONSORT
 flow must count every person assessed and its cross-checks are counts, not rows that could be
-left out (docs/consort.md).
+left out (docs/consort.md); the published figures', because a check of part of them would
+misstate what the paper printed (docs/input-formats.md).
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ def gate(validation: pd.DataFrame, on_error: str, blocking: list[pd.DataFrame], 
     held = held[held["severity"] == "error"]
     if len(held):
         head = (
-            f"{len(held)} error(s) in the disposition log or its cross-checks cannot be quarantined: the CONSORT "
-            "flow must account for every person assessed. Nothing was analysed. First problems:"
+            f"{len(held)} error(s) in the disposition log, its cross-checks or the published figures cannot be "
+            "quarantined: the CONSORT flow must account for every person assessed, and the published figures "
+            "are checked whole. Nothing was analysed. First problems:"
         )
         return _message(head, held, where)
     return None

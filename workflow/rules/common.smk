@@ -1,10 +1,10 @@
 # Helpers shared by the rules: config lookups, the plate batches, input functions, final targets.
-# Read on every snakemake start, so it imports only trialflow.dag (standard library).
+# Read on every snakemake start, so it imports only light modules: trialflow.dag, .configuration, .analysis_plan.
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from trialflow.configuration import config_problems
+from trialflow.configuration import config_problems, input_path_problems
 from trialflow.dag import REPORT_KEYS, config_keys, config_sha256, plate_batches, remember_command, step_code
 from trialflow.analysis_plan import config_problems as multiplicity_problems
 from trialflow.analysis_plan import estimand_problems, estimands
@@ -12,8 +12,10 @@ from trialflow.analysis_plan import families as multiplicity_families
 
 remember_command()  # jobs run in subprocesses; the run record names the command that started them
 
-PROBLEMS = config_problems(config) + multiplicity_problems(config) + estimand_problems(config)  # across keys
-if PROBLEMS:  # before any job
+PROBLEMS = (
+    config_problems(config) + input_path_problems(config) + multiplicity_problems(config) + estimand_problems(config)
+)
+if PROBLEMS:  # checks across keys, which the schema cannot make, and the inputs' paths; before any job
     raise WorkflowError("The config cannot describe a run:\n  - " + "\n  - ".join(PROBLEMS))
 
 RAW = Path(config["raw_dir"])
@@ -158,7 +160,8 @@ def input_rules():
     found += [rules.combine_plates] if ELISA else [rules.read_concentrations] if TYPED else []
     found += [rules.read_functional] if FUNCTIONAL else []
     found += [rules.read_disposition] if DISPOSITION else []
-    return found + ([rules.read_adverse_events] if HARMS else [])
+    found += [rules.read_adverse_events] if HARMS else []
+    return found + ([rules.check_published_file] if PUBLISHED else [])
 
 
 def problem_files(wildcards):
@@ -172,8 +175,10 @@ def problem_files(wildcards):
 
 
 def blocking_problem_files(wildcards):
-    """Problem files whose errors stop the run even with on_error: quarantine (docs/consort.md)."""
-    return [rules.read_disposition.output.problems] if DISPOSITION else []
+    """Problem files whose errors stop the run even with on_error: quarantine (docs/consort.md;
+    the published figures: a check of part of them would misstate what the paper printed)."""
+    files = [rules.read_disposition.output.problems] if DISPOSITION else []
+    return files + ([rules.check_published_file.output.problems] if PUBLISHED else [])
 
 
 def balance_files(wildcards):
@@ -271,7 +276,7 @@ def provenance_outputs():
     if ELISA:
         files += [*rules.render_elisa_qc.output]
     if PUBLISHED:
-        files += [*rules.check_published.output]
+        files += [*rules.check_published.output]  # check_published_file's: among input_rules()
     if DISPOSITION:
         files += [*rules.consort_flow.output]
     if HARMS:

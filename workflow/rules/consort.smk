@@ -8,6 +8,7 @@ if DISPOSITION:
             raw=raw_file("disposition"),
             participants=rules.read_participants.output.table,
             analysis=analysis_parts,  # the parts, not analysis.csv: runs beside build_analysis_data
+            missing=missing_values,  # values recorded as missing with a reason: a visit attended without data
         output:
             table="results/data/disposition.csv",
             problems="results/qc/disposition_problems.csv",

@@ -3,6 +3,20 @@
 
 if PUBLISHED:
 
+    rule check_published_file:
+        input:
+            raw=raw_file("published"),
+        output:
+            problems="results/qc/published_problems.csv",
+        log:
+            f"{LOGS}/check_published_file.log",
+        params:
+            code=code("published"),
+            name=config["inputs"]["published"],
+            known={"arms": ARM_IDS, "time_points": TIME_IDS, "outcomes": OUTCOME_IDS},
+        script:
+            "../scripts/check_published_file.py"
+
     rule check_published:
         input:
             published=raw_file("published"),
@@ -17,6 +31,7 @@ if PUBLISHED:
             f"{LOGS}/check_published.log",
         params:
             code=code("published"),
+            name=config["inputs"]["published"],
         script:
             "../scripts/check_published.py"
 

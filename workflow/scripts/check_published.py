@@ -12,4 +12,5 @@ run_step(
     baseline=sm.input.baseline,
     baseline_tests=sm.input.baseline_tests,
     out=dict(sm.output.items()),
+    name=sm.params.name,
 )

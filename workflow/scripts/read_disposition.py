@@ -10,6 +10,7 @@ run_step(
     name=sm.params.name,
     participants=sm.input.participants,
     analysis=list(sm.input.analysis),
+    missing=list(sm.input.missing),
     arms=sm.params.arms,
     time_points=sm.params.time_points,
     outcomes=sm.params.outcomes,

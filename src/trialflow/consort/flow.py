@@ -124,13 +124,16 @@ def cross_check(
     time_points: Items,
     outcomes: Items,
     name: str = "disposition log",
+    missing: pd.DataFrame | None = None,
 ) -> list[Problem]:
     """Every cross-check of the flow, run at the validation gate, before any analysis.
 
     The log's counts are checked against the participants file and against the analysis data
     set, counting as analysed whoever has a value at every time point (the ANOVA's rule), so
     an inconsistency such as "analysed > followed up" stops the run before the analysis, not
-    after it. Same rules and messages as :func:`derive_flow` (``docs/consort.md``).
+    after it. Same rules and messages as :func:`derive_flow` (``docs/consort.md``), and the
+    attendance of each visit against the data (:func:`attendance_problems`; ``missing``: the
+    values recorded as missing with a reason).
     """
     analysed, exclusions = analysis_from_results(
         disposition, analysis, analysis_exclusions(analysis, outcomes, time_points), outcomes
@@ -145,7 +148,85 @@ def cross_check(
         participants=participants,
         name=name,
     )
+    return problems + attendance_problems(disposition, analysis, time_points, missing, name)
+
+
+def attendance_problems(
+    disposition: pd.DataFrame,
+    analysis: pd.DataFrame,
+    time_points: Items,
+    missing: pd.DataFrame | None = None,
+    name: str = "disposition log",
+) -> list[Problem]:
+    """Attended a visit per the log ⇔ has data at that visit, or a stated reason (warnings).
+
+    For each randomised person and time point:
+
+    * ``attended_<time>`` = no, yet the analysis data holds values at that time point:
+      ``attendance_has_data`` (the log or the data is wrong; the values are analysed as they are);
+    * ``attended_<time>`` = yes, yet no outcome has a value there and none is recorded as missing
+      with a reason (``missing``: the values recorded as missing, e.g. a REDCap missing-data code
+      or a censored ELISA result): ``attendance_no_data``.
+
+    Each names the log's line and column and, for data present, the file and line of the first
+    value. Warnings, not errors: a visit can be attended and the measurement lost, and the log
+    is kept by other people than the data; the report lists them (docs/consort.md).
+    """
+    problems = []
+    randomised = disposition[disposition["participant_id"].astype(str) != ""]
+    times = [t for t, _ in ids_labels(time_points)]
+    present = analysis.dropna(subset=["value"]) if "value" in analysis else analysis
+    data_at = {key: rows for key, rows in present.groupby(["participant_id", "time"], sort=False)}
+    reasons = set()
+    if missing is not None and len(missing):
+        stated = missing[missing["reason"].astype(str).str.strip() != ""]
+        reasons = set(zip(stated["participant_id"].astype(str), stated["time"].astype(str), strict=True))
+    for row in randomised.to_dict("records"):
+        pid, line = str(row["participant_id"]), str(row.get("source_line", ""))
+        for time in times:
+            column = attended_column(time)
+            attended = row.get(column)
+            if attended is None or pd.isna(attended):
+                continue
+            rows = data_at.get((pid, time))
+            if not attended and rows is not None:
+                first = rows.iloc[0]
+                where = f"{first.get('source_file', '')}, {_line_text(first.get('source_line', ''))}"
+                outcomes = ", ".join(sorted(set(rows["outcome"].astype(str))))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        column,
+                        "no",
+                        "attendance_has_data",
+                        "warning",
+                        f"participant {pid!r} did not attend {time!r} per the disposition log, but the analysis data "
+                        f"holds {len(rows)} value(s) at {time!r} ({outcomes}; "
+                        f"first: {where}); correct the log or the data",
+                    )
+                )
+            elif attended and rows is None and (pid, time) not in reasons:
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        column,
+                        "yes",
+                        "attendance_no_data",
+                        "warning",
+                        f"participant {pid!r} attended {time!r} per the disposition log, but no outcome has a value "
+                        f"at {time!r} and none is recorded as missing with a reason; add the data or the reason, "
+                        "or correct the log",
+                    )
+                )
     return problems
+
+
+def _line_text(line) -> str:
+    """A source line as a person reads it: ``line 12``; a well or cell as written."""
+    text = str(line)
+    return f"line {text}" if text.isdigit() else text
 
 
 # --------------------------------------------------------------------------- counting

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialflow.outputs import read_text_csv
 from trialflow.problems import Problem
 from trialflow.readers import LINE, column_problems, read
 
@@ -356,7 +357,7 @@ def read_disposition_table(path: str | Path, time_points: Items) -> pd.DataFrame
     """The accepted log as written to ``results/data/disposition.csv``, typed again as
     :func:`read_disposition` returns it (flags True/False, NA where not randomised)."""
     attended = [attended_column(t) for t, _ in ids_labels(time_points)]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_text_csv(path)
     for c in EVENT_COLUMNS:  # a table written before these columns existed
         if c not in frame.columns:
             frame[c] = ""

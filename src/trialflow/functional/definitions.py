@@ -51,8 +51,8 @@ class OutcomeConfigError(InputError, ValueError):
 
 
 def number_text(x: float) -> str:
-    """A number as a person writes it: 12 not 12.0, 0.1 not 0.1000000001."""
-    if isinstance(x, float) and x.is_integer():
+    """A number as a person writes it: 12 not 12.0, 0.1 not 0.1000000001, 1e+308 not 309 digits."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
         return str(int(x))
     if isinstance(x, float):
         return f"{x:.10g}"

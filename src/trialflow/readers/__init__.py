@@ -81,6 +81,7 @@ from pathlib import Path
 import pandas as pd
 
 from trialflow.problems import Problem
+from trialflow.rawpaths import inside_raw
 from trialflow.readers.numbers import EXCEL_ERRORS, FLAG_WORDS, SENTINELS, check_number, classify_sentinel, parse_number
 from trialflow.readers.table import (
     DECIMAL_COMMA_DELIMITERS,
@@ -114,6 +115,7 @@ __all__ = [
     "classify_sentinel",
     "column_problems",
     "decode",
+    "inside_raw",
     "parse_number",
     "read",
     "read_table",

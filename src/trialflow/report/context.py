@@ -14,7 +14,7 @@ import pandas as pd
 
 from trialflow.estimands import EVENT_WORDS as EVENT_WORDS_ESTIMAND
 from trialflow.estimands import STRATEGY_WORDS
-from trialflow.outputs import read_csv
+from trialflow.outputs import read_csv, read_text_csv
 from trialflow.report.elisa_context import build_elisa_context
 from trialflow.report.formatting import and_join, df_value, fixed, p_value
 from trialflow.stats.multiplicity import METHOD_NAMES
@@ -299,11 +299,7 @@ def build_context(
                 "reasons": sorted(set(rows["reason"])),
             }
         )
-    validation = (
-        pd.read_csv(results["validation"], dtype=str, keep_default_na=False)
-        if "validation" in results
-        else pd.DataFrame(columns=["severity"])
-    )
+    validation = read_text_csv(results["validation"]) if "validation" in results else pd.DataFrame(columns=["severity"])
     warnings = validation[validation["severity"] == "warning"].fillna("").to_dict("records")
     rejected = validation[validation["severity"] == "error"].fillna("").to_dict("records")
 

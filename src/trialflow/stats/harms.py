@@ -100,7 +100,9 @@ def harms_by_term(events: pd.DataFrame, participants: pd.DataFrame, arms: list[s
     events = _with_arm(events, participants)
     columns = ["event_term", "arm", "participants", "events", "denominator", "percent"]
     if events.empty:
-        return pd.DataFrame(columns=columns).astype({"participants": int, "events": int, "denominator": int})
+        # typed as the rows would be: an untyped empty text column is not a text column to the schema
+        types = {"event_term": str, "arm": str, "participants": int, "events": int, "denominator": int}
+        return pd.DataFrame(columns=columns).astype(types | {"percent": float})
     total = events.groupby("event_term")["participant_id"].nunique()
     terms = sorted(total.index, key=lambda t: (-int(total[t]), t.casefold(), t))
     rows = []

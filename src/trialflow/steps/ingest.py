@@ -11,7 +11,7 @@ from trialflow import consort, functional, harms, ingest, schemas
 from trialflow.outputs import read_csv, write_csv
 from trialflow.problems import Problem, errors_in
 from trialflow.readers import read, row_balance
-from trialflow.steps import write_problems
+from trialflow.steps import read_missing_values, write_problems
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,7 @@ def read_disposition(
     table: str,
     problems: str,
     balance: str,
+    missing: list[str] = (),
 ) -> None:
     """Validate the disposition log row by row and cross-check its counts against the
     participants file and the analysis data set, at the validation gate: every problem goes to
@@ -157,13 +158,17 @@ def read_disposition(
     whose rows all pass; the row balance counts the log's own rows.
 
     ``analysis`` are the per-source parts of the analysis data set, stacked here as
-    :func:`build_analysis_data` stacks them, so the two jobs run side by side.
+    :func:`build_analysis_data` stacks them, so the two jobs run side by side; ``missing`` are
+    the tables of values recorded as missing with a reason (attendance without data needs one).
     """
     disposition, found = consort.read_disposition(raw, name, arms, time_points)
     checks = []
     if not errors_in(found):
         data = ingest.stack_analysis_rows([read_csv(p) for p in analysis])
-        checks = consort.cross_check(disposition, read_csv(participants), data, arms, time_points, outcomes, name)
+        gaps = read_missing_values(list(missing))
+        checks = consort.cross_check(
+            disposition, read_csv(participants), data, arms, time_points, outcomes, name, missing=gaps
+        )
     write_csv(disposition, table)
     write_problems(found + checks, problems, name)
     write_balance(raw, name, len(disposition), found, balance)

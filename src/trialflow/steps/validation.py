@@ -11,7 +11,7 @@ import logging
 import pandas as pd
 
 from trialflow import validation
-from trialflow.outputs import read_csv, write_atomic, write_csv
+from trialflow.outputs import read_csv, read_text_csv, write_atomic, write_csv
 from trialflow.problems import InputError
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def collect_validation(problem_files: list[str], balance_files: list[str], out: str, balance: str) -> None:
     """All problem lists in one ``validation.csv``; all row balances in one ``row_balance.csv``."""
-    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in problem_files]
+    frames = [read_text_csv(p) for p in problem_files]
     write_csv(pd.concat(frames, ignore_index=True), out)
     write_csv(pd.concat([read_csv(p) for p in balance_files], ignore_index=True), balance)
 
@@ -27,8 +27,8 @@ def collect_validation(problem_files: list[str], balance_files: list[str], out: 
 def check_validation(validation_table: str, on_error: str, flag: str, blocking: list[str]) -> None:
     """Apply the ``on_error`` policy to ``validation.csv`` (:func:`trialflow.validation.gate`):
     stop with the first problems in plain words, or write the flag file the analysis waits for."""
-    table = pd.read_csv(validation_table, dtype=str, keep_default_na=False)
-    held = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in blocking]
+    table = read_text_csv(validation_table)
+    held = [read_text_csv(p) for p in blocking]
     stop = validation.gate(table, on_error, held, validation_table)
     if stop:
         raise InputError([], message=stop)
