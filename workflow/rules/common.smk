@@ -136,12 +136,17 @@ def analysis_parts(wildcards):
     return parts + ([rules.read_functional.output.table] if FUNCTIONAL else [])
 
 
-def missing_values(wildcards):
-    """Tables of values recorded as missing with a reason (censored ELISA results, REDCap codes,
-    values an estimand's strategy removed)."""
+def recorded_missing(wildcards):
+    """Tables of values the inputs record as missing with a reason (censored ELISA results, REDCap
+    codes): what the disposition log's attendance is checked against."""
     files = [rules.combine_plates.output.missing] if ELISA else []
-    files += [rules.apply_estimands.output.missing] if ESTIMANDS else []
     return files + ([rules.read_functional.output.missing] if FUNCTIONAL else [])
+
+
+def missing_values(wildcards):
+    """Tables of values missing with a reason that the analyses read: those recorded in the inputs
+    and the values an estimand's strategy removed."""
+    return recorded_missing(wildcards) + ([rules.apply_estimands.output.missing] if ESTIMANDS else [])
 
 
 def analysis_data(wildcards):

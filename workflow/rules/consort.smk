@@ -8,7 +8,7 @@ if DISPOSITION:
             raw=raw_file("disposition"),
             participants=rules.read_participants.output.table,
             analysis=analysis_parts,  # the parts, not analysis.csv: runs beside build_analysis_data
-            missing=missing_values,  # values recorded as missing with a reason: a visit attended without data
+            missing=recorded_missing,  # values recorded as missing with a reason: a visit attended without data
         output:
             table="results/data/disposition.csv",
             problems="results/qc/disposition_problems.csv",
@@ -28,7 +28,7 @@ if DISPOSITION:
         input:
             disposition=rules.read_disposition.output.table,
             participants=rules.read_participants.output.table,
-            analysis=rules.build_analysis_data.output.data,
+            analysis=analysis_data,
             missing=missing_values,  # with the data: who the analysis leaves out, without waiting for it
             validated=ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
         output:
