@@ -521,12 +521,12 @@ def quantify_batch(
     for r in manifest.itertuples():
         if r.plate_id not in maps:
             continue
+        reference = int(r.reference_nm) if getattr(r, "reference_nm", "") else None
         try:
-            raw = read_plate_export(r.export_path)
+            raw = read_plate_export(r.export_path, reference_nm=reference)
         except PlateFormatError as exc:
             problems.extend(exc.problems)
             continue
-        reference = int(r.reference_nm) if getattr(r, "reference_nm", "") else None
         if raw.attrs["reference_nm"] != reference:
             problems.append(_reference_problem(r, raw.attrs["reference_nm"], reference))
             continue

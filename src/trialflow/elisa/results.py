@@ -93,7 +93,7 @@ def analysis_rows(
     ]
     usable = conc[conc["flag"].fillna("").isin(USABLE_FLAGS) & conc["analyte"].isin(units)].copy()
     first_well = usable["wells"].str.split(";").str[0]
-    usable["source_file"] = f"{elisa_dir}/" + usable["plate_id"].map(qc["export_file"])
+    usable["source_file"] = f"{elisa_dir}/" + usable["plate_id"].map(qc["export_file"]).astype(str)
     where = well_source.reindex(pd.MultiIndex.from_arrays([usable["plate_id"], first_well]))
     if where.isna().any():  # both come from the same plates: a gap is a bug
         raise ValueError(f"the wells table lacks the well of {where.isna().sum()} ELISA result(s)")
@@ -112,7 +112,7 @@ def analysis_rows(
                 f"{f} on plate {p} (wells {w})"
                 for f, p, w in zip(gaps["flag"], gaps["plate_id"], gaps["wells"], strict=True)
             ],
-            "source": f"{elisa_dir}/" + gaps["plate_id"].map(qc["export_file"]),
+            "source": f"{elisa_dir}/" + gaps["plate_id"].map(qc["export_file"]).astype(str),
         }
     )
     return rows, missing, problems

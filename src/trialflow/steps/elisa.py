@@ -120,7 +120,7 @@ def combine_plates(
     plate_qc = pd.concat([part["tables"]["plate_qc"] for part in parts], ignore_index=True)
     plate_qc = elisa.in_manifest_order(plate_qc, listed)
     elisa_dir = Path(manifest_name).parent.as_posix()
-    sources = (f"{elisa_dir}/" + plate_qc.set_index("plate_id")["export_file"]).rename("source_file")
+    sources = (f"{elisa_dir}/" + plate_qc.set_index("plate_id")["export_file"].astype(str)).rename("source_file")
     measurements = sample_measurements(elisa.in_manifest_order(samples, listed), concentrations, sources)
     write_csv(measurements, out["measurements"])
     failed = plate_qc[plate_qc["verdict"] != "pass"]

@@ -356,7 +356,7 @@ def read_grids(
         if reference_nm not in raw:
             found = ", ".join(g.label or "(unlabelled)" for g in grids)
             raise wavelength_error(
-                f"no grid for the reference wavelength {reference_nm} nm (elisa.reference_nm; grids found: "
+                f"no grid for the reference wavelength {reference_nm} nm (the manifest's reference_nm; grids found: "
                 f"{found}): a reference grid that is missing or cut off (a truncated file?)",
             )
         reference = raw[reference_nm]
@@ -374,7 +374,7 @@ def read_grids(
         if len(others) > 1:
             raise wavelength_error(
                 f"several non-{primary_nm} nm grids ({', '.join(map(str, others))}); "
-                "set elisa.reference_nm to choose the reference wavelength",
+                "state the reference wavelength (the manifest's reference_nm)",
                 raw[others[1]].line,
             )
         reference = raw[others[0]] if others else None
