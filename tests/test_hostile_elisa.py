@@ -445,6 +445,60 @@ REPLICATE_CASES = [
     ),
 ]
 
+# A standard level, a control or the blanks with a well that cannot be used: fitted from the others, and said so.
+REPLICATE_CASES += [
+    Case(
+        "a standard well not read",
+        set_cell(P01, 2, 1, "?????"),
+        P01,
+        "2",
+        "A1",
+        "plate_replicates",
+        "standard STD1",
+        "warning",
+    ),
+    Case(
+        "a standard well saturated",
+        set_cell(P01, 2, 2, "OVRFLW"),
+        P01,
+        "2",
+        "A2",
+        "plate_replicates",
+        "fitted and checked from 1",
+        "warning",
+    ),
+    Case(
+        "a standard's reference not read",
+        set_cell(P01, 13, 1, "?????"),
+        P01,
+        "13",
+        "A1",
+        "plate_replicates",
+        "standard STD1",
+        "warning",
+    ),
+    Case(
+        "a blank well not read",
+        set_cell(P01, 9, 1, "n.d."),
+        P01,
+        "9",
+        "H1",
+        "plate_replicates",
+        "blank OD is the mean of 1",
+        "warning",
+    ),
+    Case(
+        "a control well saturated",
+        set_cell(P01, 2, 3, "OVER"),
+        P01,
+        "2",
+        "A3",
+        "plate_replicates",
+        "control CTRL_LOW",
+        "warning",
+    ),
+]
+
 MAP_CASES = [
     Case("unknown role", map_line(22, "C3,smaple,MS001,pre,,1,MS001_pre"), MAP, "22", "role", INPUT, "role must be"),
     Case("Pre for pre", map_line(22, "C3,sample,MS001,Pre,,1,MS001_pre"), MAP, "23", "time", INPUT, "mixes wells"),
@@ -778,9 +832,11 @@ def test_hostile_elisa_input_is_named(case, raw, tmp_path):
     assert len(found), problems[["file", "line", "column", "rule", "message"]].to_dict("records")
     assert (found["severity"] == case.severity).all()
     assert found["message"].str.contains(case.says, regex=False).any(), found["message"].tolist()
-    if case.severity == "warning":  # the plate is quantified; its measurement says why no CV
+    if case.severity == "warning":  # the plate is quantified; a sample's measurement says why no CV
         measured = pd.read_csv(tmp_path / "measurements.csv", dtype=str, keep_default_na=False)
-        assert measured["note"].str.contains("planned wells readable").any()
+        assert len(measured) and not (problems["severity"] == "error").any()
+        if "sample" in found["message"].iloc[0]:
+            assert measured["note"].str.contains("planned wells readable").any()
     else:
         errors = problems[problems["severity"] == "error"]
         assert len(errors) and (errors["message"] != "").all() and (errors["rule"] != "").all()
@@ -826,6 +882,24 @@ def test_negative_od_after_blank_correction_is_a_flag_not_a_crash(raw, tmp_path)
     conc = pd.read_csv(tmp_path / "concentrations.csv", keep_default_na=False)
     row = conc[(conc["participant_id"] == "MS001") & (conc["time"] == "pre") & (conc["analyte"] == "BDNF")]
     assert row["flag"].tolist() == ["< LLOQ"] and row["concentration"].tolist() == [""]
+
+
+def test_a_high_cv_group_without_a_mean_is_recorded_missing_not_a_crash(raw, tmp_path):
+    """A reference read of 0.4 instead of 0.040 puts one replicate of MS012 pre below the curve
+    and the other in range: the group is high CV with no mean. It was analysed as a NaN value (a
+    SchemaError in combine_plates); it is a missing value with its reason."""
+    set_cell(P01, 13, 9, "0.4")(raw)
+    problems = run_elisa(raw, tmp_path, {"BDNF_P01"})
+    assert not (problems["severity"] == "error").any()
+    missing = pd.read_csv(tmp_path / "missing.csv", keep_default_na=False)
+    row = missing[(missing["participant_id"] == "MS012") & (missing["time"] == "pre")]
+    assert row["reason"].tolist() == [
+        "high_cv without a mean (a replicate beyond a curve asymptote) on plate BDNF_P01 (wells A9;A10)"
+    ]
+    measured = pd.read_csv(tmp_path / "measurements.csv", keep_default_na=False)
+    assert measured.loc[measured["wells"] == "A9;A10", "status"].tolist() == ["high CV, no value"]
+    table = pd.read_csv(tmp_path / "table.csv")
+    assert table["value"].notna().all() and "MS012" not in set(table.loc[table["time"] == "pre", "participant_id"])
 
 
 # ---------------------------------------------------------------- through Snakemake

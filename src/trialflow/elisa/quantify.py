@@ -586,23 +586,38 @@ UNREADABLE = ("not_determined", "missing", "masked", "ref_not_determined", "ref_
 def replicate_shortfalls(
     wells: pd.DataFrame, plate_map: pd.DataFrame, export_file: str, map_file: str
 ) -> list[Problem]:
-    """Warnings for the sample groups of one plate with fewer readable wells than the map plans.
+    """Warnings for the replicate groups of one plate with fewer usable wells than the map plans.
 
     A sample planned in duplicate with one readable well (the other ``?????``, masked, ...) is
     reported from that one well, whose CV cannot be computed; the warning says so rather than
-    letting the mean of one well pass as a checked duplicate. Saturated wells count as read (the
-    sample is flagged ``saturated``).
+    letting the mean of one well pass as a checked duplicate (a saturated sample well counts as
+    read: the sample is flagged ``saturated``). A standard level, a control or the blanks with a
+    well that cannot be used (unreadable or saturated) are fitted, checked or averaged from the
+    others: the warning names the well, which otherwise shows only in the wells table.
     """
-    samples = wells[wells["role"] == "sample"]
     lines = dict(zip(plate_map["well"], plate_map["map_line"], strict=True))
     found = []
-    for group, sub in samples.groupby("replicate_group", sort=False):
-        lost = sub[sub["flag"].isin(UNREADABLE)]
+    used = wells[wells["role"].isin(["sample", "standard", "control", "blank"])]
+    for (role, group), sub in used.groupby(["role", "replicate_group"], sort=False):
+        lost = sub[sub["flag"].isin(UNREADABLE if role == "sample" else (*UNREADABLE, "saturated"))]
         planned, readable = len(sub), len(sub) - len(lost)
-        if planned < 2 or lost.empty or readable == 0:
-            continue  # a single planned well; or no readable well, which the result flags (not_determined)
+        if planned < 2 or lost.empty or (role == "sample" and readable == 0):
+            continue  # a single planned well; or a sample with no readable well, flagged not_determined
         first = lost.iloc[0]
-        cv = "its CV is not computable" if readable == 1 else f"its CV comes from {readable} wells"
+        where = (
+            f"map {map_file} line(s) {', '.join(str(lines[w]) for w in sub['well'])}) is planned in {planned} wells "
+            f"({';'.join(sub['well'])}) but {readable} can be used "
+            f"({', '.join(f'{w}: {f}' for w, f in zip(lost['well'], lost['flag'], strict=True))})"
+        )
+        if role == "sample":
+            cv = "its CV is not computable" if readable == 1 else f"its CV comes from {readable} wells"
+            what = f"sample {first['participant_id']} at {first['time']} (replicate group {group}, {where}"
+            tail = f"its result is the mean of {readable} well(s) and {cv}"
+        elif role == "blank":
+            what, tail = f"the blank wells ({where}", f"the blank OD is the mean of {readable} well(s)"
+        else:
+            what = f"{role} {group} ({where}"
+            tail = f"its level is fitted and checked from {readable} well(s)" if readable else "it cannot be checked"
         found.append(
             Problem(
                 export_file,
@@ -611,11 +626,7 @@ def replicate_shortfalls(
                 str(first["flag"]),
                 REPLICATES,
                 "warning",
-                f"sample {first['participant_id']} at {first['time']} (replicate group {group}, map {map_file} "
-                f"line(s) {', '.join(str(lines[w]) for w in sub['well'])}) is planned in {planned} wells "
-                f"({';'.join(sub['well'])}) but {readable} can be read "
-                f"({', '.join(f'{w}: {f}' for w, f in zip(lost['well'], lost['flag'], strict=True))}): "
-                f"its result is the mean of {readable} well(s) and {cv}",
+                f"{what}: {tail}",
             )
         )
     return found

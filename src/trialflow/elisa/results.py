@@ -29,7 +29,10 @@ STATUS = {
     "plate_failed": "failed plate",
 }
 SUPERSEDED = "superseded by re-assay"
+# A high-CV group whose replicates straddle a curve asymptote has no mean (qc, "Samples").
+NO_MEAN = "high_cv without a mean (a replicate beyond a curve asymptote)"
 TIED = "not reported: tied with another plate"
+NO_MEAN_STATUS = "high CV, no value"
 MEASUREMENT_KEY = ["participant_id", "time", "analyte"]
 
 
@@ -91,7 +94,8 @@ def analysis_rows(
         )
         for r in conc[bad_time & ~unknown].itertuples()
     ]
-    usable = conc[conc["flag"].fillna("").isin(USABLE_FLAGS) & conc["analyte"].isin(units)].copy()
+    analysed = conc["flag"].fillna("").isin(USABLE_FLAGS) & conc["concentration"].notna()
+    usable = conc[analysed & conc["analyte"].isin(units)].copy()
     first_well = usable["wells"].str.split(";").str[0]
     usable["source_file"] = f"{elisa_dir}/" + usable["plate_id"].map(qc["export_file"]).astype(str)
     where = well_source.reindex(pd.MultiIndex.from_arrays([usable["plate_id"], first_well]))
@@ -102,14 +106,14 @@ def analysis_rows(
     rows["unit"] = rows["outcome"].map(units)
     rows = rows.merge(participants[["participant_id", "arm"]], on="participant_id")
     rows = schemas.AnalysisData.validate(rows[list(schemas.AnalysisData.to_schema().columns)])
-    gaps = conc[~conc["flag"].fillna("").isin(USABLE_FLAGS)]
+    gaps = conc[~analysed]
     missing = pd.DataFrame(
         {
             "participant_id": gaps["participant_id"],
             "time": gaps["time"],
             "outcome": gaps["analyte"],
             "reason": [
-                f"{f} on plate {p} (wells {w})"
+                f"{f if f != 'high_cv' else NO_MEAN} on plate {p} (wells {w})"
                 for f, p, w in zip(gaps["flag"], gaps["plate_id"], gaps["wells"], strict=True)
             ],
             "source": f"{elisa_dir}/" + gaps["plate_id"].map(qc["export_file"]).astype(str),
@@ -174,9 +178,10 @@ def sample_measurements(samples: pd.DataFrame, concentrations: pd.DataFrame, sou
         (both["plate_id"] == both["plate_id_reported"]) & (both["wells"] == both["wells_reported"])
     ).to_numpy()
     has_result = both["plate_id_reported"].notna().to_numpy()
+    no_mean = (m["flag"] == "high_cv") & m["concentration"].isna()
     m["status"] = [
-        STATUS[f] if rep else SUPERSEDED if has else TIED
-        for f, rep, has in zip(m["flag"], m["reported"], has_result, strict=True)
+        (NO_MEAN_STATUS if nm else STATUS[f]) if rep else SUPERSEDED if has else TIED
+        for f, nm, rep, has in zip(m["flag"], no_mean, m["reported"], has_result, strict=True)
     ]
     notes = []
     for row, rep, has in zip(both.itertuples(), m["reported"], has_result, strict=True):

@@ -127,6 +127,7 @@ class PlateQCSchema(pa.DataFrameModel):
 MEASUREMENT_STATUSES = (
     "usable",
     "usable, high CV",
+    "high CV, no value",
     "< LLOQ",
     "> ULOQ",
     "saturated",
@@ -176,7 +177,8 @@ class MeasurementsSchema(pa.DataFrameModel):
     status: Series[str] = pa.Field(
         isin=list(MEASUREMENT_STATUSES),
         title="Status",
-        description="usable, usable with a high CV, < LLOQ, > ULOQ, saturated, not determined, failed plate "
+        description="usable, usable with a high CV, high CV with no value (a replicate beyond a curve asymptote), "
+        "< LLOQ, > ULOQ, saturated, not determined, failed plate "
         "(the reported measurement); superseded by re-assay, or tied with another plate (the others).",
     )
     reported: Series[bool] = pa.Field(
