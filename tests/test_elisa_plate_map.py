@@ -10,7 +10,7 @@ import pytest
 from trialflow.elisa import PlateMapError, read_manifest, read_plate_map
 from trialflow.outputs import csv_text
 from trialflow.problems import Problem, problems_frame
-from trialflow.steps.elisa import elisa_problems
+from trialflow.steps.elisa import relative_problem
 
 DATA = Path(__file__).parent / "data" / "elisa"
 HEADER = "well,role,participant_id,time,nominal_conc,dilution,replicate_group"
@@ -24,12 +24,12 @@ GOOD = [
     *STANDARDS,
     "H1,blank,,,,,",
     "H2,blank,,,,,",
-    "A3,control,,,100,,CTRL",
-    "A4,control,,,100,,CTRL",
+    "A3,control,,,100,1,CTRL",
+    "A4,control,,,100,1,CTRL",
     "B3,sample,P01,week0,,2,",
     "B4,sample,P01,week0,,2,",
-    "c3,sample,P02,week0,,,",
-    "C04,sample,P02,week0,,,",
+    "c3,sample,P02,week0,,1,",
+    "C04,sample,P02,week0,,1,",
 ]
 
 
@@ -73,13 +73,13 @@ def test_every_problem_is_reported_with_file_line_column_value(tmp_path):
         *STANDARDS,
         "H1,blank,,,,,",
         "H1,blank,,,,,",  # 17 duplicate well
-        "I1,sample,P01,w0,,,",  # 18 bad well
+        "I1,sample,P01,w0,,1,",  # 18 bad well
         "A5,standrd,,,10,,",  # 19 bad role
         "A6,control,,,,,",  # 20 control without nominal
-        "A7,sample,,w0,,,",  # 21 sample without participant
+        "A7,sample,,w0,,1,",  # 21 sample without participant
         "A8,sample,P02,w0,,0.5,",  # 22 dilution < 1
         "A9,sample,P03,w0,,two,",  # 23 not a number
-        "A10,sample,P04,w0,5,,",  # 24 nominal on a sample
+        "A10,sample,P04,w0,5,1,",  # 24 nominal on a sample
         "A11,standard,,,2000,2,",
     ]  # 25 dilution on a standard
     with pytest.raises(PlateMapError) as exc:
@@ -117,7 +117,7 @@ def test_plate_problems_are_the_validation_rows_with_files_named_inside_the_raw_
     for name in ("P1.csv", "P2.csv"):
         with pytest.raises(PlateMapError) as exc:
             read_plate_map(maps / name)
-        found += elisa_problems(exc.value, str(maps.parent / "plates.csv"), str(tmp_path / "raw"))
+        found += [relative_problem(p, str(tmp_path / "raw")) for p in exc.value.problems]
     role = "role must be one of blank, standard, control, sample"
     levels = "standard series has 4 concentration level(s); at least 5 are required"
     assert found == [
@@ -134,7 +134,7 @@ def test_plate_problems_are_the_validation_rows_with_files_named_inside_the_raw_
 
 
 def test_missing_standards_and_blanks(tmp_path):
-    lines = [HEADER, *STANDARDS[:8], "A3,sample,P01,w0,,,"]  # 4 levels, no blank
+    lines = [HEADER, *STANDARDS[:8], "A3,sample,P01,w0,,1,"]  # 4 levels, no blank
     with pytest.raises(PlateMapError) as exc:
         read_plate_map(_write(tmp_path, lines))
     problems = [p.message for p in exc.value.problems]
@@ -149,10 +149,10 @@ def test_missing_standards_and_blanks(tmp_path):
 def test_inconsistent_replicate_group_and_split_sample(tmp_path):
     lines = [
         *GOOD,
-        "D3,sample,P03,week0,,,G1",
-        "D4,sample,P03,week4,,,G1",
-        "E3,sample,P05,week0,,,X",
-        "E4,sample,P05,week0,,,Y",
+        "D3,sample,P03,week0,,1,G1",
+        "D4,sample,P03,week4,,1,G1",
+        "E3,sample,P05,week0,,1,X",
+        "E4,sample,P05,week0,,1,Y",
     ]
     with pytest.raises(PlateMapError) as exc:
         read_plate_map(_write(tmp_path, lines))
@@ -175,9 +175,11 @@ def test_manifest(tmp_path):
     assert list(m.columns) == [
         "plate_id",
         "analyte",
+        "unit",
         "kit_lot",
         "export_file",
         "map_file",
+        "reference_nm",
         "export_path",
         "map_path",
         "manifest_line",
@@ -189,9 +191,9 @@ def test_manifest(tmp_path):
     bad = _write(
         tmp_path,
         [
-            "plate_id,analyte,kit_lot,export_file,map_file",
-            "P1,BDNF,L1,e.csv,m.csv",
-            "P1,BDNF,,e.csv,missing.csv",
+            "plate_id,analyte,unit,kit_lot,export_file,map_file,reference_nm",
+            "P1,BDNF,pg/mL,L1,e.csv,m.csv,",
+            "P1,BDNF,pg/mL,,e.csv,missing.csv,",
         ],
         "plates.csv",
     )

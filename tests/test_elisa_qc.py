@@ -79,10 +79,10 @@ class Plate:
 
 
 def run(tmp_path: Path, *plates: Plate, rules=None, **kw):
-    rows = ["plate_id,analyte,kit_lot,export_file,map_file"]
+    rows = ["plate_id,analyte,unit,kit_lot,export_file,map_file,reference_nm"]
     for p in plates:
         e, m = p.write(tmp_path)
-        rows.append(f"{p.plate_id},BDNF,LOT1,{e},{m}")
+        rows.append(f"{p.plate_id},BDNF,pg/mL,LOT1,{e},{m},")
     (tmp_path / "plates.csv").write_text("\n".join(rows) + "\n")
     res = quantify_plates(tmp_path / "plates.csv", rules or AcceptanceRules(), **kw)
     ConcentrationsSchema.validate(res.concentrations)

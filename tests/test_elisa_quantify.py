@@ -176,7 +176,8 @@ def _combine_in_batches(tmp_path, batches: list[list[int]]) -> Path:
     for i, batch in enumerate(batches):
         paths.append(str(tmp_path / f"batch-{i}.pickle"))
         plates = [{"line": rows[j][0], "row": rows[j][1]} for j in batch]
-        elisa.quantify_batch(str(manifest), "plates.csv", plates, {}, "4PL", "1/y^2", paths[-1])
+        units = {"BDNF": "pg/mL", "GDNF": "pg/mL"}
+        elisa.quantify_batch(str(manifest), "plates.csv", plates, {}, "4PL", "1/y^2", units, {}, paths[-1])
     out = tmp_path / "combined"
     target = pd.read_csv(STUDY / "target.csv")
     target.drop_duplicates("participant_id")[["participant_id", "arm"]].to_csv(tmp_path / "people.csv", index=False)
@@ -189,7 +190,11 @@ def _combine_in_batches(tmp_path, batches: list[list[int]]) -> Path:
         units={"BDNF": "pg/mL", "GDNF": "pg/mL"},
         out={name: str(out / f"{name}.csv") for name in ELISA_TABLES}
         | {name: str(out / f"rows_{name}.csv") for name in ("table", "missing", "row_problems")}
-        | {"problems": str(out / "problems.csv"), "plates_by_analyte": str(out / "plates_by_analyte.csv")},
+        | {
+            "problems": str(out / "problems.csv"),
+            "plates_by_analyte": str(out / "plates_by_analyte.csv"),
+            "measurements": str(out / "measurements.csv"),
+        },
     )
     return out
 

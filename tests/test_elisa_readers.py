@@ -150,7 +150,10 @@ def test_truncated_grid_is_an_error():
 @pytest.mark.parametrize(
     ("edit", "pattern"),
     [
-        (lambda t: t.replace("2.133", "abc", 1), r"cannot read OD 'abc' at plate\.csv:line 2, col 2"),
+        (
+            lambda t: t.replace("2.133", "abc", 1),
+            r"OD 'abc' at plate\.csv:line 2, col 2 \(well A1\): text in a grid cell",
+        ),
         (lambda t: t.replace("\nC,", "\nX,", 1), r"row 'X'|incomplete"),
         (lambda t: t.replace(",12\n", ",12,13\n", 1), r"96-well"),
         (lambda t: t + "\n" + "\n".join(t.splitlines()[:9]) + "\n", r"no wavelength label"),

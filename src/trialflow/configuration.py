@@ -59,6 +59,21 @@ def config_problems(config: dict) -> list[str]:
                 f"{where}: a derived outcome is computed from functional fields, but the config names "
                 "no functional input (inputs.functional_redcap or inputs.functional_long)"
             )
+    return problems + _elisa_problems(config)
+
+
+def _elisa_problems(config: dict) -> list[str]:
+    """The ELISA block's ranges of plausible standards: per biomarker outcome id, lowest first."""
+    biomarkers = [o["id"] for o in config.get("outcomes", []) if "source" not in o]
+    if not biomarkers:  # named above: an `elisa` block without a biomarker
+        return []
+    problems = []
+    for analyte, (low, high) in config.get("elisa", {}).get("expected_standards", {}).items():
+        where = f"elisa.expected_standards.{analyte}"
+        if analyte not in biomarkers:
+            problems.append(f"{where}: not a biomarker outcome id (exact case): {', '.join(biomarkers)}")
+        if low >= high:
+            problems.append(f"{where}: [low, high] with low < high, got [{low:g}, {high:g}]")
     return problems
 
 

@@ -20,7 +20,7 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, st
     rows : ``(line, {column: cell})`` for every data line (1-based physical line; cells stripped;
         blank lines and lines starting with ``#`` are skipped).
     faults : ``(line, value, message)`` for the file as a whole (line 0: not found, unreadable;
-        line 1: no header) or a line with more fields than the header.
+        line 1: no header) or a line with more or fewer fields than the header.
     """
     path = Path(path)
     try:
@@ -45,5 +45,7 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, st
         fields = next(csv.reader([line], delimiter=delimiter))
         if len(fields) > len(header) and any(f.strip() for f in fields[len(header) :]):
             faults.append((i, line, f"{len(fields)} fields but the header has {len(header)}"))
+        elif len(fields) < len(header):
+            faults.append((i, line, f"{len(fields)} fields but the header has {len(header)}: a truncated row?"))
         rows.append((i, {h: (fields[k].strip() if k < len(fields) else "") for k, h in enumerate(header)}))
     return header, rows, faults

@@ -20,6 +20,7 @@ MODELS = [
     schemas.Descriptives,
     schemas.Anova,
     elisa_schemas.ConcentrationsSchema,
+    elisa_schemas.MeasurementsSchema,
     elisa_schemas.PlateQCSchema,
 ]
 

@@ -19,6 +19,8 @@ if ELISA:
             rules=config["elisa"]["acceptance"],
             model=config["elisa"]["model"],
             weighting=config["elisa"]["weighting"],
+            units=BIOMARKER_UNITS,
+            expected_standards=config["elisa"].get("expected_standards", {}),
         script:
             "../scripts/quantify_batch.py"
 
@@ -29,6 +31,8 @@ if ELISA:
             participants=rules.read_participants.output.table,
         output:
             **elisa_tables(),
+            # Every sample measurement of every plate with its status (usable, censored, superseded ...).
+            measurements="results/elisa/measurements.csv",
             problems="results/qc/elisa_problems.csv",
             # The usable results as analysis rows, censored ones kept out with their reason.
             table=CONCENTRATION_ROWS,

@@ -12,5 +12,7 @@ run_step(
     rules=dict(sm.params.rules),
     model=sm.params.model,
     weighting=sm.params.weighting,
+    units=dict(sm.params.units),
+    expected_standards={k: list(v) for k, v in sm.params.expected_standards.items()},
     out=sm.output.batch,
 )

@@ -832,7 +832,7 @@ def write_demo_plates(
         s.expected = s.candidates[0][0]
 
     sentinel = {"grid": "OVER", "gen5": "OVER", "xlsx": "OVRFLW"}
-    manifest = ["plate_id,analyte,kit_lot,export_file,map_file"]
+    manifest = ["plate_id,analyte,unit,kit_lot,export_file,map_file,reference_nm"]
     for i, p in enumerate(plates):
         for s in p.samples:
             _, k1, k2 = s.candidates[0]
@@ -841,7 +841,10 @@ def write_demo_plates(
         export = out / "exports" / f"{p.plate_id}.{ext}"
         day = 3 + i
         _write_export(p, export, f"3/{day}/2025", sentinel[p.fmt])
-        manifest.append(f"{p.plate_id},{p.analyte},{p.kit.lot},exports/{export.name},maps/{p.plate_id}.csv")
+        reference = "570" if p.has_ref else ""
+        manifest.append(
+            f"{p.plate_id},{p.analyte},pg/mL,{p.kit.lot},exports/{export.name},maps/{p.plate_id}.csv,{reference}"
+        )
     (out / "plates.csv").write_text("\n".join(manifest) + "\n", encoding="utf-8")
 
     _verify(out, all_samples, rules, model, weighting)

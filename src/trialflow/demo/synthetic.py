@@ -496,7 +496,9 @@ def _write_plates(rng: np.random.Generator, folder: Path, plans: list[_PlatePlan
             _map_text(p.analyte.kit, p.samples, p.analyte.dilution), encoding="utf-8"
         )
         (folder / "exports" / f"{p.plate_id}.csv").write_text(_export_text(k450[i], k570[i]), encoding="utf-8")
-        lines.append(f"{p.plate_id},{p.analyte.kit.analyte},{p.lot},exports/{p.plate_id}.csv,maps/{p.plate_id}.csv")
+        lines.append(
+            f"{p.plate_id},{p.analyte.kit.analyte},pg/mL,{p.lot},exports/{p.plate_id}.csv,maps/{p.plate_id}.csv,570"
+        )
     return lines
 
 
@@ -801,7 +803,7 @@ def write_synthetic_trial(
         pending = _pending(trial, kits, true)
         keys = {(p["participant_id"], p["time"], p["analyte"]) for p in pending}
         plans = _plate_plans(trial, kits, true, keys)
-        manifest = ["plate_id,analyte,kit_lot,export_file,map_file"]
+        manifest = ["plate_id,analyte,unit,kit_lot,export_file,map_file,reference_nm"]
         manifest += _write_plates(np.random.default_rng([seed, 5]), out / ELISA_DIR, plans)
         _write(out / ELISA_DIR / "plates.csv", manifest)
 

@@ -15,12 +15,13 @@ See ``docs/elisa.md``. Demo plates are written by :mod:`trialflow.demo.plates`.
 
 from .curve import CurveFit, curve_points, fit_curve, five_pl, four_pl, inverse_five_pl, inverse_four_pl
 from .errors import ElisaInputError, PlateFormatError, PlateMapError
-from .plate_map import read_manifest, read_plate_map
+from .plate_map import read_manifest, read_manifest_leniently, read_plate_map
 from .qc import AcceptanceRules
 from .quantify import (
     PlateResult,
     QuantResult,
     assemble_plates,
+    empty_tables,
     in_manifest_order,
     quantify_batch,
     quantify_plate,
@@ -32,8 +33,8 @@ from .schemas import ConcentrationsSchema, PlateQCSchema
 
 __all__ = [
     "AcceptanceRules", "ConcentrationsSchema", "CurveFit", "ElisaInputError", "PlateFormatError",
-    "PlateMapError", "PlateQCSchema", "PlateResult", "QuantResult", "assemble_plates", "curve_points",
+    "PlateMapError", "PlateQCSchema", "PlateResult", "QuantResult", "assemble_plates", "curve_points", "empty_tables",
     "fit_curve", "five_pl", "four_pl", "in_manifest_order", "inverse_five_pl", "inverse_four_pl",
-    "quantify_batch", "quantify_plate", "quantify_plates", "read_manifest", "read_plate_export",
-    "read_plate_map", "resolve_reassays",
+    "quantify_batch", "quantify_plate", "quantify_plates", "read_manifest", "read_manifest_leniently",
+    "read_plate_export", "read_plate_map", "resolve_reassays",
 ]  # fmt: skip

@@ -11,13 +11,15 @@ One row per used well; wells not listed are unused.  Columns:
 ``participant_id``, ``time``
     Required for samples, must be empty otherwise.  Read as text.
 ``nominal_conc``
-    pg/mL.  Required and > 0 for standards and controls (for a control: the
-    concentration of the undiluted control material); empty (or 0) for blanks; empty
-    for samples.
+    In the unit the manifest states for the plate (``unit``).  Required and > 0 for
+    standards and controls (for a control: the concentration of the undiluted control
+    material); empty (or 0) for blanks; empty for samples.  At most :data:`MAX_NOMINAL`.
 ``dilution``
-    Dilution factor >= 1 applied to the material before it was put in the well; empty
-    means 1.  Back-calculated concentrations are multiplied by it.  Must be 1 for
-    standards and blanks.
+    Dilution factor >= 1 applied to the material before it was put in the well.
+    Required for samples (an undiluted sample is written ``1``: an empty cell is an
+    error, never read as 1); empty means 1 for controls; empty or 1 for standards and
+    blanks.
+    Back-calculated concentrations are multiplied by it.  At most :data:`MAX_DILUTION`.
 ``replicate_group``
     Name of a set of *technical replicates*: wells on the same plate that hold the same
     material at the same dilution.  Their back-calculated concentrations are averaged
@@ -30,8 +32,13 @@ One row per used well; wells not listed are unused.  Columns:
 
 Plate manifest ``plates.csv``
 -----------------------------
-One row per plate with ``plate_id, analyte, kit_lot, export_file, map_file``; the two
-file columns are paths relative to the manifest's folder.  Extra columns are ignored.
+One row per plate with ``plate_id, analyte, unit, kit_lot, export_file, map_file,
+reference_nm``; the two file columns are paths relative to the manifest's folder.  ``unit`` is
+the unit of the plate map's nominal concentrations; it must be the configured unit of the
+analyte's outcome (never converted).  ``analyte`` must be a configured biomarker outcome id,
+with exact case.  ``reference_nm`` is the wavelength of the reference read (e.g. ``570``), or
+empty when the plate was read at the primary wavelength only; the export must hold exactly
+that.  Extra columns are ignored.
 
 Problems are collected over the whole file and raised together as
 :class:`~trialflow.elisa.errors.PlateMapError`, each a :class:`trialflow.problems.Problem`
@@ -50,14 +57,16 @@ from trialflow.csv_rows import read_rows
 from trialflow.problems import Problem
 from trialflow.schemas import PlateMap
 
-from .errors import PlateMapError, plate_problem
+from .errors import ANALYTE_KNOWN, PLATE_UNIT, STANDARDS_PLAUSIBLE, PlateMapError, plate_problem
 
 __all__ = [
     "MAP_COLUMNS",
     "MANIFEST_COLUMNS",
     "ROLES",
     "PlateMapError",
+    "check_standard_range",
     "read_manifest",
+    "read_manifest_leniently",
     "read_plate_map",
 ]
 
@@ -71,7 +80,10 @@ MAP_COLUMNS = (
     "dilution",
     "replicate_group",
 )
-MANIFEST_COLUMNS = ("plate_id", "analyte", "kit_lot", "export_file", "map_file")
+MANIFEST_COLUMNS = ("plate_id", "analyte", "unit", "kit_lot", "export_file", "map_file", "reference_nm")
+OPTIONAL_VALUES = ("reference_nm",)  # manifest columns that must be present but may be empty
+MAX_NOMINAL = 1e9  # a nominal concentration above this is no concentration in any unit (a typo, 1e308)
+MAX_DILUTION = 1e6  # a dilution factor above this is a typo
 _WELL_RE = re.compile(r"^([A-Ha-h])0?([1-9]|1[0-2])$")
 
 
@@ -180,9 +192,11 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
                 nominal = v
         if role in ("standard", "control"):
             if not nom_raw:
-                bad("nominal_conc", nom_raw, f"required for a {role} well (pg/mL)")
+                bad("nominal_conc", nom_raw, f"required for a {role} well (in the manifest's unit)")
             elif not math.isnan(nominal) and nominal <= 0:
                 bad("nominal_conc", nom_raw, f"must be > 0 for a {role} well")
+            elif nominal > MAX_NOMINAL:
+                bad("nominal_conc", nom_raw, f"above {MAX_NOMINAL:g}: not a concentration in any unit (a typo?)")
         elif role == "blank":
             if nom_raw and not math.isnan(nominal) and nominal != 0:
                 bad("nominal_conc", nom_raw, "must be empty or 0 for a blank well")
@@ -198,8 +212,14 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
                 bad("dilution", dil_raw, "not a number")
             elif v < 1:
                 bad("dilution", dil_raw, "dilution factor must be >= 1 (e.g. 2 for 1:2)")
+            elif v > MAX_DILUTION:
+                bad("dilution", dil_raw, f"dilution factor above {MAX_DILUTION:g} (a typo?)")
             else:
                 dilution = v
+        elif role == "sample":
+            bad(
+                "dilution", dil_raw, "required for a sample well: write 1 for an undiluted sample, never leave it empty"
+            )
         if role in ("standard", "blank") and dilution != 1.0:
             bad("dilution", dil_raw, f"must be empty or 1 for a {role} well")
 
@@ -303,25 +323,28 @@ def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
                 int(r["map_line"]),
                 "replicate_group",
                 r["replicate_group"],
-                f"standard level {_fmt(r['nominal_conc'])} pg/mL is split over several "
+                f"standard level {_fmt(r['nominal_conc'])} is split over several "
                 "replicate groups; use one group per level",
             )
         )
 
 
-def read_manifest(path: str | Path) -> pd.DataFrame:
+def read_manifest(path: str | Path, units: dict[str, str] | None = None) -> pd.DataFrame:
     """Read and validate a plate manifest (``plates.csv``).
 
     Parameters
     ----------
     path
-        Manifest CSV with columns ``plate_id, analyte, kit_lot, export_file, map_file``.
+        Manifest CSV with columns :data:`MANIFEST_COLUMNS`.
+    units
+        Biomarker outcome id -> configured unit; without it analytes and units are not checked
+        against a config.
 
     Returns
     -------
     pandas.DataFrame
-        One row per plate in file order with columns ``plate_id``, ``analyte``,
-        ``kit_lot``, ``export_file``, ``map_file`` (str, as written), ``export_path``,
+        One row per plate in file order with columns ``plate_id``, ``analyte``, ``unit``,
+        ``kit_lot``, ``export_file``, ``map_file``, ``reference_nm`` (str, as written), ``export_path``,
         ``map_path`` (str, resolved against the manifest's folder), ``manifest_line``
         (int).
 
@@ -340,7 +363,7 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
         raise PlateMapError(problems)
     if not rows:
         raise PlateMapError([plate_problem(str(path), 0, "", "", "no plates listed")])
-    return check_manifest_rows(path, rows)
+    return check_manifest_rows(path, rows, units)
 
 
 def manifest_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -359,9 +382,51 @@ def manifest_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict]]]:
     return header, rows
 
 
-def check_manifest_rows(path: str | Path, rows: list[tuple[int, dict]]) -> pd.DataFrame:
+def check_manifest_rows(
+    path: str | Path, rows: list[tuple[int, dict]], units: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Validate manifest rows (all of a manifest, or one batch of it) as :func:`read_manifest` does;
-    file names resolve against the manifest's folder."""
+    file names resolve against the manifest's folder. With ``units`` (biomarker outcome id ->
+    configured unit), the analyte must be one of its keys and the unit its value.
+
+    Raises
+    ------
+    PlateMapError
+        Every problem of the rows.
+    """
+    frame, problems = manifest_frame(path, rows, units)
+    if problems:
+        raise PlateMapError(problems)
+    return frame
+
+
+def read_manifest_leniently(
+    path: str | Path, units: dict[str, str] | None = None
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The manifest's rows that break no rule, and the problems of the others (None when the file
+    as a whole cannot be read: unreadable, a required column missing, no plate listed)."""
+    try:
+        header, rows = manifest_rows(path)
+    except PlateMapError as err:
+        return None, err.problems
+    problems = [
+        plate_problem(str(path), 1, col, "", "required column missing") for col in MANIFEST_COLUMNS if col not in header
+    ]
+    if not problems and not rows:
+        problems = [plate_problem(str(path), 0, "", "", "no plates listed")]
+    if problems:
+        return None, problems
+    frame, problems = manifest_frame(path, rows, units)
+    bad_lines = {int(p.line) for p in problems if p.line}
+    bad_ids = {p.value for p in problems if p.column == "plate_id"}
+    keep = ~frame["manifest_line"].isin(bad_lines) & ~frame["plate_id"].isin(bad_ids)
+    return frame[keep].reset_index(drop=True), problems
+
+
+def manifest_frame(
+    path: str | Path, rows: list[tuple[int, dict]], units: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Every manifest row as :func:`check_manifest_rows` returns them, and their problems."""
     path = Path(path)
     name = str(path)
     problems: list[Problem] = []
@@ -371,8 +436,40 @@ def check_manifest_rows(path: str | Path, rows: list[tuple[int, dict]]) -> pd.Da
     seen_exports: dict[str, int] = {}
     for line, row in rows:
         for col in MANIFEST_COLUMNS:
-            if not row.get(col, ""):
+            if not row.get(col, "") and col not in OPTIONAL_VALUES:
                 problems.append(plate_problem(name, line, col, "", "value required"))
+        analyte, unit = row.get("analyte", ""), row.get("unit", "")
+        if units is not None and analyte and analyte not in units:
+            problems.append(
+                Problem(
+                    name,
+                    str(line),
+                    "analyte",
+                    analyte,
+                    ANALYTE_KNOWN,
+                    "error",
+                    "not a configured biomarker outcome id (exact case): "
+                    + (", ".join(sorted(units)) or "the config has no biomarker outcome"),
+                )
+            )
+        elif units is not None and analyte and unit and unit != units[analyte]:
+            problems.append(
+                Problem(
+                    name,
+                    str(line),
+                    "unit",
+                    unit,
+                    PLATE_UNIT,
+                    "error",
+                    f"the plate's concentrations are in {unit} but {analyte} is configured in {units[analyte]} "
+                    "(outcome unit); nothing is converted: write the plate map in the configured unit",
+                )
+            )
+        ref = row.get("reference_nm", "")
+        if ref and not (ref.isdigit() and 200 <= int(ref) <= 1000):
+            problems.append(
+                plate_problem(name, line, "reference_nm", ref, "a wavelength in nm (200-1000), or empty for none")
+            )
         pid = row.get("plate_id", "")
         if pid and pid in seen_ids:
             problems.append(
@@ -408,27 +505,58 @@ def check_manifest_rows(path: str | Path, rows: list[tuple[int, dict]]) -> pd.Da
             (
                 pid,
                 row.get("analyte", ""),
+                row.get("unit", ""),
                 row.get("kit_lot", ""),
                 row.get("export_file", ""),
                 row.get("map_file", ""),
+                row.get("reference_nm", ""),
                 paths["export_file"],
                 paths["map_file"],
                 line,
             )
         )
-    if problems:
-        raise PlateMapError(problems)
     df = pd.DataFrame.from_records(
         records,
         columns=[
             "plate_id",
             "analyte",
+            "unit",
             "kit_lot",
             "export_file",
             "map_file",
+            "reference_nm",
             "export_path",
             "map_path",
             "manifest_line",
         ],
     )
-    return df.astype({"manifest_line": "int64"})
+    return df.astype({"manifest_line": "int64"}), problems
+
+
+def check_standard_range(
+    plate_map: pd.DataFrame, map_file: str, analyte: str, expected: dict[str, list[float]] | None
+) -> list[Problem]:
+    """Standards outside the configured plausible range of their analyte (``elisa.expected_standards``).
+
+    A plate map written in ng/mL where the analyte is in pg/mL puts every standard 1000x low, even
+    when its manifest row names the right unit; the range catches it. One problem per standard
+    level out of range, at the map line of its first well. No range configured: no problem.
+    """
+    if not expected or analyte not in expected:
+        return []
+    low, high = expected[analyte]
+    std = plate_map[plate_map["role"] == "standard"].drop_duplicates("replicate_group")
+    out = std[(std["nominal_conc"] < low) | (std["nominal_conc"] > high)]
+    return [
+        Problem(
+            map_file,
+            str(int(r.map_line)),
+            "nominal_conc",
+            _fmt(r.nominal_conc),
+            STANDARDS_PLAUSIBLE,
+            "error",
+            f"standard level {_fmt(r.nominal_conc)} is outside the plausible range of {analyte} standards "
+            f"({_fmt(low)}-{_fmt(high)}, elisa.expected_standards): a map written in another unit?",
+        )
+        for r in out.itertuples()
+    ]

@@ -34,8 +34,16 @@ from trialflow.problems import Problem
 from trialflow.schemas import PlateMap
 
 from .curve import MODELS, WEIGHTINGS, CurveFit, curve_points, fit_curve
-from .errors import PlateMapError, plate_problem
-from .plate_map import read_manifest, read_plate_map
+from .errors import (
+    PLATE_INPUT,
+    REPLICATES,
+    STANDARDS_PLAUSIBLE,
+    WAVELENGTH,
+    PlateFormatError,
+    PlateMapError,
+    plate_problem,
+)
+from .plate_map import check_standard_range, read_manifest, read_plate_map
 from .qc import (
     SAMPLE_COLUMNS,
     AcceptanceRules,
@@ -46,15 +54,19 @@ from .qc import (
     summarise_samples,
 )
 from .readers import read_plate_export
+from .readers.plate import place
 
 __all__ = [
     "PlateResult",
     "QuantResult",
     "assemble_plates",
+    "empty_tables",
     "in_manifest_order",
     "quantify_batch",
     "quantify_plate",
     "quantify_plates",
+    "raise_errors",
+    "replicate_shortfalls",
     "resolve_reassays",
 ]
 
@@ -342,10 +354,14 @@ def quantify_plate(
     return PlateResult(w, standards, controls, qc_row, samples, curves, fit, blank_od)
 
 
-def _pick_results(samples: pd.DataFrame, manifest: pd.DataFrame, manifest_path: str) -> pd.DataFrame:
-    """One row per participant × time × analyte (see module docstring)."""
+def _pick_results(
+    samples: pd.DataFrame, manifest: pd.DataFrame, manifest_path: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """One row per participant × time × analyte (see module docstring), and an error for each
+    result whose measurements tie (usable on several plates at the same smallest dilution): such a
+    result is left out, not picked by manifest order."""
     if samples.empty:
-        return samples
+        return samples, []
     order = dict(zip(manifest["plate_id"], range(len(manifest)), strict=True))
     lines = dict(zip(manifest["plate_id"], manifest["manifest_line"], strict=True))
     s = samples.copy()
@@ -358,22 +374,23 @@ def _pick_results(samples: pd.DataFrame, manifest: pd.DataFrame, manifest_path: 
     best_dil = usable.groupby(key)["dilution"].transform("min")
     clash = usable[usable["dilution"] == best_dil]
     dup = clash[clash.duplicated(key, keep=False)]
-    if not dup.empty:
-        problems = [
-            plate_problem(
-                manifest_path,
-                int(lines[r.plate_id]),
-                "plate_id",
-                r.plate_id,
-                f"participant {r.participant_id!r} time {r.time!r} {r.analyte}: usable "
-                f"results on several plates at dilution {r.dilution:g} (wells {r.wells}); "
-                "remove the run that is not reportable from the manifest",
-            )
-            for r in dup.itertuples()
-        ]
-        raise PlateMapError(problems)
+    problems = [
+        plate_problem(
+            manifest_path,
+            int(lines[r.plate_id]),
+            "plate_id",
+            r.plate_id,
+            f"participant {r.participant_id!r} time {r.time!r} {r.analyte}: usable "
+            f"results on several plates at dilution {r.dilution:g} (wells {r.wells}); "
+            "remove the run that is not reportable from the manifest",
+        )
+        for r in dup.itertuples()
+    ]
+    if problems:
+        tied = pd.MultiIndex.from_frame(dup[key].drop_duplicates())
+        s = s[~pd.MultiIndex.from_frame(s[key]).isin(tied)]
     s = s.drop_duplicates(key, keep="first")
-    return s.drop(columns=["_usable", "_dil", "_order"])
+    return s.drop(columns=["_usable", "_dil", "_order"]), problems
 
 
 def quantify_plates(
@@ -411,10 +428,39 @@ def quantify_plates(
         An export cannot be parsed.
     """
     manifest = read_manifest(manifest_path)
-    tables, fits = quantify_batch(manifest, rules, model=model, weighting=weighting)
+    tables, fits, problems = quantify_batch(manifest, rules, model=model, weighting=weighting)
+    raise_errors(problems)
     result = assemble_plates(tables, manifest, str(manifest_path))
     result.fits = fits
     return result
+
+
+def empty_tables() -> dict[str, pd.DataFrame]:
+    """The :data:`BATCH_TABLES` of no plate, with their columns (a run whose every plate is left out)."""
+    wells = pd.DataFrame({c: pd.Series(dtype=object) for c in WELL_COLUMNS})
+    return {
+        "wells": wells,
+        "standards": evaluate_standards(wells, AcceptanceRules()),
+        "controls": evaluate_controls(wells, AcceptanceRules(), math.nan, math.nan),
+        "plate_qc": pd.DataFrame({c: pd.Series(dtype=object) for c in PLATE_QC_COLUMNS}),
+        "samples": pd.DataFrame({c: pd.Series(dtype=object) for c in SAMPLE_COLUMNS}),
+        "curves": pd.DataFrame({c: pd.Series(dtype=object) for c in ("plate_id", "analyte", "conc", "od_fit")}),
+    }
+
+
+def raise_errors(problems: list[Problem]) -> None:
+    """Raise the errors among ``problems``: :class:`PlateFormatError` when the first is an export's,
+    else :class:`PlateMapError` with every error."""
+    errors = [p for p in problems if p.severity == "error"]
+    if not errors:
+        return
+    first = errors[0]
+    if first.rule not in (PLATE_INPUT, STANDARDS_PLAUSIBLE):
+        raise PlateFormatError(
+            first.file, first.message, line=first.line, column=first.column, value=first.value, rule=first.rule,
+            more=errors[1:],
+        )  # fmt: skip
+    raise PlateMapError(errors)
 
 
 BATCH_TABLES = ["wells", "standards", "controls", "plate_qc", "samples", "curves"]
@@ -428,41 +474,62 @@ def quantify_batch(
     rules: AcceptanceRules | None = None,
     model: str = "4PL",
     weighting: str = "1/y^2",
-) -> tuple[dict[str, pd.DataFrame], dict[str, CurveFit]]:
+    *,
+    expected_standards: dict[str, list[float]] | None = None,
+) -> tuple[dict[str, pd.DataFrame], dict[str, CurveFit], list[Problem]]:
     """Quantify the plates of a (validated) manifest or of a batch of its rows.
 
     Plates are independent of each other, so a large trial is quantified in batches
-    (:data:`BATCH_TABLES` per batch) and put together by :func:`assemble_plates`.
+    (:data:`BATCH_TABLES` per batch) and put together by :func:`assemble_plates`. A plate whose
+    map or export breaks a rule is left out and its problems returned: one run names the
+    problems of every plate.
+
+    Parameters
+    ----------
+    manifest : validated manifest rows (:func:`~trialflow.elisa.plate_map.check_manifest_rows`).
+    rules, model, weighting : as :func:`quantify_plate`.
+    expected_standards : analyte -> [low, high], the plausible range of its standards' nominal
+        concentrations (:func:`~trialflow.elisa.plate_map.check_standard_range`).
 
     Returns
     -------
     tuple
         Tables ``wells``, ``standards``, ``controls``, ``plate_qc``, ``samples`` (one row
         per sample replicate group, before re-assays are resolved) and ``curves``, in
-        manifest order; and plate_id → :class:`~trialflow.elisa.curve.CurveFit`.
-
-    Raises
-    ------
-    PlateMapError
-        Plate-map problems (every map of the batch is validated before any fitting).
-    PlateFormatError
-        An export cannot be parsed.
+        manifest order (no tables when no plate could be quantified); plate_id ->
+        :class:`~trialflow.elisa.curve.CurveFit`; and the problems (file paths as in the
+        manifest's ``map_path`` / ``export_path``): errors of the plates left out, warnings
+        of the samples with fewer readable wells than planned (:func:`replicate_shortfalls`).
     """
     rules = rules or AcceptanceRules()
     maps: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for r in manifest.itertuples():
         try:
-            maps[r.plate_id] = read_plate_map(r.map_path, min_standard_levels=rules.min_standard_levels, contract=False)
+            plate_map = read_plate_map(r.map_path, min_standard_levels=rules.min_standard_levels, contract=False)
         except PlateMapError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise PlateMapError(problems)
-    _check_map_contract(maps)
+            continue
+        implausible = check_standard_range(plate_map, r.map_path, r.analyte, expected_standards)
+        problems.extend(implausible)
+        if not implausible:
+            maps[r.plate_id] = plate_map
+    if maps:
+        _check_map_contract(maps)
 
     results: list[PlateResult] = []
     for r in manifest.itertuples():
-        raw = read_plate_export(r.export_path)
+        if r.plate_id not in maps:
+            continue
+        reference = int(r.reference_nm) if getattr(r, "reference_nm", "") else None
+        try:
+            raw = read_plate_export(r.export_path, reference_nm=reference)
+        except PlateFormatError as exc:
+            problems.extend(exc.problems)
+            continue
+        if raw.attrs["reference_nm"] != reference:
+            problems.append(_reference_problem(r, raw.attrs["reference_nm"], reference))
+            continue
         res = quantify_plate(
             raw,
             maps[r.plate_id],
@@ -474,7 +541,10 @@ def quantify_batch(
             weighting=weighting,
         )
         res.plate_qc["export_file"] = r.export_file
+        problems.extend(replicate_shortfalls(res.wells, maps[r.plate_id], r.export_path, r.map_file))
         results.append(res)
+    if not results:
+        return {}, {}, problems
     plate_qc = pd.DataFrame([x.plate_qc for x in results], columns=PLATE_QC_COLUMNS).astype(
         {
             "n_standards": "int64",
@@ -488,7 +558,78 @@ def quantify_batch(
         name: pd.concat([getattr(x, name) for x in results], ignore_index=True)
         for name in ("wells", "standards", "controls", "samples", "curves")
     }
-    return tables, {x.plate_qc["plate_id"]: x.fit for x in results}
+    return tables, {x.plate_qc["plate_id"]: x.fit for x in results}, problems
+
+
+def _reference_problem(row, found: int | None, planned: int | None) -> Problem:
+    """The export's reference read is not the one the manifest states (``reference_nm``)."""
+    if planned is None:
+        message = (
+            f"the export has a {found} nm reference grid but the manifest's reference_nm for plate "
+            f"{row.plate_id} is empty: state the reference wavelength, or export the primary read only"
+        )
+    elif found is None:
+        message = (
+            f"the manifest states a {planned} nm reference read for plate {row.plate_id} but the export has no "
+            f"{planned} nm grid: a reference grid that is missing or cut off (a truncated file?)"
+        )
+    else:
+        message = (
+            f"the export's reference grid is {found} nm, the manifest states {planned} nm for plate {row.plate_id}"
+        )
+    return Problem(row.export_path, "", "", "" if found is None else str(found), WAVELENGTH, "error", message)
+
+
+UNREADABLE = ("not_determined", "missing", "masked", "ref_not_determined", "ref_missing", "ref_saturated")
+
+
+def replicate_shortfalls(
+    wells: pd.DataFrame, plate_map: pd.DataFrame, export_file: str, map_file: str
+) -> list[Problem]:
+    """Warnings for the replicate groups of one plate with fewer usable wells than the map plans.
+
+    A sample planned in duplicate with one readable well (the other ``?????``, masked, ...) is
+    reported from that one well, whose CV cannot be computed; the warning says so rather than
+    letting the mean of one well pass as a checked duplicate (a saturated sample well counts as
+    read: the sample is flagged ``saturated``). A standard level, a control or the blanks with a
+    well that cannot be used (unreadable or saturated) are fitted, checked or averaged from the
+    others: the warning names the well, which otherwise shows only in the wells table.
+    """
+    lines = dict(zip(plate_map["well"], plate_map["map_line"], strict=True))
+    found = []
+    used = wells[wells["role"].isin(["sample", "standard", "control", "blank"])]
+    for (role, group), sub in used.groupby(["role", "replicate_group"], sort=False):
+        lost = sub[sub["flag"].isin(UNREADABLE if role == "sample" else (*UNREADABLE, "saturated"))]
+        planned, readable = len(sub), len(sub) - len(lost)
+        if planned < 2 or lost.empty or (role == "sample" and readable == 0):
+            continue  # a single planned well; or a sample with no readable well, flagged not_determined
+        first = lost.iloc[0]
+        where = (
+            f"map {map_file} line(s) {', '.join(str(lines[w]) for w in sub['well'])}) is planned in {planned} wells "
+            f"({';'.join(sub['well'])}) but {readable} can be used "
+            f"({', '.join(f'{w}: {f}' for w, f in zip(lost['well'], lost['flag'], strict=True))})"
+        )
+        if role == "sample":
+            cv = "its CV is not computable" if readable == 1 else f"its CV comes from {readable} wells"
+            what = f"sample {first['participant_id']} at {first['time']} (replicate group {group}, {where}"
+            tail = f"its result is the mean of {readable} well(s) and {cv}"
+        elif role == "blank":
+            what, tail = f"the blank wells ({where}", f"the blank OD is the mean of {readable} well(s)"
+        else:
+            what = f"{role} {group} ({where}"
+            tail = f"its level is fitted and checked from {readable} well(s)" if readable else "it cannot be checked"
+        found.append(
+            Problem(
+                export_file,
+                place(str(first["source"])),
+                str(first["well"]),
+                str(first["flag"]),
+                REPLICATES,
+                "warning",
+                f"{what}: {tail}",
+            )
+        )
+    return found
 
 
 def _check_map_contract(maps: dict[str, pd.DataFrame]) -> None:
@@ -506,7 +647,9 @@ def assemble_plates(tables: dict[str, pd.DataFrame], manifest: pd.DataFrame, man
     ``tables`` holds the :data:`BATCH_TABLES` of every batch, already concatenated.
     """
     t = {name: in_manifest_order(tables[name], manifest) for name in PLATE_TABLES}
-    return QuantResult(**t, concentrations=resolve_reassays(tables["samples"], manifest, manifest_path))
+    concentrations, problems = resolve_reassays(tables["samples"], manifest, manifest_path)
+    raise_errors(problems)
+    return QuantResult(**t, concentrations=concentrations)
 
 
 def in_manifest_order(table: pd.DataFrame, manifest: pd.DataFrame) -> pd.DataFrame:
@@ -515,9 +658,13 @@ def in_manifest_order(table: pd.DataFrame, manifest: pd.DataFrame) -> pd.DataFra
     return table.sort_values("plate_id", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
 
-def resolve_reassays(samples: pd.DataFrame, manifest: pd.DataFrame, manifest_path: str) -> pd.DataFrame:
+def resolve_reassays(
+    samples: pd.DataFrame, manifest: pd.DataFrame, manifest_path: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """The concentrations table: one result per participant × time × analyte from the samples of
-    all plates (see module docstring), sorted by analyte, participant and time."""
-    conc = _pick_results(in_manifest_order(samples, manifest), manifest, manifest_path)
+    all plates (see module docstring), sorted by analyte, participant and time; and an error
+    (rule ``plate_input``, at the manifest line of each plate) for every result left out because
+    it is usable on several plates at the same smallest dilution."""
+    conc, problems = _pick_results(in_manifest_order(samples, manifest), manifest, manifest_path)
     conc = conc.sort_values(["analyte", "participant_id", "time"], kind="stable")
-    return conc[CONC_COLUMNS].reset_index(drop=True)
+    return conc[CONC_COLUMNS].reset_index(drop=True), problems

@@ -1,4 +1,4 @@
-"""Pandera models for the ELISA output tables ``concentrations`` and ``plate_qc``."""
+"""Pandera models for the ELISA output tables ``concentrations``, ``measurements`` and ``plate_qc``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pandera.typing import Series
 from .curve import MODELS, WEIGHTINGS
 from .qc import SAMPLE_FLAGS
 
-__all__ = ["ConcentrationsSchema", "PlateQCSchema"]
+__all__ = ["ConcentrationsSchema", "MeasurementsSchema", "PlateQCSchema"]
 
 _CENSORED = ("< LLOQ", "> ULOQ", "saturated", "not_determined", "plate_failed")
 
@@ -122,3 +122,83 @@ class PlateQCSchema(pa.DataFrameModel):
     def pass_is_complete(cls, df: pd.DataFrame) -> Series[bool]:
         complete = df[["a", "b", "c", "d", "r2", "lloq", "uloq"]].notna().all(axis=1)
         return (df["verdict"] != "pass") | complete
+
+
+MEASUREMENT_STATUSES = (
+    "usable",
+    "usable, high CV",
+    "high CV, no value",
+    "< LLOQ",
+    "> ULOQ",
+    "saturated",
+    "not determined",
+    "failed plate",
+    "superseded by re-assay",
+    "not reported: tied with another plate",
+)
+
+
+class MeasurementsSchema(pa.DataFrameModel):
+    """results/elisa/measurements.csv: every participant × time × analyte measurement on every
+    plate (one replicate group of sample wells), with what became of it."""
+
+    participant_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Participant ID", description="As written in the plate map."
+    )
+    time: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Time point", description="As written in the plate map."
+    )
+    analyte: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Analyte", description="Analyte of the plate (manifest)."
+    )
+    plate_id: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Plate", description="Plate id from the manifest."
+    )
+    wells: Series[str] = pa.Field(
+        str_matches=r"^[A-H](?:[1-9]|1[0-2])(?:;[A-H](?:[1-9]|1[0-2]))*$",
+        title="Wells",
+        description="The replicate wells the plate map plans, ';'-joined (e.g. A3;A4).",
+    )
+    dilution: Series[float] = pa.Field(ge=1, title="Dilution", description="Dilution factor of the sample in the well.")
+    concentration: Series[float] = pa.Field(
+        nullable=True,
+        gt=0,
+        title="Concentration",
+        description="Mean back-calculated concentration × dilution, in the analyte's unit; empty unless the "
+        "measurement is usable (or high CV).",
+    )
+    n_replicates: Series[int] = pa.Field(ge=0, title="Readable wells", description="Wells with a usable OD.")
+    cv_pct: Series[float] = pa.Field(
+        nullable=True, ge=0, title="CV (%)", description="Replicate CV; empty when not computable."
+    )
+    flag: Series[str] = pa.Field(
+        isin=list(SAMPLE_FLAGS), title="Flag", description="The plate's QC flag of the measurement (as concentrations)."
+    )
+    status: Series[str] = pa.Field(
+        isin=list(MEASUREMENT_STATUSES),
+        title="Status",
+        description="usable, usable with a high CV, high CV with no value (a replicate beyond a curve asymptote), "
+        "< LLOQ, > ULOQ, saturated, not determined, failed plate "
+        "(the reported measurement); superseded by re-assay, or tied with another plate (the others).",
+    )
+    reported: Series[bool] = pa.Field(
+        title="Reported", description="Whether this is the measurement concentrations.csv reports."
+    )
+    note: Series[str] = pa.Field(
+        title="Note",
+        description="The measurement that superseded this one; fewer readable wells than planned (CV not computable).",
+    )
+    source_file: Series[str] = pa.Field(
+        str_length={"min_value": 1}, title="Source file", description="The plate's export, relative to the raw folder."
+    )
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["participant_id", "time", "analyte", "plate_id", "wells"]
+
+    @pa.dataframe_check(error="one reported measurement per participant × time × analyte at most")
+    def one_reported(cls, df: pd.DataFrame) -> Series[bool]:
+        """No participant × time × analyte has two reported measurements."""
+        counts = df.groupby(["participant_id", "time", "analyte"])["reported"].transform("sum")
+        return counts <= 1

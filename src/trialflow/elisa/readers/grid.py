@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialflow.elisa.errors import PlateFormatError
-from trialflow.elisa.readers.plate import NUMBER, ROWS, Cell, cell_text, wells_frame
+from trialflow.elisa.errors import GRID_SHAPE, WAVELENGTH, PlateFormatError
+from trialflow.elisa.readers.plate import NUMBER, ROWS, Cell, cell_text, place, wells_frame
 
 NAME = "grid"
 
@@ -99,18 +99,38 @@ def _label_above(rows: list[list[Cell]], i: int, floor: int) -> str:
 
 class Grid:
     """One grid found in an export: its label, what the label says (``kind``, ``nm``), where its
-    header is, and its rows ``A`` … ``H`` of 12 cells each."""
+    header is (``where``: file and cell; ``line``: the line or ``Sheet!cell``), its rows ``A`` …
+    ``H`` of 12 cells each, and ``end``, the index of the first row after it."""
 
     def __init__(self, label: str, kind: str, nm: int | None, line_desc: str) -> None:
         self.label = label
         self.kind = kind
         self.nm = nm
         self.where = line_desc
+        self.line = place(line_desc)
         self.rows: dict[str, list[Cell]] = {}
+        self.end = 0
+
+
+def _row_place(header_src: str, index: int) -> str:
+    """Where row ``index`` (0-based) of the file is, in the form of the header's place: the line
+    of a text export, ``Sheet!A<row>`` of a workbook."""
+    here = place(header_src)
+    return f"{here.split('!')[0]}!A{index + 1}" if "!" in here else str(index + 1)
+
+
+def _shape_error(path: Path, message: str, where: str, value: str = "") -> PlateFormatError:
+    return PlateFormatError(path, message, line=where, value=value, rule=GRID_SHAPE)
 
 
 def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
-    """Find all 96-well grids; return them and the index of the first header row."""
+    """Find all 96-well grids; return them and the index of the first header row.
+
+    Strict about the shape (rule ``plate_grid_shape``, each error naming its line): rows ``A`` to
+    ``H`` in order, no row after ``H`` (``I`` …), none missing or twice, 12 values in each row
+    (fewer: a truncated row; a number after column 12: an extra column or a decimal comma in a
+    comma-separated file), no text after column 12 other than a wavelength label (a note).
+    """
     grids: list[Grid] = []
     first = len(rows)
     floor = 0
@@ -122,11 +142,14 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
             continue
         first = min(first, i)
         hdr_src = rows[i][j][1]
-        if cell_text(_cell(rows[i], j + 12)[0]) == "13":
-            raise PlateFormatError(
+        after, after_src = cell_text(_cell(rows[i], j + 12)[0]), _cell(rows[i], j + 12)[1]
+        if after and NUMBER.match(after):
+            raise _shape_error(
                 path,
-                f"grid header at {hdr_src} runs past 12 columns; only 96-well plates "
+                f"grid header at {hdr_src} runs past 12 columns ({after!r} after 12); only 96-well plates "
                 "(rows A-H, columns 1-12) are supported",
+                place(after_src),
+                after,
             )
         corner = cell_text(_cell(rows[i], j - 1)[0])
         section = _label_above(rows, i, floor) or corner
@@ -139,48 +162,85 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
             row = rows[r]
             lab = cell_text(_cell(row, j - 1)[0])
             vals = [_cell(row, j + m) for m in range(12)]
-            if lab.upper() in ROWS and len(lab) == 1:
+            has_values = any(cell_text(v) for v, _ in vals)
+            if len(lab) == 1 and lab.isalpha() and (lab.upper() in ROWS or (letter is not None and has_values)):
                 if lab.upper() != want:
-                    raise PlateFormatError(
+                    expected_text = f"row {want!r} was expected" if want else "row H was the last (96-well plates)"
+                    raise _shape_error(
                         path,
-                        f"grid starting at {hdr_src}: row {lab!r} at "
-                        f"{_cell(row, j - 1)[1]} where row {want!r} was expected "
+                        f"grid starting at {hdr_src}: row {lab!r} at {_cell(row, j - 1)[1]} where {expected_text} "
                         "(rows must run A to H)",
+                        place(_cell(row, j - 1)[1]),
+                        lab,
                     )
                 letter = lab.upper()
                 want = next(expected, None)
-            elif lab == "" and letter is not None and any(cell_text(v) for v, _ in vals):
+            elif lab == "" and letter is not None and has_values:
                 pass  # Gen5 continuation row (another read of the same plate row)
             else:
                 break
-            trailing = next((cell_text(v) for v, _ in row[j + 12 :] if cell_text(v)), "")
+            absent = [m for m, (_, src) in enumerate(vals) if not src]
+            if absent:
+                raise _shape_error(
+                    path,
+                    f"row {letter} at {_cell(row, j - 1)[1] or _row_place(hdr_src, r)} has {absent[0]} of 12 values: "
+                    "the row is cut short (a truncated file?)",
+                    _row_place(hdr_src, r),
+                )
+            beyond = [(v, src) for v, src in row[j + 12 :] if cell_text(v)]
+            trailing_cell = beyond[0] if beyond else (None, "")
+            trailing = cell_text(trailing_cell[0])
+            if len(beyond) > 1 or (trailing and NUMBER.match(trailing) and _label_kind(trailing)[0] != "raw"):
+                raise _shape_error(
+                    path,
+                    f"row {letter} at {trailing_cell[1]} has a value after column 12 ({trailing!r}): an extra "
+                    "column, or a decimal comma in a comma-separated export (write 0.123, or separate with ';')",
+                    place(trailing_cell[1]),
+                    trailing,
+                )
+            if trailing and _label_kind(trailing)[0] == "unknown":
+                raise _shape_error(
+                    path,
+                    f"text {trailing!r} after column 12 of row {letter} at {trailing_cell[1]}: a note inside the "
+                    "grid (only a wavelength label may follow column 12); move notes below the grids",
+                    place(trailing_cell[1]),
+                    trailing,
+                )
             label = trailing or section
             g = by_label.get(label)
             if g is None:
                 kind, nm = _label_kind(label)
                 g = by_label[label] = Grid(label, kind, nm, hdr_src)
             if letter in g.rows:
-                raise PlateFormatError(
+                raise _shape_error(
                     path,
-                    f"grid starting at {hdr_src}: row {letter} appears twice for "
-                    f"label {label!r} (at {_cell(row, j - 1)[1]})",
+                    f"grid starting at {hdr_src}: row {letter} appears twice for label {label!r} "
+                    f"(at {_cell(row, j - 1)[1] or _row_place(hdr_src, r)})",
+                    _row_place(hdr_src, r),
+                    letter,
                 )
             g.rows[letter] = vals
             r += 1
         if letter != "H":
             got = letter or "none"
-            raise PlateFormatError(
+            at = _row_place(hdr_src, r)
+            found = "the file ends there (a truncated file?)" if r >= len(rows) else "something else is there"
+            at_text = at if "!" in at else f"line {at}"
+            raise _shape_error(
                 path,
-                f"grid starting at {hdr_src} is incomplete: expected rows A-H after the "
-                f"'1..12' header, last row found: {got}",
+                f"grid starting at {hdr_src} is incomplete: expected rows A-H after the '1..12' header, "
+                f"last row found: {got}; row {want} was expected at {at_text} and {found}",
+                at,
             )
         for g in by_label.values():
             missing = [x for x in ROWS if x not in g.rows]
             if missing:
-                raise PlateFormatError(
+                raise _shape_error(
                     path,
                     f"grid {g.label or '(unlabelled)'} starting at {hdr_src} lacks row(s) {', '.join(missing)}",
+                    g.line,
                 )
+            g.end = r
             grids.append(g)
         floor = r
         i = r
@@ -230,73 +290,100 @@ def read_grids(
             path,
             "no 96-well grid found: expected a header row with the column numbers "
             "1..12 (e.g. ',1,2,...,12') followed by rows A-H (see docs/elisa.md)",
+            rule=GRID_SHAPE,
         )
     meta = metadata(rows, first)
-    plate_numbers = sum(1 for row in rows if row and cell_text(row[0][0]).lower().startswith("plate number"))
-    if plate_numbers > 1:
+    plate_numbers = [row for row in rows if row and cell_text(row[0][0]).lower().startswith("plate number")]
+    if len(plate_numbers) > 1:
         raise PlateFormatError(
             path,
-            f"contains {plate_numbers} plates ('Plate Number' blocks); export one plate per file",
+            f"contains {len(plate_numbers)} plates ('Plate Number' blocks); export one plate per file",
+            line=place(plate_numbers[1][0][1]),
+            rule=GRID_SHAPE,
         )
+    _check_nothing_announced_after(path, rows, max(g.end for g in grids))
     declared = declared_wavelengths(meta)
+
+    def wavelength_error(message: str, line: str = "", value: str = "") -> PlateFormatError:
+        return PlateFormatError(path, message, line=line, value=value, rule=WAVELENGTH)
 
     raw: dict[int, Grid] = {}
     unlabelled: list[Grid] = []
     for g in grids:
         if g.kind == "raw":
             if g.nm in raw:
-                raise PlateFormatError(
-                    path,
-                    f"two grids for {g.nm} nm (at {raw[g.nm].where} and {g.where}); export one plate per file",
+                raise wavelength_error(
+                    f"two grids labelled {g.nm} nm (at {raw[g.nm].where} and {g.where}): a grid is duplicated "
+                    "or mislabelled; export one plate per file, each read labelled with its wavelength",
+                    g.line,
+                    g.label,
                 )
             raw[g.nm] = g
         elif g.kind in ("unknown", "container"):
             if g.kind == "container" and len(declared) == 1:
                 g.nm = declared[0]
                 if g.nm in raw:
-                    raise PlateFormatError(path, f"two grids for {g.nm} nm")
+                    raise wavelength_error(f"two grids for {g.nm} nm", g.line, g.label)
                 raw[g.nm] = g
             else:
                 unlabelled.append(g)
 
+    if primary_nm in raw and unlabelled:
+        raise wavelength_error(
+            f"the grid at {unlabelled[0].where} has no wavelength label while the grid at "
+            f"{raw[primary_nm].where} is labelled {primary_nm}: which one is the {primary_nm} nm read is "
+            "ambiguous; label every grid",
+            unlabelled[0].line,
+        )
     if primary_nm in raw:
         primary = raw[primary_nm]
     elif unlabelled:
         primary = unlabelled.pop(0)
     else:
         found = ", ".join(g.label or "(unlabelled)" for g in grids)
-        raise PlateFormatError(
-            path,
+        raise wavelength_error(
             f"no {primary_nm} nm grid found (grids found: {found}); label the grid "
             f"'{primary_nm}' or make it the first, unlabelled grid",
         )
-    if unlabelled and primary_nm not in raw:
-        raise PlateFormatError(
-            path,
+    if unlabelled:
+        raise wavelength_error(
             f"grid at {unlabelled[0].where} has no wavelength label; put a line such "
             "as '570' or 'Wavelength: 570' above it",
+            unlabelled[0].line,
         )
 
     if reference_nm is not None:
         if reference_nm not in raw:
-            raise PlateFormatError(path, f"no grid for reference wavelength {reference_nm} nm")
+            found = ", ".join(g.label or "(unlabelled)" for g in grids)
+            raise wavelength_error(
+                f"no grid for the reference wavelength {reference_nm} nm (the manifest's reference_nm; grids found: "
+                f"{found}): a reference grid that is missing or cut off (a truncated file?)",
+            )
         reference = raw[reference_nm]
+        if reference is primary:
+            raise wavelength_error(f"the reference wavelength {reference_nm} nm is the primary one", primary.line)
+        others = sorted(nm for nm in raw if nm not in (primary_nm, reference_nm) and raw[nm] is not primary)
+        if others:
+            raise wavelength_error(
+                f"grids for {', '.join(map(str, others))} nm besides {primary_nm} and {reference_nm} nm; export the "
+                "two configured reads only",
+                raw[others[0]].line,
+            )
     else:
         others = sorted(nm for nm in raw if nm != primary_nm and raw[nm] is not primary)
         if len(others) > 1:
-            raise PlateFormatError(
-                path,
+            raise wavelength_error(
                 f"several non-{primary_nm} nm grids ({', '.join(map(str, others))}); "
-                "pass reference_nm to choose the reference wavelength",
+                "state the reference wavelength (the manifest's reference_nm)",
+                raw[others[1]].line,
             )
         reference = raw[others[0]] if others else None
-        missing = [nm for nm in declared if nm not in raw and nm != primary_nm]
-        if reference is None and missing and primary.kind != "unknown":
-            raise PlateFormatError(
-                path,
-                f"the export declares wavelength(s) {', '.join(map(str, declared))} "
-                f"but has no grid for {', '.join(map(str, missing))}",
-            )
+    missing = [nm for nm in declared if nm not in raw and nm != primary_nm and nm != primary.nm]
+    if missing:
+        raise wavelength_error(
+            f"the export declares wavelength(s) {', '.join(map(str, declared))} "
+            f"but has no grid for {', '.join(map(str, missing))} (a truncated file?)",
+        )
 
     df = wells_frame(path, primary.rows, reference.rows if reference is not None else None, decimal_comma)
     df.attrs["format"] = export_format
@@ -304,6 +391,24 @@ def read_grids(
     df.attrs["primary_nm"] = primary.nm if primary.nm is not None else primary_nm
     df.attrs["reference_nm"] = reference.nm if reference is not None else None
     return df
+
+
+def _check_nothing_announced_after(path: Path, rows: list[list[Cell]], end: int) -> None:
+    """After the last grid, a wavelength label (``570``, ``Wavelength: 570``) announces a grid
+    that is not there: the file was cut after the label."""
+    for k in range(end, len(rows)):
+        cells = [(cell_text(v), src) for v, src in rows[k] if cell_text(v)]
+        if not cells:
+            continue
+        label = _label_above(rows, k + 1, k)
+        if label and _label_kind(label)[0] == "raw":
+            raise PlateFormatError(
+                path,
+                f"the label {label!r} at {cells[0][1]} announces a grid that is not in the file (a truncated file?)",
+                line=place(cells[0][1]),
+                value=label,
+                rule=GRID_SHAPE,
+            )
 
 
 def recognises(rows: list[list[Cell]]) -> bool:

@@ -17,7 +17,11 @@ flag                cell text (case-insensitive)
 ``ref_<flag>``      the 450 nm value is fine but the reference value carries ``<flag>``
 ==================  =======================================================================
 
-Any other text in a grid raises :class:`~trialflow.elisa.errors.PlateFormatError`.
+Every well of each grid must hold one of these marks or a number (rule ``plate_od_value``, every
+bad well of the export named with its line or ``Sheet!cell``): any other text, an empty cell, a
+decimal comma in a comma-separated export, a number that is not finite (``1e999``, ``inf``,
+``nan``), a negative absorbance and one above :data:`MAX_OD` raise
+:class:`~trialflow.elisa.errors.PlateFormatError`.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trialflow.elisa.errors import PlateFormatError
+from trialflow.elisa.errors import OD_VALUE, PlateFormatError
+from trialflow.problems import Problem
 
 ROWS = tuple("ABCDEFGH")
 COLS = tuple(range(1, 13))
@@ -51,7 +56,48 @@ _NOT_DETERMINED = {
     "invalid",
     "error",
 }
+_NON_FINITE = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)
+MAX_OD = 10.0  # no absorbance reader measures beyond ~4-5 OD; a larger value is not an absorbance
 Cell = tuple[Any, str]  # (raw value, source description)
+
+
+def place(src: str) -> str:
+    """The line (``"5"``) or ``Sheet!cell`` of a cell's source (``plate.csv:line 5, col 3``,
+    ``plate.xlsx:Sheet1!C5``); ``""`` for a cell that is absent."""
+    m = re.search(r":line (\d+), col \d+$", src)
+    if m:
+        return m.group(1)
+    return src.rsplit(":", 1)[-1] if ":" in src else ""
+
+
+def od_problem(value: Any, *, decimal_comma: bool) -> str | None:
+    """Why an OD cell breaks the strict reading (``None`` when it is a number in range or a mark)."""
+    parsed = parse_od_cell(value, decimal_comma=decimal_comma)
+    text = cell_text(value)
+    if parsed is None:
+        if _DECIMAL_COMMA.match(text):
+            return "a decimal comma in a comma-separated export: write 0.123, or separate the fields with ';'"
+        if _NON_FINITE.match(text):
+            return "not a finite number: an absorbance is a finite number"
+        return "text in a grid cell: expected a number or a reader mark (OVER, ****, Range?, n.d., <LLOQ, ...)"
+    od, flag = parsed
+    if flag == "missing":
+        return (
+            "empty cell: every well of a grid must hold its OD or the reader's mark (e.g. '?????' for a well not read)"
+        )
+    if (
+        flag == "not_determined"
+        and isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+    ):
+        return "not a finite number: an absorbance is a finite number"
+    if not math.isfinite(od):
+        return None if flag else "not a finite number: an absorbance is a finite number"
+    if od < 0:
+        return "negative absorbance: a raw read is >= 0 (export the raw reads, not blank-subtracted ones)"
+    if od > MAX_OD:
+        return f"absorbance above {MAX_OD:g}: beyond any plate reader's range, not an absorbance"
+    return None
 
 
 def cell_text(value: Any) -> str:
@@ -126,36 +172,54 @@ def wells_frame(
     are those of :func:`~trialflow.elisa.readers.read_plate_export`, without its ``attrs``.
     """
     records = []
+    problems: list[Problem] = []
+
+    def check(value: Any, src: str, well: str, what: str) -> None:
+        why = od_problem(value, decimal_comma=decimal_comma)
+        if why:
+            shown = cell_text(value) if isinstance(value, str) or value is None else repr(value)
+            problems.append(
+                Problem(
+                    str(path),
+                    place(src),
+                    well,
+                    shown,
+                    OD_VALUE,
+                    "error",
+                    f"{what} {shown!r} at {src} (well {well}): {why}",
+                )
+            )
+
     for r in ROWS:
         for c in COLS:
+            well = f"{r}{c}"
             v450, src = primary[r][c - 1]
-            p = parse_od_cell(v450, decimal_comma=decimal_comma)
-            if p is None:
-                raise PlateFormatError(
-                    path,
-                    f"cannot read OD {cell_text(v450)!r} at {src or f'well {r}{c}'}: expected a "
-                    "number or a reader flag (OVER, ****, Range?, n.d., <LLOQ, ...)",
-                )
-            od450, flag = p
+            check(v450, src, well, "OD")
+            od450, flag = parse_od_cell(v450, decimal_comma=decimal_comma) or (math.nan, "missing")
             odref = math.nan
             if reference is not None:
                 vref, rsrc = reference[r][c - 1]
-                q = parse_od_cell(vref, decimal_comma=decimal_comma)
-                if q is None:
-                    raise PlateFormatError(
-                        path,
-                        f"cannot read reference OD {cell_text(vref)!r} at "
-                        f"{rsrc or f'well {r}{c}'}: expected a number or a reader flag",
-                    )
-                odref, rflag = q
+                check(vref, rsrc, well, "reference OD")
+                odref, rflag = parse_od_cell(vref, decimal_comma=decimal_comma) or (math.nan, "missing")
                 if rflag == "masked":
                     rflag = ""
                 if flag == "" and rflag:
                     flag = f"ref_{rflag}"
                     src = rsrc or src
             if not src:
-                src = f"{path.name}: well {r}{c} (cell absent)"
-            records.append((f"{r}{c}", r, c, od450, odref, flag, src))
+                src = f"{path.name}: well {well} (cell absent)"
+            records.append((well, r, c, od450, odref, flag, src))
+    if problems:
+        first = problems[0]
+        raise PlateFormatError(
+            path,
+            first.message,
+            line=first.line,
+            column=first.column,
+            value=first.value,
+            rule=OD_VALUE,
+            more=problems[1:],
+        )
     df = pd.DataFrame.from_records(records, columns=["well", "row", "col", "od_450", "od_ref", "flag", "source"])
     df["od_450"] = df["od_450"].astype(float)
     df["od_ref"] = df["od_ref"].astype(float)

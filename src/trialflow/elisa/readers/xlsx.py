@@ -13,7 +13,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from trialflow.elisa.errors import PlateFormatError
+from trialflow.elisa.errors import GRID_SHAPE, PlateFormatError
 from trialflow.elisa.readers.grid import find_grids
 from trialflow.elisa.readers.plate import Cell
 
@@ -42,11 +42,13 @@ def xlsx_sheets(path: Path) -> list[tuple[str, list[list[Cell]]]]:
                         formulas[(r, c)] = str(getattr(v, "text", v))
             rows: list[list[Cell]] = []
             bad: list[str] = []
+            first_bad = ""
             for r, row in enumerate(ws_val.iter_rows(values_only=True), start=1):
                 cells: list[Cell] = []
                 for c, v in enumerate(row, start=1):
                     ref = f"{title}!{get_column_letter(c)}{r}"
                     if v is None and (r, c) in formulas:
+                        first_bad = first_bad or ref
                         bad.append(f"{ref} ({formulas[(r, c)]})")
                     cells.append((v, f"{path.name}:{ref}"))
                 rows.append(cells)
@@ -57,6 +59,7 @@ def xlsx_sheets(path: Path) -> list[tuple[str, list[list[Cell]]]]:
                     f"formula cell(s) without a cached value: {shown}; the workbook was saved "
                     "by a program that does not calculate formulas - open and save it in "
                     "Excel/LibreOffice, or export values",
+                    line=first_bad,
                 )
             sheets.append((title, rows))
     finally:
@@ -77,6 +80,7 @@ def grid_sheet(path: Path) -> list[list[Cell]]:
             path,
             "no 96-well grid found on any worksheet: expected a header row with the "
             "column numbers 1..12 followed by rows A-H (see docs/elisa.md)",
+            rule=GRID_SHAPE,
         )
     if len(found) > 1:
         raise PlateFormatError(
