@@ -22,6 +22,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/consort.smk"
 include: "workflow/rules/harms.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/exports.smk"
 include: "workflow/rules/provenance.smk"
 
 

@@ -40,6 +40,12 @@ ELISA_MANIFEST = RAW / config["elisa"]["manifest"] if ELISA else None
 BIOMARKER_UNITS = {o["id"]: o["unit"] for o in config["outcomes"] if "source" not in o}
 TYPED = bool(BIOMARKER_UNITS) and not ELISA
 REPORT_DIR = f"reports/{config['trial']['id']}"
+SUBMISSION_DIR = f"{REPORT_DIR}/submission"
+SUBMISSION_FORMATS = config["submission"]["formats"]
+# The ADaM datasets: ADSL, ADLB with biomarkers (outcomes without a source), ADFT with functional outcomes.
+ADAM_DATASETS = ["ADSL"]
+ADAM_DATASETS += ["ADLB"] if any("source" not in o for o in config["outcomes"]) else []
+ADAM_DATASETS += ["ADFT"] if any("source" in o for o in config["outcomes"]) else []
 LOGS = "results/logs"
 # The biomarker values as analysis rows, and their problems: written by read_concentrations
 # (typed values) or, with an `elisa` block, by combine_plates (quantified plates).
@@ -252,6 +258,37 @@ def report_inputs(wildcards):
     return inputs
 
 
+def adam_files():
+    """The ADaM files the config asks for, by output name: <dataset>_xpt, <dataset>_json, define."""
+    files = {}
+    for fmt, suffix in (("xpt", "xpt"), ("dataset_json", "json")):
+        if fmt in SUBMISSION_FORMATS:
+            files |= {f"{d.lower()}_{suffix}": f"{SUBMISSION_DIR}/{d.lower()}.{suffix}" for d in ADAM_DATASETS}
+    if "define_xml" in SUBMISSION_FORMATS:
+        files["define"] = f"{SUBMISSION_DIR}/define.xml"
+    return files
+
+
+def adam_inputs(wildcards):
+    """The tables the ADaM datasets are derived from (the disposition log when there is one)."""
+    analysed = rules.analyse_outcomes.output
+    inputs = {
+        "participants": rules.read_participants.output.table,
+        "analysis": rules.build_analysis_data.output.data,
+        "excluded": analysed.excluded,
+        "status": analysed.status,
+        "validated": ancient(rules.check_validation.output.flag),  # a gate: its existence matters, not its age
+    }
+    return inputs | ({"disposition": rules.read_disposition.output.table} if DISPOSITION else {})
+
+
+def submission_outputs():
+    """The files of reports/<trial>/submission/ the config asks for."""
+    files = [*rules.write_adam.output] if adam_files() else []
+    files += [*rules.write_spss.output] if "spss" in SUBMISSION_FORMATS else []
+    return files + ([*rules.write_rtf.output] if "rtf" in SUBMISSION_FORMATS else [])
+
+
 def final_targets():
     targets = [
         rules.render_report.output.pdf,
@@ -259,7 +296,7 @@ def final_targets():
         rules.collect_validation.output.table,
         rules.write_provenance.output.manifest,
     ]
-    return targets + ([rules.render_elisa_qc.output.pdf] if ELISA else [])
+    return targets + ([rules.render_elisa_qc.output.pdf] if ELISA else []) + submission_outputs()
 
 
 def provenance_outputs():
@@ -292,4 +329,5 @@ def provenance_outputs():
         files += [*rules.adjust_multiplicity.output]
     if ESTIMANDS:
         files += [*rules.apply_estimands.output]
+    files += submission_outputs()
     return sorted(set(files))
