@@ -133,9 +133,7 @@ def table_rtf(table: Table, source: str) -> str:
         rtf_page_header=rtf.RTFPageHeader(text=PAGE_X_OF_Y, text_convert=False),
         rtf_title=rtf.RTFTitle(text=[table.title], text_justification=["l"], text_convert=False),
         rtf_column_header=headers,
-        rtf_body=rtf.RTFBody(
-            col_rel_width=widths, text_justification=[["l"] + ["c"] * (n - 1)], text_convert=False
-        ),
+        rtf_body=rtf.RTFBody(col_rel_width=widths, text_justification=[["l"] + ["c"] * (n - 1)], text_convert=False),
         rtf_footnote=rtf.RTFFootnote(text=[table.footnote], text_convert=False) if table.footnote else None,
         rtf_source=rtf.RTFSource(text=[source], text_convert=False),
     )
