@@ -4,8 +4,12 @@ The tables are read from the report's own HTML (``report.html``): the caption is
 (the report's numbering, Table 1 ... and A1 ...), the header rows keep their column spans, the
 note under the table is the footnote, and every cell is the string the report prints, so the RTF
 and the PDF cannot disagree. Each page repeats the title and header and carries "Page x of y"
-(x and y count the pages of the whole file). rtflite's text conversion (LaTeX-like codes: ``_``
-as subscript) is off: the report's strings are printed as they are.
+(x and y count the pages of the whole file).
+
+Text goes to rtflite already escaped (:func:`rtf_escape`) with its conversion off: rtflite's own
+conversion reads ``_`` and ``^`` as LaTeX sub- and superscripts and escapes neither braces nor
+backslashes, and it leaves characters 128-255 (², °, é) raw in a file read as Windows-1252 —
+² came out as "Â²" in LibreOffice (tests/test_exports.py, rtflite 2.6).
 """
 
 from __future__ import annotations
@@ -20,6 +24,26 @@ LANDSCAPE_COLUMNS = 7
 # rtflite's default header, with the space after \chpgn doubled: RTF takes one space after a
 # control word as its end, so "\chpgn of" prints "1of".
 PAGE_X_OF_Y = "Page \\chpgn  of {\\field{\\*\\fldinst NUMPAGES }}"
+
+
+def rtf_escape(text: str) -> str:
+    """``text`` as RTF text in ASCII: ``\\``, ``{``, ``}`` escaped, characters 128-255 as ``\\'hh``
+    (Windows-1252, the document's code page), others as ``\\uN*`` (UTF-16 units, signed)."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in "\\{}":
+            out.append("\\" + ch)
+        elif code < 128:
+            out.append(ch)
+        elif code < 256:
+            out.append(f"\\'{code:02x}")
+        else:
+            units = ch.encode("utf-16-le")
+            for i in range(0, len(units), 2):
+                unit = int.from_bytes(units[i : i + 2], "little")
+                out.append(f"\\uc1\\u{unit - 65536 if unit >= 32768 else unit}*")
+    return "".join(out)
 
 
 @dataclass
@@ -111,7 +135,8 @@ def table_rtf(table: Table, source: str) -> str:
     n = len(widths)
     columns = [f"c{j}" for j in range(n)]
     frame = pl.DataFrame(
-        {c: [row[j] for row in table.body] for j, c in enumerate(columns)}, schema={c: pl.String for c in columns}
+        {c: [rtf_escape(row[j]) for row in table.body] for j, c in enumerate(columns)},
+        schema={c: pl.String for c in columns},
     )
     headers = []
     for row in table.header:
@@ -121,7 +146,7 @@ def table_rtf(table: Table, source: str) -> str:
             column += span
         headers.append(
             rtf.RTFColumnHeader(
-                text=[text for text, _ in row],
+                text=[rtf_escape(text) for text, _ in row],
                 col_rel_width=spans,
                 text_justification=["l"] + ["c"] * (len(row) - 1),
                 text_convert=False,
@@ -131,10 +156,10 @@ def table_rtf(table: Table, source: str) -> str:
         df=frame,
         rtf_page=rtf.RTFPage(orientation="landscape" if n >= LANDSCAPE_COLUMNS else "portrait"),
         rtf_page_header=rtf.RTFPageHeader(text=PAGE_X_OF_Y, text_convert=False),
-        rtf_title=rtf.RTFTitle(text=[table.title], text_justification=["l"], text_convert=False),
+        rtf_title=rtf.RTFTitle(text=[rtf_escape(table.title)], text_justification=["l"], text_convert=False),
         rtf_column_header=headers,
         rtf_body=rtf.RTFBody(col_rel_width=widths, text_justification=[["l"] + ["c"] * (n - 1)], text_convert=False),
-        rtf_footnote=rtf.RTFFootnote(text=[table.footnote], text_convert=False) if table.footnote else None,
-        rtf_source=rtf.RTFSource(text=[source], text_convert=False),
+        rtf_footnote=rtf.RTFFootnote(text=[rtf_escape(table.footnote)], text_convert=False) if table.footnote else None,
+        rtf_source=rtf.RTFSource(text=[rtf_escape(source)], text_convert=False),
     )
     return document.rtf_encode()
