@@ -415,7 +415,7 @@ HTML = """<html><body>
 <table><caption><b>Table 3.</b> Results {x}.</caption>
 <thead><tr><th rowspan="2">Variable</th><th colspan="2">Mean ± SD</th><th rowspan="2">Time</th></tr>
 <tr><th>Control</th><th>Training</th></tr></thead>
-<tbody><tr class="domain"><td colspan="4"><i>Serum</i></td></tr>
+<tbody><tr class="domain"><td colspan="4"><i>Serum × 2</i></td></tr>
 <tr><td>BDNF_x</td><td>1.0 ± 0.1</td><td>2.0 ± 0.2</td><td>P&lt;0.0001</td></tr>
 <tr><td></td><td></td><td></td><td>(η<sub>p</sub><sup>2</sup>=0.79)</td></tr></tbody></table>
 <p class="note">Units: pg/mL. <span class="source">Source: results/stats/anova.csv.</span></p>
@@ -431,7 +431,7 @@ def test_report_tables_keep_numbers_titles_spans_and_footnotes():
         [("", 1), ("Control", 1), ("Training", 1), ("", 1)],
     ]
     assert table.body == [
-        ["Serum", "", "", ""],
+        ["Serum × 2", "", "", ""],
         ["BDNF_x", "1.0 ± 0.1", "2.0 ± 0.2", "P<0.0001"],
         ["", "", "", "(ηp²=0.79)"],
     ]
@@ -439,14 +439,14 @@ def test_report_tables_keep_numbers_titles_spans_and_footnotes():
 
 
 def test_rtf_escape_escapes_braces_backslashes_and_non_ascii():
-    assert rtf_escape("a{b}\\c ² η") == "a\\{b\\}\\\\c \\'b2 \\uc1\\u951*"
+    assert rtf_escape("a{b}\\c ² η") == "a\\{b\\}\\\\c \\uc1\\u178? \\uc1\\u951?"
 
 
 def test_table_rtf_has_page_x_of_y_and_the_cells_unconverted():
     text = table_rtf(report_tables(HTML)[0], "Source: report.html")
     assert "Page \\chpgn  of {\\field{\\*\\fldinst NUMPAGES }}" in text
     assert "BDNF_x" in text  # rtflite's LaTeX-like conversion would make '_x' a subscript
-    assert text.isascii() and "(\\uc1\\u951*p\\'b2=0.79)" in text  # η, ² (rtflite left ² raw)
+    assert text.isascii() and "(\\uc1\\u951?p\\uc1\\u178?=0.79)" in text  # η, ² (rtflite left ² raw)
     assert text.startswith("{\\rtf1")
 
 

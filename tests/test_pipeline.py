@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from pypdf import PdfReader
 
 from tests.conftest import ROOT, report_settings
@@ -294,8 +295,11 @@ def test_report_is_pdfa3b_with_the_results_attached_byte_for_byte(run):
                 )
     attachments = reader.attachments
     assert "data/analysis.csv" in attachments and "stats/anova.csv" in attachments
+    assert "submission/adsl.xpt" in attachments and "submission/analysis_wide.sav" in attachments
+    assert "submission/tables.rtf" not in attachments  # read from the report itself
     for name, contents in attachments.items():
-        assert contents[0] == (run["dir"] / "results" / name).read_bytes(), name
+        folder = run["dir"] / ("reports/demo-ms-combined-training" if name.startswith("submission/") else "results")
+        assert contents[0] == (folder / name).read_bytes(), name
 
 
 def test_tables_docx_and_flow_diagram_come_from_the_run(run):
@@ -378,3 +382,142 @@ def test_report_renders_with_any_subset_of_the_optional_protocol_texts(run, prot
         build_context(report_settings(config), results, figures)
     )  # StrictUndefined: a missing key raises
     assert ("ISRCTN00000000" in html) == bool(protocol and "registration" in protocol)
+
+
+# --- Submission exports (reports/<trial>/submission/; tests/test_exports.py has the unit tests) ---
+
+SUBMISSION = "reports/demo-ms-combined-training/submission"
+SUBMISSION_FILES = [
+    "adsl.xpt", "adlb.xpt", "adft.xpt", "adsl.json", "adlb.json", "adft.json", "define.xml",
+    "analysis_wide.sav", "analysis_glm.sps", "tables.rtf",
+]  # fmt: skip
+
+
+def test_submission_files_are_written_and_listed_in_the_manifest(run):
+    manifest = json.loads((run["dir"] / "results/provenance.json").read_text())
+    listed = {o["path"] for o in manifest["outputs"]}
+    for name in SUBMISSION_FILES:
+        assert (run["dir"] / SUBMISSION / name).stat().st_size > 0, name
+        assert f"{SUBMISSION}/{name}" in listed, name
+
+
+def test_adam_files_read_back_as_the_analysis_data(run):
+    from tests import test_exports as checks
+    from trialflow.exports import adam
+    from trialflow.outputs import read_csv
+
+    folder = run["dir"] / SUBMISSION
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    frames = {}
+    for name in ("ADSL", "ADLB", "ADFT"):
+        data = (folder / f"{name.lower()}.json").read_bytes()
+        document = json.loads(data)
+        frame = pd.DataFrame(document["rows"], columns=[c["name"] for c in document["columns"]], dtype=object)
+        checks.check_dataset_json(data, frame)  # valid against the CDISC schema
+        labels = {c["name"]: c["label"] for c in document["columns"]}
+        label = adam.ADSL_LABEL if name == "ADSL" else adam.BDS_DATASETS[name]
+        checks.check_xpt(folder / f"{name.lower()}.xpt", frame.infer_objects(), name, label, labels)  # XPT = JSON
+        frames[name] = frame.infer_objects()
+    checks.check_define((folder / "define.xml").read_bytes(), frames, {n: f"{n.lower()}.xpt" for n in frames})
+    # The values are the analysis data set's, each traced to its raw file.
+    analysis = read_csv(run["dir"] / "results/data/analysis.csv")
+    bds = pd.concat([frames["ADLB"], frames["ADFT"]])
+    assert len(bds) == len(analysis)
+    labels = {o["id"]: f"{o['label']} ({o['unit']})" for o in config["outcomes"]}
+    expected = {(f"demo-ms-combined-training-{r.participant_id}", labels[r.outcome], r.time): (r.value, r.source_file)
+                for r in analysis.itertuples()}  # fmt: skip
+    for r in bds.itertuples():
+        value, source = expected[(r.USUBJID, r.PARAM, r.AVISIT)]
+        assert r.AVAL == value and r.SRCDOM == source
+    participants = read_csv(run["dir"] / "results/data/participants.csv")
+    assert sorted(frames["ADSL"]["SUBJID"]) == sorted(participants["participant_id"])
+    assert set(frames["ADLB"]["PARAMCD"]) == {"BDNF", "GDNF"} and "KMVICREL" in set(frames["ADFT"]["PARAMCD"])
+
+
+def test_sav_holds_the_analysis_data_wide(run):
+    from tests import test_exports as checks
+    from trialflow.outputs import read_csv
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    participants = read_csv(run["dir"] / "results/data/participants.csv")
+    analysis = read_csv(run["dir"] / "results/data/analysis.csv")
+    checks.check_sav(run["dir"] / SUBMISSION / "analysis_wide.sav", participants, analysis, config)
+    syntax = (run["dir"] / SUBMISSION / "analysis_glm.sps").read_text()
+    assert syntax.count("\nGLM ") == len(config["outcomes"])
+
+
+def test_rtf_table_3_prints_the_results_of_the_run(run, tmp_path):
+    from tests.test_exports import rtf_text
+    from trialflow.exports.rtf import report_tables
+    from trialflow.outputs import read_csv
+    from trialflow.report.formatting import mean_sd, p_value
+
+    text = rtf_text(run["dir"] / SUBMISSION / "tables.rtf", tmp_path)  # LibreOffice; skips without it
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for number in ["1", "2", "3", "4", "A1", "A2", "A3"]:
+        assert f"Table {number}. " in text, number
+    table3 = text[text.index("Table 3. Results of the repeated-measures") : text.index("Table 4. ")]
+    cells = table3.split("\n")
+    descriptives = read_csv(run["dir"] / "results/stats/descriptives.csv").set_index(["outcome", "arm", "time"])
+    anova = read_csv(run["dir"] / "results/stats/anova.csv").set_index(["outcome", "effect"])
+    for o in config["outcomes"]:
+        for arm in config["arms"]:
+            for t in config["time_points"]:
+                row = descriptives.loc[(o["id"], arm["id"], t["id"])]
+                assert mean_sd(row["mean"], row["sd"], o["decimals"]) in cells, (o["id"], arm["id"], t["id"])
+        for effect in ("time", "group", "interaction"):
+            assert p_value(anova.loc[(o["id"], effect), "p_corrected"], "published") in cells
+            assert f"(ηp²={anova.loc[(o['id'], effect), 'pes']:.2f})" in cells
+    rtf = (run["dir"] / SUBMISSION / "tables.rtf").read_text()  # page fields are not text in LibreOffice's .txt
+    printed = report_tables((run["dir"] / "reports/demo-ms-combined-training/report.html").read_text())
+    assert rtf.count("Page \\chpgn  of {\\field{\\*\\fldinst NUMPAGES }}") == len(printed) == 10  # one header per table
+
+
+R_GLM = r"""
+suppressMessages({library(haven); library(car)})
+args <- commandArgs(trailingOnly = TRUE)
+d <- read_sav(args[1])
+options(contrasts = c("contr.sum", "contr.poly"))
+d$arm <- factor(as.numeric(d$arm))
+for (o in args[-(1:2)]) {
+  y <- as.matrix(d[, paste0(o, c("_pre", "_post"))])
+  keep <- complete.cases(y)
+  fit <- lm(y[keep, ] ~ arm, data = d[keep, ])
+  a <- summary(Anova(fit, idata = data.frame(time = factor(c("pre", "post"))), idesign = ~time, type = "III"),
+               multivariate = FALSE)$univariate.tests
+  for (e in c("arm", "time", "arm:time")) cat(o, e, sprintf("%.15g", a[e, "F value"]), sprintf("%.15g", a[e, "Pr(>F)"]), "\n")
+}
+for (f in c("adsl", "adlb", "adft")) {
+  x <- read_xpt(file.path(args[2], paste0(f, ".xpt")))
+  cat("XPT", f, nrow(x), ncol(x), attr(x$USUBJID, "label"), "\n")
+}
+"""
+
+
+def test_r_reads_the_xpt_and_sav_and_its_glm_reproduces_table_3(run, tmp_path):
+    """R (haven) reads every XPT and the .sav; the SPSS GLM Repeated Measures model on the wide
+    data (multivariate lm with car::Anova, Type III, sphericity assumed) gives anova.csv's F and p."""
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript is not installed (apt-get install -y r-cran-haven r-cran-car)")
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    script = tmp_path / "glm.R"
+    script.write_text(R_GLM)
+    folder = run["dir"] / SUBMISSION
+    ids = [o["id"] for o in config["outcomes"]]
+    result = subprocess.run(
+        ["Rscript", str(script), str(folder / "analysis_wide.sav"), str(folder), *ids],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [line.split() for line in result.stdout.splitlines()]
+    xpt = {parts[1]: parts[2:4] for parts in lines if parts[0] == "XPT"}
+    manifest_rows = {n: len(json.loads((folder / f"{n}.json").read_text())["rows"]) for n in ("adsl", "adlb", "adft")}
+    assert {n: int(v[0]) for n, v in xpt.items()} == manifest_rows
+    anova = pd.read_csv(run["dir"] / "results/stats/anova.csv").set_index(["outcome", "effect"])
+    effects = {"arm": "group", "time": "time", "arm:time": "interaction"}
+    glm = [parts for parts in lines if parts[0] in ids]
+    assert len(glm) == 3 * len(ids)
+    for outcome, effect, f, p in glm:
+        row = anova.loc[(outcome, effects[effect])]
+        assert float(f) == pytest.approx(row["F"], rel=1e-6), (outcome, effect)
+        assert float(p) == pytest.approx(row["p"], rel=1e-6), (outcome, effect)

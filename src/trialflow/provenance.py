@@ -41,6 +41,8 @@ PACKAGES = (
     "jinja2",
     "weasyprint",
     "matplotlib",
+    "pyreadstat",
+    "rtflite",
 )
 _CHUNK = 1 << 20
 

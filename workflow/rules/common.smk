@@ -282,11 +282,16 @@ def adam_inputs(wildcards):
     return inputs | ({"disposition": rules.read_disposition.output.table} if DISPOSITION else {})
 
 
+def attached_exports(wildcards=None):
+    """The submission exports the report's PDF/A carries (when small): all but the RTF tables,
+    which are read from the report."""
+    files = [*rules.write_adam.output] if adam_files() else []
+    return files + ([*rules.write_spss.output] if "spss" in SUBMISSION_FORMATS else [])
+
+
 def submission_outputs():
     """The files of reports/<trial>/submission/ the config asks for."""
-    files = [*rules.write_adam.output] if adam_files() else []
-    files += [*rules.write_spss.output] if "spss" in SUBMISSION_FORMATS else []
-    return files + ([*rules.write_rtf.output] if "rtf" in SUBMISSION_FORMATS else [])
+    return attached_exports() + ([*rules.write_rtf.output] if "rtf" in SUBMISSION_FORMATS else [])
 
 
 def final_targets():

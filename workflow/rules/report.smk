@@ -4,6 +4,7 @@
 rule render_report:
     input:
         unpack(report_inputs),
+        submission=attached_exports,
     output:
         html=f"{REPORT_DIR}/report.html",
         pdf=f"{REPORT_DIR}/report.pdf",

@@ -3,7 +3,8 @@
 from trialflow.steps import report, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-tables = {k: v for k, v in sm.input.items() if k not in ("figures", "raw", "consort", "multiplicity_graphs")}
+skip = ("figures", "raw", "consort", "multiplicity_graphs", "submission")
+tables = {k: v for k, v in sm.input.items() if k not in skip}
 run_step(
     sm.log[0],
     report.render_report,
@@ -20,4 +21,5 @@ run_step(
     listed=list(sm.params.listed),
     config_sha256=sm.params.config_sha256,
     repo=sm.params.repo,
+    submission=list(sm.input.submission),
 )

@@ -8,8 +8,9 @@ and the PDF cannot disagree. Each page repeats the title and header and carries 
 
 Text goes to rtflite already escaped (:func:`rtf_escape`) with its conversion off: rtflite's own
 conversion reads ``_`` and ``^`` as LaTeX sub- and superscripts and escapes neither braces nor
-backslashes, and it leaves characters 128-255 (², °, é) raw in a file read as Windows-1252 —
-² came out as "Â²" in LibreOffice (tests/test_exports.py, rtflite 2.6).
+backslashes, and it leaves characters 128-255 (², °, ×) raw in a file read as Windows-1252 —
+² came out as "Â²" in LibreOffice (tests/test_exports.py, rtflite 2.6); written as ``\\'hh``,
+LibreOffice still read × as U+FFFD, so every character beyond ASCII is a ``\\u`` escape.
 """
 
 from __future__ import annotations
@@ -20,29 +21,26 @@ from dataclasses import dataclass, field
 import lxml.html
 
 SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
-LANDSCAPE_COLUMNS = 7
+A4 = (8.27, 11.69)  # inches; every table on a landscape A4 page (rtflite's assembly keeps one page setup)
 # rtflite's default header, with the space after \chpgn doubled: RTF takes one space after a
 # control word as its end, so "\chpgn of" prints "1of".
 PAGE_X_OF_Y = "Page \\chpgn  of {\\field{\\*\\fldinst NUMPAGES }}"
 
 
 def rtf_escape(text: str) -> str:
-    """``text`` as RTF text in ASCII: ``\\``, ``{``, ``}`` escaped, characters 128-255 as ``\\'hh``
-    (Windows-1252, the document's code page), others as ``\\uN*`` (UTF-16 units, signed)."""
+    """``text`` as RTF text in ASCII: ``\\``, ``{``, ``}`` escaped, every other character beyond
+    ASCII as ``\\uN?`` (its UTF-16 units, signed; ``?`` for a reader without Unicode)."""
     out = []
     for ch in text:
-        code = ord(ch)
         if ch in "\\{}":
             out.append("\\" + ch)
-        elif code < 128:
+        elif ch.isascii():
             out.append(ch)
-        elif code < 256:
-            out.append(f"\\'{code:02x}")
         else:
             units = ch.encode("utf-16-le")
             for i in range(0, len(units), 2):
                 unit = int.from_bytes(units[i : i + 2], "little")
-                out.append(f"\\uc1\\u{unit - 65536 if unit >= 32768 else unit}*")
+                out.append(f"\\uc1\\u{unit - 65536 if unit >= 32768 else unit}?")
     return "".join(out)
 
 
@@ -154,7 +152,7 @@ def table_rtf(table: Table, source: str) -> str:
         )
     document = rtf.RTFDocument(
         df=frame,
-        rtf_page=rtf.RTFPage(orientation="landscape" if n >= LANDSCAPE_COLUMNS else "portrait"),
+        rtf_page=rtf.RTFPage(orientation="landscape", width=A4[1], height=A4[0]),
         rtf_page_header=rtf.RTFPageHeader(text=PAGE_X_OF_Y, text_convert=False),
         rtf_title=rtf.RTFTitle(text=[rtf_escape(table.title)], text_justification=["l"], text_convert=False),
         rtf_column_header=headers,

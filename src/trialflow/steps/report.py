@@ -12,6 +12,7 @@ from trialflow.report import render_html, write_pdf
 from trialflow.report.context import ReportSettings, build_context
 
 log = logging.getLogger(__name__)
+ATTACH_MAX_BYTES = 1_000_000  # a submission export larger than this stays beside the PDF, not in it
 
 
 def render_report(
@@ -28,6 +29,7 @@ def render_report(
     config_sha256: str = "",
     repo: str | None = None,
     multiplicity_graphs: list[str] = (),
+    submission: list[str] = (),
 ) -> None:
     """The report as HTML and PDF from the results tables and figures.
 
@@ -36,7 +38,9 @@ def render_report(
     ELISA QC report); ``consort``: the flow diagram; ``raw_files`` (in ``raw_dir``) are hashed
     for the provenance appendix, ``listed`` among them one by one in a large trial, with the
     config's ``config_sha256`` and the git state of ``repo``; ``multiplicity_graphs``: the
-    drawings of the graphical multiplicity families.
+    drawings of the graphical multiplicity families. ``submission``: the submission exports
+    (docs/submission.md), attached as ``submission/<name>`` when at most
+    :data:`ATTACH_MAX_BYTES` each.
     """
     record = provenance.report_record(raw_dir, raw_files, listed, config_sha256, repo) if raw_files else None
     report_settings = ReportSettings.from_config(settings)
@@ -55,6 +59,11 @@ def render_report(
         for p in [*results.values(), *(elisa or {}).values()]
         if str(p).endswith(".csv")
     }
+    for path in submission:
+        if Path(path).stat().st_size <= ATTACH_MAX_BYTES:
+            attachments[f"submission/{Path(path).name}"] = path
+        else:
+            log.info("not attached to the PDF (over %d bytes): %s", ATTACH_MAX_BYTES, path)
     page = render_html(context)
     write_atomic(html, page.encode("utf-8"))
     write_pdf(page, pdf, attachments=attachments, created=report_settings.trial["data_cutoff"])
