@@ -132,6 +132,9 @@ def test_changing_the_redcap_export_reruns_only_what_depends_on_it(run):
         "read_disposition",
         "consort_flow",
         "tables_docx",
+        "write_adam",  # the submission exports: from the analysis data set, and the RTF from the report
+        "write_spss",
+        "write_rtf",
         "write_provenance",
         "all",
     }
