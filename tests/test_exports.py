@@ -114,10 +114,9 @@ LABELS = {"ADSL": adam.ADSL_LABEL, **adam.BDS_DATASETS}
 # --- ADaM derivations -------------------------------------------------------------------------
 
 
-def test_ascii_text_spells_symbols_and_drops_accents_and_refuses_the_rest():
+def test_ascii_text_spells_symbols_drops_accents_and_writes_the_rest_as_code_points():
     assert adam.ascii_text("BMI (kg/m²) ± SD, Tréning – η") == "BMI (kg/m2) +/- SD, Trening - eta"
-    with pytest.raises(ExportError, match="no ASCII spelling"):
-        adam.ascii_text("握力")
+    assert adam.ascii_text("握力 test") == "<U+63E1><U+529B> test"  # 握 U+63E1, 力 U+529B
 
 
 def test_short_names_are_unique_eight_characters_and_start_with_a_letter():

@@ -20,6 +20,7 @@ Nothing here reads a file or the config: the step passes frames and settings.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 
@@ -28,6 +29,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from trialflow.exports import ExportError
+
+log = logging.getLogger(__name__)
 
 BDS_DATASETS = {"ADLB": "Biomarker Analysis Dataset", "ADFT": "Functional Tests Analysis Dataset"}
 ADSL_LABEL = "Subject-Level Analysis Dataset"
@@ -40,18 +43,17 @@ _ASCII = {
 
 
 def ascii_text(text: str) -> str:
-    """``text`` in ASCII: the symbols of :data:`_ASCII` spelled out, accents dropped (é → e).
-
-    Raises :class:`ExportError` for a character with no ASCII spelling (e.g. CJK text).
+    """``text`` in ASCII: the symbols of :data:`_ASCII` spelled out, accents dropped (é → e), and a
+    character with no ASCII spelling (e.g. CJK text) written as its code point, ``<U+63E1>``:
+    XPT v5 has no encoding, and the escape keeps the text recoverable instead of stopping the run.
     """
     if text.isascii():
         return text
     spelled = "".join(_ASCII.get(ch, ch) for ch in text)
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", spelled) if not unicodedata.combining(ch))
     if not plain.isascii():
-        bad = sorted({ch for ch in plain if not ch.isascii()})
-        raise ExportError(f"{text!r} has characters with no ASCII spelling ({''.join(bad)}); SAS XPT v5 needs ASCII")
-    return plain
+        log.warning("%r has characters with no ASCII spelling; written as <U+code point> for SAS XPT v5", text)
+    return "".join(ch if ch.isascii() else f"<U+{ord(ch):04X}>" for ch in plain)
 
 
 def short_names(ids: list[str], taken: set[str] = frozenset(), overrides: dict | None = None) -> dict[str, str]:
