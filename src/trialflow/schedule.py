@@ -237,10 +237,12 @@ def published_files(workdir: str | Path) -> tuple[dict, dict[str, tuple[Path, st
 
 
 def _folder_holds(folder: Path, expected: dict[str, str]) -> bool:
-    """Whether ``folder`` holds exactly the files ``expected`` ({name: SHA-256})."""
+    """Whether ``folder`` holds exactly the files ``expected`` ({relative path: SHA-256}; the
+    submission exports are in a subfolder)."""
     if not folder.is_dir():
         return False
-    names = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+    paths = (p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    names = {p.as_posix() for p in paths if not any(part.startswith(".") for part in p.parts)}
     return names == set(expected) and all(sha256_file(folder / n) == h for n, h in expected.items())
 
 
@@ -249,6 +251,7 @@ def _copy_into_new_folder(sources: dict[str, Path], expected: dict[str, str], pa
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{final.name}-", dir=parent))
     try:
         for name, source in sources.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)  # submission/ under the report's folder
             shutil.copy2(source, tmp / name)
             if sha256_file(tmp / name) != expected[name]:
                 raise ArchiveError(f"{source} does not have the SHA-256 the provenance manifest lists for it")
