@@ -14,8 +14,9 @@ __all__ = ["ConcentrationsSchema", "MeasurementsSchema", "PlateQCSchema"]
 _CENSORED = ("< LLOQ", "> ULOQ", "saturated", "not_determined", "plate_failed")
 
 
-class ConcentrationsSchema(pa.DataFrameModel):
-    """``QuantResult.concentrations``: one row per participant × time × analyte."""
+class SampleKey(pa.DataFrameModel):
+    """The columns that name a sample measurement: who, when, which analyte (the first columns of
+    the ELISA tables of samples)."""
 
     participant_id: Series[str] = pa.Field(
         str_length={"min_value": 1}, title="Participant ID", description="As written in the plate map."
@@ -26,6 +27,11 @@ class ConcentrationsSchema(pa.DataFrameModel):
     analyte: Series[str] = pa.Field(
         str_length={"min_value": 1}, title="Analyte", description="Analyte of the plate (manifest)."
     )
+
+
+class ConcentrationsSchema(SampleKey):
+    """``QuantResult.concentrations``: one row per participant × time × analyte."""
+
     concentration: Series[float] = pa.Field(
         nullable=True,
         gt=0,
@@ -138,19 +144,10 @@ MEASUREMENT_STATUSES = (
 )
 
 
-class MeasurementsSchema(pa.DataFrameModel):
+class MeasurementsSchema(SampleKey):
     """results/elisa/measurements.csv: every participant × time × analyte measurement on every
     plate (one replicate group of sample wells), with what became of it."""
 
-    participant_id: Series[str] = pa.Field(
-        str_length={"min_value": 1}, title="Participant ID", description="As written in the plate map."
-    )
-    time: Series[str] = pa.Field(
-        str_length={"min_value": 1}, title="Time point", description="As written in the plate map."
-    )
-    analyte: Series[str] = pa.Field(
-        str_length={"min_value": 1}, title="Analyte", description="Analyte of the plate (manifest)."
-    )
     plate_id: Series[str] = pa.Field(
         str_length={"min_value": 1}, title="Plate", description="Plate id from the manifest."
     )
