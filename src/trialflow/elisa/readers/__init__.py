@@ -49,7 +49,7 @@ import pandas as pd
 from trialflow.elisa.errors import PlateFormatError
 from trialflow.elisa.readers import gen5, grid
 from trialflow.elisa.readers.plate import COLS, ROWS, WELLS, parse_od_cell
-from trialflow.elisa.readers.text import text_rows
+from trialflow.elisa.readers.text import load_text, text_rows
 from trialflow.elisa.readers.xlsx import grid_sheet
 
 __all__ = [
@@ -116,7 +116,7 @@ def read_plate_export(path: str | Path, *, primary_nm: int = 450, reference_nm: 
     elif suffix == ".xls":
         raise PlateFormatError(path, "legacy .xls workbooks are not supported; save as .xlsx")
     else:
-        (rows, decimal_comma), container = text_rows(path), "text"
+        (rows, decimal_comma), container = text_rows(path, load_text(path)), "text"
     layout = next(layout for layout in LAYOUTS if layout.recognises(rows))
     return layout.read(
         path, rows, container, primary_nm=primary_nm, reference_nm=reference_nm, decimal_comma=decimal_comma

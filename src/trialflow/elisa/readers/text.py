@@ -14,10 +14,16 @@ from trialflow.elisa.errors import PlateFormatError
 from trialflow.elisa.readers.plate import Cell
 
 
-def _decode(path: Path, data: bytes) -> str:
+def decode(path: Path, data: bytes) -> str:
+    """The text of an export: UTF-16 by its BOM, else UTF-8, Windows-1252 or Latin-1."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if head and head[1::2].count(0) > 0.9 * len(head[1::2]):  # UTF-16 without a BOM (SoftMax Pro)
+        return data.decode("utf-16-le")
+    if head and head[0::2].count(0) > 0.9 * len(head[0::2]):
+        return data.decode("utf-16-be")
+    if b"\x00" in head:
         raise PlateFormatError(path, "binary file; expected a text/CSV or XLSX plate export")
     for enc in ("utf-8-sig", "cp1252", "latin-1"):
         try:
@@ -27,8 +33,8 @@ def _decode(path: Path, data: bytes) -> str:
     raise PlateFormatError(path, "cannot decode text")  # pragma: no cover (latin-1 never fails)
 
 
-def text_rows(path: Path) -> tuple[list[list[Cell]], bool]:
-    """Rows of (text, 'file:line N, col M') cells and whether decimal commas are allowed."""
+def load_text(path: Path) -> str:
+    """The decoded text of an export file (a clear error for a missing, unreadable or zip file)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -37,7 +43,11 @@ def text_rows(path: Path) -> tuple[list[list[Cell]], bool]:
         raise PlateFormatError(path, f"cannot read file ({exc.strerror})") from None
     if data[:4] == b"PK\x03\x04":
         raise PlateFormatError(path, "looks like an XLSX workbook but the name does not end in .xlsx")
-    text = _decode(path, data)
+    return decode(path, data)
+
+
+def text_rows(path: Path, text: str) -> tuple[list[list[Cell]], bool]:
+    """Rows of (text, 'file:line N, col M') cells and whether decimal commas are allowed."""
     lines = text.splitlines()
     sample = "\n".join(lines[:200])
     if "\t" in sample:
