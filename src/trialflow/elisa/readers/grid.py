@@ -385,7 +385,10 @@ def read_grids(
             f"but has no grid for {', '.join(map(str, missing))} (a truncated file?)",
         )
 
-    df = wells_frame(path, primary.rows, reference.rows if reference is not None else None, decimal_comma)
+    def cells(g: Grid) -> dict[str, Cell]:
+        return {f"{r}{c}": g.rows[r][c - 1] for r in ROWS for c in range(1, 13)}
+
+    df = wells_frame(path, cells(primary), cells(reference) if reference is not None else None, decimal_comma)
     df.attrs["format"] = export_format
     df.attrs["metadata"] = meta
     df.attrs["primary_nm"] = primary.nm if primary.nm is not None else primary_nm
