@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ def test_plain_grid_csv_without_reference():
 
 
 def test_plain_grid_csv_with_reference_grid():
-    df = read_plate_export(DATA / "grid_ref.csv")
+    df = read_plate_export(DATA / "grid_ref.csv", reference_nm=570)
     _check_shape(df)
     assert df.attrs["reference_nm"] == 570
     h12 = df.set_index("well").loc["H12"]
@@ -57,11 +58,11 @@ def test_plain_grid_reference_label_variants(tmp_path, label):
     text = (DATA / "grid_ref.csv").read_text().replace("Wavelength: 570", label)
     p = tmp_path / "plate.csv"
     p.write_text(text)
-    assert read_plate_export(p).attrs["reference_nm"] == 570
+    assert read_plate_export(p, reference_nm=570).attrs["reference_nm"] == 570
 
 
 def test_gen5_text_sections_with_sentinels():
-    df = read_plate_export(DATA / "gen5_sections.txt")
+    df = read_plate_export(DATA / "gen5_sections.txt", reference_nm=570)
     _check_shape(df)
     assert df.attrs["format"] == "gen5-text"
     meta = df.attrs["metadata"]
@@ -85,12 +86,12 @@ def test_gen5_text_sections_with_sentinels():
 
 
 def test_gen5_results_matrix_with_continuation_rows():
-    df = read_plate_export(DATA / "gen5_results_matrix.txt")
+    df = read_plate_export(DATA / "gen5_results_matrix.txt", reference_nm=570)
     _check_shape(df)
     assert df.attrs["format"] == "gen5-text" and df.attrs["reference_nm"] == 570
     # the Layout grid and the 'Blank 450nm:450' rows are derived and skipped
     assert _flags(df) == {"A5": "saturated", "B5": "not_determined"}  # OVRFLW, ?????
-    ref = read_plate_export(DATA / "grid_ref.csv").set_index("well")
+    ref = read_plate_export(DATA / "grid_ref.csv", reference_nm=570).set_index("well")
     w = df.set_index("well")
     ok = w["flag"] == ""
     np.testing.assert_array_equal(w.loc[ok, "od_450"], ref.loc[ok, "od_450"])
@@ -98,7 +99,7 @@ def test_gen5_results_matrix_with_continuation_rows():
 
 
 def test_gen5_xlsx():
-    df = read_plate_export(DATA / "gen5_export.xlsx")
+    df = read_plate_export(DATA / "gen5_export.xlsx", reference_nm=570)
     _check_shape(df)
     assert df.attrs["format"] == "gen5-xlsx" and df.attrs["reference_nm"] == 570
     w = df.set_index("well")
@@ -106,7 +107,7 @@ def test_gen5_xlsx():
     # a sentinel in the reference row: the 450 value is kept, the well is flagged
     assert _flags(df) == {"A5": "ref_saturated"}
     assert w.loc["A5", "source"] == "gen5_export.xlsx:Sheet1!F31"
-    ref = read_plate_export(DATA / "grid_ref.csv").set_index("well")
+    ref = read_plate_export(DATA / "grid_ref.csv", reference_nm=570).set_index("well")
     np.testing.assert_array_equal(w["od_450"], ref["od_450"])
 
 
@@ -188,7 +189,7 @@ def test_missing_file_and_binary(tmp_path):
         read_plate_export(b)
     x = tmp_path / "bad.xlsx"
     x.write_text("not a zip")
-    with pytest.raises(PlateFormatError, match="XLSX"):
+    with pytest.raises(PlateFormatError, match="the name says .xlsx but the file is not an Excel workbook"):
         read_plate_export(x)
 
 
@@ -230,3 +231,12 @@ def test_parse_od_cell(text, expected):
         return
     assert got[1] == expected[1]
     assert (math.isnan(got[0]) and math.isnan(expected[0])) or got[0] == expected[0]
+
+
+def test_a_workbook_is_read_by_its_content_whatever_its_name(tmp_path):
+    renamed = tmp_path / "gen5_export.csv"
+    shutil.copy(DATA / "gen5_export.xlsx", renamed)
+    df = read_plate_export(renamed, reference_nm=570)
+    expected = read_plate_export(DATA / "gen5_export.xlsx", reference_nm=570)
+    assert df.attrs["format"] == "gen5-xlsx"
+    assert df["od"].tolist() == expected["od"].tolist()

@@ -142,3 +142,10 @@ def test_a_declared_wavelength_without_its_grid_is_a_truncated_file():
 def test_an_unlabelled_grid_beside_a_labelled_primary_is_ambiguous():
     err = refused([grid(1.0, label=""), grid(1.1, nm=450, label="450")])
     assert "ambiguous" in str(err)
+
+
+def test_a_third_wavelength_of_the_step_is_left_alone_when_the_reference_is_named():
+    reads = [grid(1.0, nm=450, label="450"), grid(0.1, nm=570, label="570"), grid(0.3, nm=630, label="630")]
+    df = choose(reads, reference_nm=570)
+    np.testing.assert_allclose(df["od"], 0.9, atol=1e-12)  # 450 - 570, the 630 read unused
+    assert any("630" in r for r in df.attrs["reads_in_file"])

@@ -508,7 +508,8 @@ def quantify_batch(
     expected_standards : analyte -> [low, high], the plausible range of its standards' nominal
         concentrations (:func:`~trialflow.elisa.plate_map.check_standard_range`).
     reads : analyte -> the ``elisa.reads`` config (``wavelength_nm``, ``reference_nm``, ``read``);
-        a manifest row's cells override it (:func:`read_choice`).
+        a manifest row's cells override it (:func:`read_choice`). None: 450 nm, and the
+        references the manifest names.
 
     Returns
     -------
@@ -586,8 +587,10 @@ def quantify_batch(
 
 def read_choice(row, reads: dict[str, dict] | None) -> ReadChoice:
     """The reads of one manifest row's export: the row's ``wavelength_nm``, ``reference_nm``,
-    ``read`` and ``plate`` cells where not empty, else the analyte's ``elisa.reads`` config."""
-    config = (reads or {}).get(row.analyte, {})
+    ``read`` and ``plate`` cells where not empty, else the analyte's ``elisa.reads`` config.
+    Without a config (``reads`` None: the Python API) the primary read is at 450 nm, as in
+    :func:`~trialflow.elisa.readers.read_plate_export`."""
+    config = {"wavelength_nm": 450} if reads is None else reads.get(row.analyte, {})
 
     def cell(name: str) -> str:
         return str(getattr(row, name, "") or "").strip()

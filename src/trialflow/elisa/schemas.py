@@ -89,7 +89,9 @@ class PlateQCSchema(pa.DataFrameModel):
     weighting: Series[str] = pa.Field(isin=list(WEIGHTINGS), title="Weighting", description="none, 1/y or 1/y^2.")
     a: Series[float] = pa.Field(nullable=True, title="a", description="Response at zero concentration.")
     b: Series[float] = pa.Field(nullable=True, gt=0, title="b", description="Slope parameter.")
-    c: Series[float] = pa.Field(nullable=True, gt=0, title="c", description="Inflection point, in the unit of the plate.")
+    c: Series[float] = pa.Field(
+        nullable=True, gt=0, title="c", description="Inflection point, in the unit of the plate."
+    )
     d: Series[float] = pa.Field(nullable=True, title="d", description="Response at infinite concentration.")
     g: Series[float] = pa.Field(nullable=True, gt=0, title="g", description="5PL asymmetry (NaN for 4PL).")
     r2: Series[float] = pa.Field(

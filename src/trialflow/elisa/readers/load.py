@@ -30,6 +30,10 @@ def load_export(path: str | Path) -> Export:
         return Export(path, "xlsx", sheets=xlsx_sheets(path))
     if data.startswith(OLE2):
         return Export(path, "xls", sheets=xls_sheets(path, data))
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise PlateFormatError(
+            path, f"the name says {path.suffix} but the file is not an Excel workbook (XLSX or XLS): a damaged copy?"
+        )
     text = decode(path, data)
     head = text.lstrip("\ufeff \t\r\n")[:200]
     if head.startswith("<"):
