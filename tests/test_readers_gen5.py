@@ -230,3 +230,16 @@ def test_column_list_cut_mid_row(tmp_path):
 def test_gen5_export_without_data(tmp_path):
     exc = _broken(tmp_path, "sections_450_570.txt", lambda t: t.split("\n450\n")[0])
     assert "without any data" in str(exc)
+
+
+def test_a_note_after_the_last_column_of_a_results_row(tmp_path):
+    row = line_of("results_layout.txt", "Results") + 2 + 4 * 2  # plate row C's first line
+
+    def edit(text: str) -> str:
+        lines = text.splitlines()
+        lines[row - 1] = lines[row - 1].replace("\tELISA:450", "\tredo")
+        return "\n".join(lines) + "\n"
+
+    exc = _broken(tmp_path, "results_layout.txt", edit)
+    assert "text 'redo' after column 12 of row C" in str(exc) and "a note" in str(exc)
+    assert exc.problems[0].line == str(row) and exc.problems[0].rule == GRID_SHAPE

@@ -137,6 +137,7 @@ class Grid:
         self.wells = wells
         self.rows: dict[str, list[Cell]] = {}
         self.section = ""
+        self.label_src = line_desc
         self.first_col = 1
         self.header = 0
         self.end = 0
@@ -299,6 +300,7 @@ def find_grids(
                 kind, nm = _label_kind(label)
                 g = by_label[label] = Grid(label, kind, nm, hdr_src, wells)
                 g.header, g.section, g.first_col = i, section, first_col
+                g.label_src = trailing_cell[1] if trailing else hdr_src
             if letter in g.rows:
                 raise _shape_error(
                     path,
@@ -323,6 +325,8 @@ def find_grids(
                 f"and {found}",
                 at,
             )
+        if gen5 and len(by_label) > 1 and section.strip().rstrip(":").lower() != "layout":
+            _check_same_rows(path, list(by_label.values()), last_col)
         for g in by_label.values():
             missing = [x for x in letters if x not in g.rows]
             if missing and not gen5:
@@ -336,6 +340,24 @@ def find_grids(
         floor = r
         i = r
     return grids, first
+
+
+def _check_same_rows(path: Path, grids: list[Grid], last_col: int) -> None:
+    """In a Gen5 matrix the text after the last column names each row's data set, and every data
+    set covers the same plate rows: a name on fewer rows than the others is a note."""
+    covered = sorted({r for g in grids for r in g.rows})
+    odd = min(grids, key=lambda g: len(g.rows))
+    if len(odd.rows) == len(covered):
+        return
+    others = ", ".join(repr(g.label) for g in grids if g is not odd)
+    raise _shape_error(
+        path,
+        f"text {odd.label!r} after column {last_col} of row {', '.join(odd.rows)} at {odd.label_src}: a note inside "
+        f"the grid? After the last column Gen5 names each row's data set, and the others ({others}) cover rows "
+        f"{covered[0]}-{covered[-1]}; move notes below the grids",
+        place(odd.label_src),
+        odd.label,
+    )
 
 
 def metadata(rows: list[list[Cell]], stop: int) -> dict[str, str]:
