@@ -243,3 +243,11 @@ def test_a_note_after_the_last_column_of_a_results_row(tmp_path):
     exc = _broken(tmp_path, "results_layout.txt", edit)
     assert "text 'redo' after column 12 of row C" in str(exc) and "a note" in str(exc)
     assert exc.problems[0].line == str(row) and exc.problems[0].rule == GRID_SHAPE
+
+
+def test_metadata_is_the_first_plates_header_and_procedure():
+    meta = parse("column_list.txt").metadata
+    assert meta["Software Version"] == "3.12.08" and meta["Plate Number"] == "Plate 1"
+    assert meta["Wavelengths"] == "450, 570" and meta["Reader Type"] == "Synergy H1"
+    assert "Well" not in meta and "A1" not in meta  # the data below the procedure is not metadata
+    assert parse("two_plates.txt").metadata["Plate Number"] == "Plate 1"

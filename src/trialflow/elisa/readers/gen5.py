@@ -104,6 +104,22 @@ def _centres(token: str) -> tuple[str, ...]:
     return tuple(part.split("/")[0].strip() for part in token.split(","))
 
 
+def procedure_end(rows: list[list[Cell]]) -> int:
+    """The index of the row after the ``Procedure Details`` block (the first blank line after its
+    lines); ``len(rows)`` without one."""
+    start = next((k for k, row in enumerate(rows) if _first(row) == "Procedure Details"), None)
+    if start is None:
+        return len(rows)
+    seen = False
+    for k in range(start + 1, len(rows)):
+        if not _first(rows[k]):
+            if seen:
+                return k
+            continue
+        seen = True
+    return len(rows)
+
+
 def procedure_steps(rows: list[list[Cell]]) -> tuple[list[Step], int | None]:
     """The read steps of the ``Procedure Details`` block of ``rows`` (one plate's), and the wells
     of its ``Plate Type`` (96, 384, or None when it does not say)."""
@@ -401,9 +417,10 @@ def reads(export: Export) -> Parsed:
     meta: dict[str, str] = {}
     for n, (_, rows) in enumerate(export.sheets):
         blocks = _blocks(rows)
-        if not meta:
-            meta = metadata(rows, first_header(rows))
         bounds = [start for start, _ in blocks[1:]] + [len(rows)]
+        if not meta:  # the first plate's header and procedure lines
+            first = blocks[0][0]
+            meta = metadata(rows, min(first_header(rows), bounds[0], first + procedure_end(rows[first:])))
         plans = []
         for (start, name), stop in zip(blocks, bounds, strict=True):
             steps, wells = procedure_steps(rows[start:stop])
