@@ -36,9 +36,9 @@ from pathlib import Path
 
 from trialflow.elisa.errors import GRID_SHAPE, PlateFormatError
 from trialflow.elisa.readers.grid import (
-    _label_above,
     find_grids,
     first_header,
+    label_above,
     metadata,
     where_text,
 )
@@ -85,9 +85,8 @@ def _first(row: list[Cell]) -> str:
 
 
 def _keys(rows: list[list[Cell]]) -> set[str]:
-    keys = {key.lower() for key in metadata(rows, first_header(rows))}
-    keys |= {cell_text(row[0][0]).lower() for row in rows if row}
-    return keys
+    """The texts of the first column, as header keys (``Reader Type:`` -> ``reader type``)."""
+    return {cell_text(row[0][0]).rstrip(":").strip().lower() for row in rows if row}
 
 
 def recognises(export: Export) -> bool:
@@ -321,7 +320,7 @@ def well_tables(path: Path, rows: list[list[Cell]]) -> list[_Table]:
                     value=dup,
                     rule=GRID_SHAPE,
                 )
-            table = _Table(i, _label_above(rows, i, floor), texts[0], wells, [], True, rows[i])
+            table = _Table(i, label_above(rows, i, floor), texts[0], wells, [], True, rows[i])
             r = i + 1
             while r < len(rows) and cell_text(_cell0(rows[r])[0]):
                 cells = rows[r]
@@ -339,7 +338,7 @@ def well_tables(path: Path, rows: list[list[Cell]]) -> list[_Table]:
             below = _texts(rows[i + 1]) if i + 1 < len(rows) else []
             if below and _is_well(below[0]):
                 columns = {t: c for c, t in enumerate(texts) if c > 0 and t and t.lower() not in _LAYOUT_KEYS}
-                table = _Table(i, _label_above(rows, i, floor), "Well", columns, [], False, rows[i])
+                table = _Table(i, label_above(rows, i, floor), "Well", columns, [], False, rows[i])
                 r = i + 1
                 while r < len(rows) and _is_well(cell_text(_cell0(rows[r])[0])):
                     cells = rows[r]

@@ -105,7 +105,7 @@ def label_step(label: str) -> str:
     return "" if step.lower() in _LABEL_KEYS else step
 
 
-def _label_above(rows: list[list[Cell]], i: int, floor: int) -> str:
+def label_above(rows: list[list[Cell]], i: int, floor: int) -> str:
     """Text of the label line above header row ``i`` (not above row ``floor``)."""
     k = i - 1
     while k >= floor and not any(cell_text(v) for v, _ in rows[k]):
@@ -234,7 +234,7 @@ def find_grids(
                 after,
             )
         corner = cell_text(_cell(rows[i], j - 1)[0])
-        section = _label_above(rows, i, floor) or corner
+        section = label_above(rows, i, floor) or corner
         by_label: dict[str, Grid] = {}
         expected = iter(letters)
         want = next(expected)
@@ -392,7 +392,7 @@ def _check_nothing_announced_after(path: Path, rows: list[list[Cell]], end: int)
         cells = [(cell_text(v), src) for v, src in rows[k] if cell_text(v)]
         if not cells:
             continue
-        label = _label_above(rows, k + 1, k)
+        label = label_above(rows, k + 1, k)
         if label and _label_kind(label)[0] == "raw":
             raise PlateFormatError(
                 path,
