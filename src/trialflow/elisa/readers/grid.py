@@ -105,7 +105,7 @@ def label_step(label: str) -> str:
     return "" if step.lower() in _LABEL_KEYS else step
 
 
-def _label_above(rows: list[list[Cell]], i: int, floor: int) -> str:
+def label_above(rows: list[list[Cell]], i: int, floor: int) -> str:
     """Text of the label line above header row ``i`` (not above row ``floor``)."""
     k = i - 1
     while k >= floor and not any(cell_text(v) for v, _ in rows[k]):
@@ -123,8 +123,10 @@ def _label_above(rows: list[list[Cell]], i: int, floor: int) -> str:
 class Grid:
     """One grid found in an export: its label, what the label says (``kind``, ``nm``), where its
     header is (``where``: file and cell; ``line``: the line or ``Sheet!cell``), its rows ``A`` …
-    ``H`` (``A`` … ``P``) of 12 (24) cells each, ``wells`` (96 or 384), ``header`` (the index of
-    its header row) and ``end``, the index of the first row after it."""
+    ``H`` (``A`` … ``P``) of one cell per column, ``wells`` (96 or 384), ``section`` (the label
+    line above its header, e.g. ``Layout`` or ``Results``), ``first_col`` (the number of its first
+    column: 1 but in a Gen5 partial plate), ``header`` (the index of its header row) and ``end``,
+    the index of the first row after it."""
 
     def __init__(self, label: str, kind: str, nm: int | None, line_desc: str, wells: int = 96) -> None:
         self.label = label
@@ -134,12 +136,15 @@ class Grid:
         self.line = place(line_desc)
         self.wells = wells
         self.rows: dict[str, list[Cell]] = {}
+        self.section = ""
+        self.label_src = line_desc
+        self.first_col = 1
         self.header = 0
         self.end = 0
 
     def cells(self) -> dict[str, Cell]:
         """Well (``A1`` …) -> its cell, for every well the grid holds."""
-        return {f"{r}{m + 1}": cell for r, cells in self.rows.items() for m, cell in enumerate(cells)}
+        return {f"{r}{self.first_col + m}": cell for r, cells in self.rows.items() for m, cell in enumerate(cells)}
 
 
 def _row_place(header_src: str, index: int) -> str:
@@ -159,7 +164,29 @@ def _shape_error(path: Path, message: str, where: str, value: str = "") -> Plate
     return PlateFormatError(path, message, line=where, value=value, rule=GRID_SHAPE)
 
 
-def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
+def _partial_header(rows: list[list[Cell]], i: int) -> tuple[int, int, int] | None:
+    """A Gen5 partial plate's header at row ``i``: ``(index of its first number, first column,
+    number of columns)`` for a run ``k, k+1, …`` of at least two column numbers (at most 24),
+    whose next row starts with a row letter under the cell before the run."""
+    texts = [cell_text(v) for v, _ in rows[i]]
+    below = [cell_text(v) for v, _ in rows[i + 1]] if i + 1 < len(rows) else []
+    for j in range(1, len(texts) - 1):
+        if not texts[j].isdigit() or not 1 <= int(texts[j]) <= 24 or texts[j - 1] and NUMBER.match(texts[j - 1]):
+            continue
+        k = int(texts[j])
+        n = 1
+        while j + n < len(texts) and texts[j + n] == str(k + n) and k + n <= 24:
+            n += 1
+        nxt = texts[j + n] if j + n < len(texts) else ""
+        label = below[j - 1] if j - 1 < len(below) else ""
+        if n >= 2 and not (nxt and NUMBER.match(nxt)) and len(label) == 1 and label in ROW_LETTERS:
+            return j, k, n
+    return None
+
+
+def find_grids(
+    path: Path, rows: list[list[Cell]], *, gen5: bool = False, wells_hint: int | None = None
+) -> tuple[list[Grid], int]:
     """Find all 96- and 384-well grids; return them and the index of the first header row.
 
     Strict about the shape (rule ``plate_grid_shape``, each error naming its line): rows ``A`` to
@@ -167,6 +194,15 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
     column in each row (fewer: a truncated row; a number after the last column: an extra column or
     a decimal comma in a comma-separated file), no text after the last column other than a
     wavelength label (a note).
+
+    ``gen5``: the grids of a Gen5 export, where a plate read in part (``Well Selection``) leaves
+    rows out (``A``, ``D``, ``H`` …: still in order, never twice) and may start its header at
+    another column than 1 (``wells_hint``, the plate type's wells, says 96 or 384 then), any text
+    after the last column names the row's data set (``Well ID``, ``normDAPI``, ``Lum`` …), a
+    continuation row may be empty but for that name (``Conc/Dil`` of wells without one), and a
+    grid may end before the last row when something other than the end of the file follows, or when
+    it left rows out or its header is partial too (columns ``1..6``): a selection of wells, where a
+    file cut short would end after an unbroken run of rows ``A`` … under a full header.
     """
     grids: list[Grid] = []
     first = len(rows)
@@ -174,13 +210,19 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
     i = 0
     while i < len(rows):
         j = find_header(rows[i])
-        if j is None:
+        first_col = 1
+        if j is not None:
+            ncols = header_columns(rows[i], j)
+            wells = 384 if ncols == 24 else 96
+        elif gen5 and (partial := _partial_header(rows, i)) is not None:
+            j, first_col, ncols = partial
+            wells = 384 if first_col + ncols - 1 > 12 else (wells_hint or 96)
+        else:
             i += 1
             continue
         first = min(first, i)
-        ncols = header_columns(rows[i], j)
-        wells = 384 if ncols == 24 else 96
         letters = ROW_LETTERS[: PLATE_SHAPES[wells][0]]
+        last_col = first_col + ncols - 1
         hdr_src = rows[i][j][1]
         after, after_src = cell_text(_cell(rows[i], j + ncols)[0]), _cell(rows[i], j + ncols)[1]
         if after and NUMBER.match(after):
@@ -192,18 +234,24 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
                 after,
             )
         corner = cell_text(_cell(rows[i], j - 1)[0])
-        section = _label_above(rows, i, floor) or corner
+        section = label_above(rows, i, floor) or corner
         by_label: dict[str, Grid] = {}
         expected = iter(letters)
         want = next(expected)
         letter = None
+        skipped = False
         r = i + 1
         while r < len(rows):
             row = rows[r]
             lab = cell_text(_cell(row, j - 1)[0])
             vals = [_cell(row, j + m) for m in range(ncols)]
             has_values = any(cell_text(v) for v, _ in vals)
+            beyond = [(v, src) for v, src in row[j + ncols :] if cell_text(v)]
             if len(lab) == 1 and lab.isalpha() and (lab.upper() in letters or (letter is not None and has_values)):
+                if gen5 and lab.upper() in letters[letters.index(want) if want else len(letters) :]:
+                    while want is not None and lab.upper() != want:  # rows a partial plate leaves out
+                        want = next(expected, None)
+                        skipped = True
                 if lab.upper() != want:
                     last = letters[-1]
                     expected_text = f"row {want!r} was expected" if want else f"row {last} was the last ({wells} wells)"
@@ -216,34 +264,33 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
                     )
                 letter = lab.upper()
                 want = next(expected, None)
-            elif lab == "" and letter is not None and has_values:
+            elif lab == "" and letter is not None and (has_values or (gen5 and beyond)):
                 pass  # Gen5 continuation row (another read of the same plate row)
             else:
                 break
             absent = [m for m, (_, src) in enumerate(vals) if not src]
-            if absent:
+            if absent and not (gen5 and beyond == [] and not has_values and absent[0] == 0 and r + 1 < len(rows)):
                 raise _shape_error(
                     path,
                     f"row {letter} at {_cell(row, j - 1)[1] or _row_place(hdr_src, r)} has {absent[0]} of {ncols} "
                     "values: the row is cut short (a truncated file?)",
                     _row_place(hdr_src, r),
                 )
-            beyond = [(v, src) for v, src in row[j + ncols :] if cell_text(v)]
             trailing_cell = beyond[0] if beyond else (None, "")
             trailing = cell_text(trailing_cell[0])
             if len(beyond) > 1 or (trailing and NUMBER.match(trailing) and _label_kind(trailing)[0] != "raw"):
                 raise _shape_error(
                     path,
-                    f"row {letter} at {trailing_cell[1]} has a value after column {ncols} ({trailing!r}): an extra "
-                    "column, or a decimal comma in a comma-separated export (write 0.123, or separate with ';')",
+                    f"row {letter} at {trailing_cell[1]} has a value after column {last_col} ({trailing!r}): an "
+                    "extra column, or a decimal comma in a comma-separated export (write 0.123, or separate with ';')",
                     place(trailing_cell[1]),
                     trailing,
                 )
-            if trailing and _label_kind(trailing)[0] == "unknown":
+            if trailing and not gen5 and _label_kind(trailing)[0] == "unknown":
                 raise _shape_error(
                     path,
-                    f"text {trailing!r} after column {ncols} of row {letter} at {trailing_cell[1]}: a note inside "
-                    f"the grid (only a wavelength label may follow column {ncols}); move notes below the grids",
+                    f"text {trailing!r} after column {last_col} of row {letter} at {trailing_cell[1]}: a note inside "
+                    f"the grid (only a wavelength label may follow column {last_col}); move notes below the grids",
                     place(trailing_cell[1]),
                     trailing,
                 )
@@ -252,7 +299,8 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
             if g is None:
                 kind, nm = _label_kind(label)
                 g = by_label[label] = Grid(label, kind, nm, hdr_src, wells)
-                g.header = i
+                g.header, g.section, g.first_col = i, section, first_col
+                g.label_src = trailing_cell[1] if trailing else hdr_src
             if letter in g.rows:
                 raise _shape_error(
                     path,
@@ -263,7 +311,9 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
                 )
             g.rows[letter] = vals
             r += 1
-        if letter != letters[-1]:
+        ends_file = all(not any(cell_text(v) for v, _ in row) for row in rows[r:])
+        partial = gen5 and letter is not None and (not ends_file or skipped or ncols not in (12, 24))
+        if letter != letters[-1] and not partial:
             got = letter or "none"
             at = _row_place(hdr_src, r)
             found = "the file ends there (a truncated file?)" if r >= len(rows) else "something else is there"
@@ -271,12 +321,15 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
             raise _shape_error(
                 path,
                 f"grid starting at {hdr_src} is incomplete: expected rows A-{letters[-1]} after the "
-                f"'1..{ncols}' header, last row found: {got}; row {want} was expected at {at_text} and {found}",
+                f"'{first_col}..{last_col}' header, last row found: {got}; row {want} was expected at {at_text} "
+                f"and {found}",
                 at,
             )
+        if gen5 and len(by_label) > 1 and section.strip().rstrip(":").lower() != "layout":
+            _check_same_rows(path, list(by_label.values()), last_col)
         for g in by_label.values():
             missing = [x for x in letters if x not in g.rows]
-            if missing:
+            if missing and not gen5:
                 raise _shape_error(
                     path,
                     f"grid {g.label or '(unlabelled)'} starting at {hdr_src} lacks row(s) {', '.join(missing)}",
@@ -287,6 +340,24 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
         floor = r
         i = r
     return grids, first
+
+
+def _check_same_rows(path: Path, grids: list[Grid], last_col: int) -> None:
+    """In a Gen5 matrix the text after the last column names each row's data set, and every data
+    set covers the same plate rows: a name on fewer rows than the others is a note."""
+    covered = sorted({r for g in grids for r in g.rows})
+    odd = min(grids, key=lambda g: len(g.rows))
+    if len(odd.rows) == len(covered):
+        return
+    others = ", ".join(repr(g.label) for g in grids if g is not odd)
+    raise _shape_error(
+        path,
+        f"text {odd.label!r} after column {last_col} of row {', '.join(odd.rows)} at {odd.label_src}: a note inside "
+        f"the grid? After the last column Gen5 names each row's data set, and the others ({others}) cover rows "
+        f"{covered[0]}-{covered[-1]}; move notes below the grids",
+        place(odd.label_src),
+        odd.label,
+    )
 
 
 def metadata(rows: list[list[Cell]], stop: int) -> dict[str, str]:
@@ -321,7 +392,7 @@ def _check_nothing_announced_after(path: Path, rows: list[list[Cell]], end: int)
         cells = [(cell_text(v), src) for v, src in rows[k] if cell_text(v)]
         if not cells:
             continue
-        label = _label_above(rows, k + 1, k)
+        label = label_above(rows, k + 1, k)
         if label and _label_kind(label)[0] == "raw":
             raise PlateFormatError(
                 path,
