@@ -7,6 +7,7 @@ read; grids on several worksheets are an error.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -23,9 +24,10 @@ def xlsx_sheets(path: Path) -> list[tuple[str, list[list[Cell]]]]:
     if not path.exists():
         raise PlateFormatError(path, "file not found")
     try:
-        wb_val = load_workbook(path, read_only=True, data_only=True)
-        wb_f = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        data = path.read_bytes()  # by content: openpyxl refuses a workbook whose name is not .xlsx
+        wb_val = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        wb_f = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:  # TypeError: a damaged style
         raise PlateFormatError(path, f"not a readable XLSX workbook ({exc})") from None
     sheets = []
     try:
