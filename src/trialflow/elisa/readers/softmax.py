@@ -311,6 +311,8 @@ def _grid_rows(rows: _Rows, h: _Header, body: list[int], i: int, what: str) -> l
     for k, r in enumerate(got):
         if _is_column_header(rows.texts[r]):
             got = got[:k]
+            while got and rows.blank(got[-1]):  # the blank line before the next header
+                got.pop()
             break
     if len(got) < n_rows:
         last = got[-1] if got else body[i - 1] if i else body[0]
@@ -526,7 +528,7 @@ def _group(rows: _Rows, b0: int, b1: int, sections: list[tuple[int, str, Read]])
         rr += 1
     out = []
     for (pos, key), cells in table.items():
-        if not any(NUMBER.match(_text(v).strip()) for v, _ in cells.values()):
+        if not any(NUMBER.match(_text(cell).strip()) for cell in cells.values()):
             continue
         p = plates[pos]
         out.append(
