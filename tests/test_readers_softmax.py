@@ -150,3 +150,30 @@ def test_magellan_export_not_recognised():
     for path in sorted((Path(__file__).parent / "data" / "plates" / "magellan").glob("*.*")):
         if path.suffix != ".py":
             assert not softmax.recognises(load_export(path)), path.name
+
+
+def test_xml_export_sections_wavelengths_and_kinetic_points():
+    """SoftMax Pro 6/7 XML (UTF-16): one read per wavelength of each plate section, one per time point of a
+    kinetic section; each value's source is the line of its RawData element."""
+    parsed = parse("xml_export.xml")
+    assert parsed.format == "softmax-xml"
+    assert parsed.plates() == [(1, "ELISA"), (2, "Kin")]
+    assert [(r.plate, r.label, r.nm, r.mode, r.step, r.derived) for r in parsed.reads] == [
+        (1, "Lm1", 450, "endpoint", "ELISA", False),
+        (1, "Lm2", 650, "endpoint", "ELISA", False),
+        (2, "Lm1 at 0 s", 405, "kinetic", "Kin", False),
+        (2, "Lm1 at 30 s", 405, "kinetic", "Kin", False),
+        (2, "Lm1 at 60 s", 405, "kinetic", "Kin", False),
+    ]
+    for read, k in zip(parsed.reads, (40, 41, 42, 43, 44), strict=True):
+        assert values_of(read) == fixtures.values(k)
+        assert read.measurement == "absorbance" and read.wells == 96
+    assert parsed.reads[0].cells["A1"][1] == "xml_export.xml:line 15"
+    assert parsed.metadata["Instrument"] == "SpectraMax M5 ROM v3.0.22 15Oct10"
+
+
+def test_truncated_xml_names_the_line():
+    export = load_export(DATA / "xml_truncated.xml")
+    assert softmax.recognises(export)
+    with pytest.raises(PlateFormatError, match=r"line 131: not well-formed XML .*: the file is truncated"):
+        softmax.reads(export)

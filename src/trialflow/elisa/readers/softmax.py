@@ -98,7 +98,10 @@ class _Rows:
 
 
 def recognises(export: Export) -> bool:
-    """Whether the file opens with SoftMax Pro's ``##BLOCKS= n`` line (text, or a sheet holding it)."""
+    """Whether the file opens with SoftMax Pro's ``##BLOCKS= n`` line (text, or a sheet holding it), or is
+    SoftMax Pro's XML export (``<Experiment><PlateSections>``)."""
+    if export.container == "xml":
+        return _xml_root(export) is not None
     if export.container not in ("text", "xlsx", "xls") or not export.sheets:
         return False
     for row in export.rows:
@@ -110,6 +113,8 @@ def recognises(export: Export) -> bool:
 
 def reads(export: Export) -> Parsed:
     """Every grid of every plate section and group table of a SoftMax Pro export."""
+    if export.container == "xml":
+        return _xml_reads(export)
     rows = _Rows(export, export.sheets[0][0], export.rows)
     start = next(r for r, t in enumerate(rows.texts) if any(t))
     announced = int(BLOCKS.match(rows.texts[start][0].lstrip("\ufeff")).group(1))
@@ -547,3 +552,108 @@ def _group(rows: _Rows, b0: int, b1: int, sections: list[tuple[int, str, Read]])
             )
         )
     return out
+
+
+# --- XML export (SoftMax Pro 6 and 7: File > Export, output format XML) -------------------------
+
+
+def _xml_tree(export: Export):
+    """The parsed XML document with its line numbers; the encoding declaration is dropped (the text
+    is already decoded), keeping the lines where they are."""
+    from lxml import etree  # only XML exports need it
+
+    text = re.sub(r"^\ufeff?(\s*)<\?xml[^>]*\?>", r"\1", export.text)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return etree.fromstring(text.encode("utf-8"), parser)
+
+
+def _xml_root(export: Export):
+    """The ``<Experiment>`` root of a SoftMax Pro 6/7 XML export, else None."""
+    from lxml import etree
+
+    if "<PlateSections" not in export.text[:4000]:
+        return None
+    try:
+        root = _xml_tree(export)
+    except etree.XMLSyntaxError:
+        return etree.Element("Experiment")  # truncated or broken: reads() says where
+    return root if root.tag == "Experiment" else None
+
+
+def _xml_reads(export: Export) -> Parsed:
+    from lxml import etree
+
+    name = export.path.name
+    try:
+        root = _xml_tree(export)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or 0
+        raise PlateFormatError(
+            export.path,
+            f"line {line}: not well-formed XML ({exc.msg}): the file is truncated or edited",
+            line=str(line),
+        ) from None
+    found: list[Read] = []
+    for position, section in enumerate(root.iter("PlateSection"), start=1):
+        plate_name = section.get("Name", "")
+        settings = section.find("InstrumentSettings")
+        settings_attrs = settings.attrib if settings is not None else {}
+        measurement = READ_MODES.get(settings_attrs.get("ReadMode", "").lower(), "unknown")
+        mode = READ_TYPES.get(settings_attrs.get("ReadType", ""), "unknown")
+        nms: dict[str, int | None] = {}
+        for w in section.iterfind("InstrumentSettings/WavelengthSettings/Wavelength"):
+            text = (w.text or "").strip()
+            nms[w.get("Index", "")] = int(float(text)) if NUMBER.match(text) and float(text) > 0 else None
+        match = re.match(r"\s*(\d+)", settings_attrs.get("PlateType", ""))
+        for wave in section.iterfind("Wavelengths/Wavelength"):
+            index = wave.get("WavelengthIndex", "")
+            per_point: dict[int, dict[str, Cell]] = {}
+            times: dict[int, str] = {}
+            seen: dict[str, int] = {}
+            for well in wave.iterfind("Wells/Well"):
+                well_name = well.get("Name", "")
+                if well_name in seen:
+                    raise PlateFormatError(
+                        export.path,
+                        f"line {well.sourceline}: plate section {plate_name!r}, wavelength {index}: well {well_name} "
+                        f"twice (first at line {seen[well_name]})",
+                        line=str(well.sourceline),
+                        rule=GRID_SHAPE,
+                    )
+                seen[well_name] = well.sourceline
+                raw = well.find("RawData")
+                if raw is None:
+                    continue
+                tokens = (raw.text or "").split()
+                for k, token in enumerate(tokens or [""]):
+                    per_point.setdefault(k, {})[well_name] = (token, f"{name}:line {raw.sourceline}")
+                time = well.find("TimeData")
+                for k, t in enumerate((time.text or "").split() if time is not None else []):
+                    times.setdefault(k, t)
+            wells = int(match.group(1)) if match and int(match.group(1)) in PLATE_SHAPES else 0
+            if not wells:
+                big = any(WELL.match(w) and (w[0] > "H" or int(w[1:]) > 12) for w in seen)
+                wells = 384 if big else 96
+            first = wave.find("Wells/Well")
+            where = f"line {first.sourceline if first is not None else wave.sourceline}"
+            for k, cells in per_point.items():
+                label = f"Lm{index}"
+                if len(per_point) > 1:
+                    label += f" at {times[k]} s" if k in times else f" point {k + 1}"
+                found.append(
+                    Read(
+                        cells=cells,
+                        wells=wells,
+                        nm=nms.get(index),
+                        label=label,
+                        step=plate_name,
+                        plate=position,
+                        plate_name=plate_name,
+                        measurement=measurement,
+                        mode=mode,
+                        where=where,
+                    )
+                )
+    instrument = next((s.get("InstrumentInfo", "") for s in root.iter("PlateSection")), "")
+    metadata = {"Instrument": " ".join(instrument.split())}
+    return Parsed("softmax-xml", found, metadata)

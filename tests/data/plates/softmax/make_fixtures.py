@@ -240,6 +240,50 @@ def main() -> None:
     lines += plate_format_grid([values(31)], 96)
     write("no_end.txt", lines, "utf-16-bom")
 
+    # 9. The XML export (UTF-16 with BOM, as SoftMax Pro 6.4 writes it), and a copy cut short.
+    write_xml()
+
+
+def xml_export() -> str:
+    """A SoftMax Pro 6/7 XML export: an endpoint section at 450 and 650 nm, a kinetic section at 405 nm."""
+    out = ["<Experiment>", "  <PlateSections>"]
+    sections = [
+        ("ELISA", "Endpoint", [450, 650], [[values(40)], [values(41)]], None),
+        ("Kin", "Kinetic", [405], [[values(42), values(43), values(44)]], ["0", "30", "60"]),
+    ]
+    for name, read_type, nms, grids, times in sections:
+        out += [
+            f'    <PlateSection Name="{name}" InstrumentInfo="SpectraMax M5&#xA;ROM v3.0.22 15Oct10" '
+            'ReadTime="10:02 AM 3/4/2026">',
+            "      <Barcode>n/a</Barcode>",
+            f'      <InstrumentSettings ReadMode="Absorbance" ReadType="{read_type}" PlateType="96 Well Standard clrbtm">',
+            f'        <WavelengthSettings NumberOfWavelengths="{len(nms)}">',
+            *[f'          <Wavelength Index="{i}">{nm}</Wavelength>' for i, nm in enumerate(nms, start=1)],
+            "        </WavelengthSettings>",
+            "      </InstrumentSettings>",
+            "      <Wavelengths>",
+        ]
+        for i, per_time in enumerate(grids, start=1):
+            out += [f'        <Wavelength WavelengthIndex="{i}">', "          <Wells>"]
+            for k, well in enumerate(well_names(96), start=1):
+                r, c = ROWS.index(well[0]) + 1, int(well[1:])
+                out.append(f'            <Well WellID="{k}" Name="{well}" Row="{r}" Col="{c}">')
+                out.append(f"              <RawData>{' '.join(g[well] for g in per_time)}</RawData>")
+                if times:
+                    out.append(f"              <TimeData>{' '.join(times)}</TimeData>")
+                out.append("            </Well>")
+            out += ["          </Wells>", "        </Wavelength>"]
+        out += ["      </Wavelengths>", "      <TemperatureData>22.8</TemperatureData>", "    </PlateSection>"]
+    out += ["  </PlateSections>", "</Experiment>"]
+    return "\r\n".join(out) + "\r\n"
+
+
+def write_xml() -> None:
+    text = xml_export()
+    (HERE / "xml_export.xml").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    cut = text[: text.index('<Well WellID="40"')]  # the file ends inside the first section
+    (HERE / "xml_truncated.xml").write_bytes(b"\xff\xfe" + cut.encode("utf-16-le"))
+
 
 if __name__ == "__main__":
     main()
