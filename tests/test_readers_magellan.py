@@ -155,3 +155,37 @@ def test_other_exports_not_recognised(name):
 def test_softmax_exports_not_recognised():
     for path in sorted(SOFTMAX.glob("*.txt")):
         assert not magellan.recognises(load_export(path)), path.name
+
+
+# --- Through the chooser (choose.py) ---------------------------------------------------------------
+
+
+def choose(name: str, **kw):
+    from trialflow.elisa.readers.choose import ReadChoice, choose_reads
+
+    export = load_export(DATA / name)
+    return choose_reads(export, magellan.reads(export), ReadChoice(**kw))
+
+
+def test_magellan_list_through_the_chooser():
+    df = choose("magellan_list_od.xlsx").set_index("well")
+    assert df.attrs["format"] == "magellan-list-xlsx" and df.attrs["plate_name"] == "96WEL017"
+    od = fixtures.values(1)
+    assert df.loc["A1", "od_450"] == od["A1"] and df.loc["H12", "od_450"] == od["H12"]
+    assert df.loc["D7", "flag"] == "saturated"  # Magellan's OVER
+
+
+def test_reference_from_another_measurement_is_refused():
+    """Two Magellan measurements (Label1 at 450, Label2 at 620) are two read steps: 620 nm is not the
+    reference of the 450 nm read; the message names the step."""
+    with pytest.raises(
+        PlateFormatError, match=r"belongs to read step 'Label2', not to the primary read's step 'Label1'"
+    ):
+        choose("magellan_list_two_labels_384.xlsx", reference_nm=620)
+    df = choose("magellan_list_two_labels_384.xlsx", reference_nm="none")
+    assert len(df) == 384
+
+
+def test_icontrol_fluorescence_refused_by_the_chooser():
+    with pytest.raises(PlateFormatError, match="holds fluorescence reads, not absorbance"):
+        choose("icontrol_fluorescence.txt")

@@ -177,3 +177,44 @@ def test_truncated_xml_names_the_line():
     assert softmax.recognises(export)
     with pytest.raises(PlateFormatError, match=r"line 131: not well-formed XML .*: the file is truncated"):
         softmax.reads(export)
+
+
+# --- Through the chooser (choose.py): what the pipeline reads from these descriptions --------------
+
+
+def choose(name: str, **kw):
+    from trialflow.elisa.readers.choose import ReadChoice, choose_reads
+
+    export = load_export(DATA / name)
+    return choose_reads(export, softmax.reads(export), ReadChoice(**kw))
+
+
+def test_chosen_plate_450_with_reference_650_of_the_same_section():
+    df = choose("plate_format_two_plates.txt", plate="2", reference_nm=650)
+    assert df.attrs["format"] == "softmax-plate-text" and df.attrs["plate"] == 2 and df.attrs["read"] == "Lm1"
+    od450, od650 = fixtures.values(3), fixtures.values(4)
+    assert df["od_450"].tolist() == [float(od450[w]) for w in df["well"]]
+    assert df["od_ref"].tolist() == [float(od650[w]) for w in df["well"]]
+
+
+def test_range_mark_is_a_saturated_well():
+    df = choose("plate_format_two_plates.txt", plate="1", reference_nm=650).set_index("well")
+    assert df.loc["C7", "flag"] == "saturated"
+
+
+def test_repeated_plate_names_are_addressed_by_position():
+    with pytest.raises(PlateFormatError, match=r"2 plates named 'Plate01' \(positions 1, 2\)"):
+        choose("plate_format_two_plates.txt", plate="Plate01")
+
+
+def test_chooser_refuses_luminescence_and_derived_only():
+    with pytest.raises(PlateFormatError, match="holds luminescence reads, not absorbance"):
+        choose("luminescence_time_format.txt")
+    with pytest.raises(PlateFormatError, match="only grids the instrument software derived"):
+        choose("reduced_only.txt")
+
+
+def test_384_wells_through_the_chooser():
+    df = choose("plate_format_384.txt")
+    assert len(df) == 384 and df.attrs["wells"] == 384
+    assert df["od_450"].tolist() == [float(fixtures.values(7, 384)[w]) for w in df["well"]]
