@@ -473,8 +473,13 @@ def _icontrol(s: _Sheet, plate: int) -> tuple[list[Read], dict[str, str], str]:
             out.append(Read(cells=cells, wells=wells, label=label, mode="endpoint", where=s.at(head), **common))
         for head in cycles:
             out.extend(_cycles(s, head, r1, label, definition, common))
-        if not grids and not cycles and not kinetic:
-            raise s.fail(r0, f"label {name!r} has no '<>' grid and no 'Cycle Nr.' table")
+        if not grids and not cycles:
+            raise s.fail(
+                r0,
+                f"label {name!r} has no '<>' grid and no 'Cycle Nr.' table"
+                + (" (kinetic)" if kinetic else "")
+                + ": lists of several reads per well (Well/Mean/StDev, Cycles / Well) are not read",
+            )
     return out, meta, "kinetic" if any(r.mode == "kinetic" for r in out) else "grid"
 
 
