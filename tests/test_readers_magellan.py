@@ -189,3 +189,13 @@ def test_reference_from_another_measurement_is_refused():
 def test_icontrol_fluorescence_refused_by_the_chooser():
     with pytest.raises(PlateFormatError, match="holds fluorescence reads, not absorbance"):
         choose("icontrol_fluorescence.txt")
+
+
+def test_magellan_well_list_legacy_xls():
+    """The same list as a legacy .xls workbook, loaded through xlrd: numbers stay numbers, OVER stays text."""
+    parsed = parse("magellan_list_od.xls")
+    assert parsed.format == "magellan-list-xls"
+    (read,) = parsed.reads
+    assert (read.label, read.nm, read.derived, read.plate_name) == ("Raw data", 450, False, "96WEL017")
+    assert values_of(read) == expected_od()
+    assert read.cells["H12"][1] == "magellan_list_od.xls:Magellan Sheet 1!A97"

@@ -11,7 +11,9 @@ i-control or Magellan grid export was at hand to copy the exact column spacing.
 Every OD is ``round(uniform(0.04, 3.2), 4)`` from ``random.Random(SEED + k)``; :func:`values` gives the
 same numbers to the tests.
 
-A legacy ``.xls`` fixture is not written: no ``.xls`` writer (xlwt, LibreOffice) is installed here.
+No ``.xls`` writer (xlwt, LibreOffice) is installed here, so the legacy ``.xls`` fixture is written by
+the minimal BIFF8 writer below (text and number cells in an OLE2 compound file, as xlrd reads them);
+Excel and Magellan write text through a shared-string table instead, which xlrd reads the same way.
 
 Run: ``python tests/data/plates/magellan/make_fixtures.py``.
 """
@@ -19,6 +21,7 @@ Run: ``python tests/data/plates/magellan/make_fixtures.py``.
 from __future__ import annotations
 
 import random
+import struct
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -91,6 +94,92 @@ def write_text(rows: list[list[object]], name: str) -> None:
     (HERE / name).write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
+def _rec(code: int, data: bytes) -> bytes:
+    """One BIFF record: code, length, data."""
+    return struct.pack("<HH", code, len(data)) + data
+
+
+def _ustr(text: str, lenlen: int) -> bytes:
+    """A BIFF8 Unicode string (UTF-16LE, flag 1) with a 1- or 2-byte character count."""
+    raw = text.encode("utf-16-le")
+    n = len(text)
+    return (struct.pack("<B", n) if lenlen == 1 else struct.pack("<H", n)) + b"\x01" + raw
+
+
+def biff8(sheets: list[tuple[str, list[list[object]]]]) -> bytes:
+    """The BIFF8 workbook stream: globals (BOF, codepage, a font, 16 XFs, one BOUNDSHEET per sheet, EOF),
+    then per sheet BOF, DIMENSIONS, LABEL/NUMBER cells and EOF. Rows hold str, int, float or None."""
+    bof_globals = _rec(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06))
+    font = _rec(0x0031, struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0) + _ustr("Arial", 1))
+    xf_style = _rec(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0xFFF5, 0x20, 0, 0, 0, 0, 0, 0x20C0))
+    xf_cell = _rec(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0))
+    xfs = xf_style * 15 + xf_cell  # XF 0-14 style, XF 15 the cells'
+    codepage = _rec(0x0042, struct.pack("<H", 1200))
+    eof = _rec(0x000A, b"")
+    bodies = []
+    for _, rows in sheets:
+        body = _rec(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 0x06))
+        ncols = max((len(r) for r in rows), default=0)
+        body += _rec(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, ncols, 0))
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is None or v == "":
+                    continue
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    body += _rec(0x0203, struct.pack("<HHHd", r, c, 15, float(v)))
+                else:
+                    body += _rec(0x0204, struct.pack("<HHH", r, c, 15) + _ustr(str(v), 2))
+        body += eof
+        bodies.append(body)
+    sheet_recs_len = sum(len(_rec(0x0085, b"\0" * 6 + _ustr(n, 1))) for n, _ in sheets)
+    offset = len(bof_globals) + len(codepage) + len(font) + len(xfs) + sheet_recs_len + len(eof)
+    bounds = b""
+    for (name, _), body in zip(sheets, bodies, strict=True):
+        bounds += _rec(0x0085, struct.pack("<IBB", offset, 0, 0) + _ustr(name, 1))
+        offset += len(body)
+    return bof_globals + codepage + font + xfs + bounds + eof + b"".join(bodies)
+
+
+def compound(stream: bytes, name: str = "Workbook") -> bytes:
+    """The OLE2 compound file holding one stream (padded to at least 4096 bytes: no mini stream)."""
+    sector = 512
+    data = stream + b"\0" * (max(4096, -(-len(stream) // sector) * sector) - len(stream))
+    n_data = len(data) // sector
+    n_fat = 1
+    while n_fat * 128 < n_fat + n_data + 1:
+        n_fat += 1
+    first_data = n_fat
+    dir_sector = n_fat + n_data
+    fat = [0xFFFFFFFD] * n_fat
+    fat += [first_data + k + 1 for k in range(n_data - 1)] + [0xFFFFFFFE]
+    fat += [0xFFFFFFFE]  # the directory
+    fat += [0xFFFFFFFF] * (n_fat * 128 - len(fat))
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
+    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+    header += struct.pack("<IIIIIIIII", 0, n_fat, dir_sector, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+    difat = list(range(n_fat)) + [0xFFFFFFFF] * (109 - n_fat)
+    header += struct.pack("<109I", *difat)
+
+    def entry(entry_name, kind, child, start, size):
+        raw = entry_name.encode("utf-16-le") + b"\0\0"
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBBIII", len(raw), kind, 1, 0xFFFFFFFF, 0xFFFFFFFF, child)
+            + b"\0" * 16
+            + struct.pack("<I", 0)
+            + b"\0" * 16
+            + struct.pack("<IQ", start, size)
+        )
+
+    directory = entry("Root Entry", 5, 1, 0xFFFFFFFE, 0) + entry(name, 2, 0xFFFFFFFF, first_data, len(data))
+    directory += b"\0" * (sector - len(directory))
+    return header + struct.pack(f"<{n_fat * 128}I", *fat) + data + directory
+
+
+def save_xls(rows: list[list[object]], name: str, title: str = "Magellan Sheet 1") -> None:
+    (HERE / name).write_bytes(compound(biff8([(title, rows)])))
+
+
 def magellan_list_od() -> list[list[object]]:
     """One measurement at 450 nm, 96 wells listed column by column, the plate id on part of the rows (as
     in the real export), an 'OVER' well."""
@@ -110,6 +199,7 @@ def main() -> None:
     rows = magellan_list_od()
     save(rows, "magellan_list_od.xlsx")
     write_text(rows, "magellan_list_od.txt")  # the same list written as tab-separated text
+    save_xls(rows, "magellan_list_od.xls")  # and as a legacy .xls workbook
 
     # Two measurements (450 and 620 nm) of a 384-well plate, wells row by row, with the time and
     # temperature lines under the header, and Magellan's note columns beside the data.
