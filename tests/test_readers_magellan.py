@@ -199,3 +199,17 @@ def test_magellan_well_list_legacy_xls():
     assert (read.label, read.nm, read.derived, read.plate_name) == ("Raw data", 450, False, "96WEL017")
     assert values_of(read) == expected_od()
     assert read.cells["H12"][1] == "magellan_list_od.xls:Magellan Sheet 1!A97"
+
+
+def test_values_without_a_well_position_are_refused(tmp_path):
+    rows = fixtures.magellan_list_od()
+    rows[5][1] = None  # the fifth well's position erased, its value left
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Magellan Sheet 1"
+    for row in rows:
+        wb.active.append(row)
+    wb.save(tmp_path / "no_position.xlsx")
+    with pytest.raises(PlateFormatError, match=r"Magellan Sheet 1!A6: a line of values whose well position is ''"):
+        magellan.reads(load_export(tmp_path / "no_position.xlsx"))

@@ -271,11 +271,12 @@ def _magellan_list(
             continue
         if not any(c < len(s.texts[r]) and s.texts[r][c] for r in rows):
             continue  # a header without values (a note such as 'Label1=535')
-        if name and not any(ch.isalpha() for ch in name.split("=")[0]):
-            continue
-        if "=" in name:
-            continue
         columns.append((c, label, time))
+    listed = set(rows)
+    for r in range(rows[0], end):
+        if r not in listed and any(c < len(s.texts[r]) and s.texts[r][c] for c, _, _ in columns):
+            found = s.texts[r][wcol] if wcol < len(s.texts[r]) else ""
+            raise s.fail(r, f"a line of values whose well position is {found!r}, not a well (A1, B1 …)")
     counts: dict[str, int] = {}
     for _, label, _ in columns:
         counts[label] = counts.get(label, 0) + 1
