@@ -170,8 +170,7 @@ def reads(export: Export) -> Parsed:
     fmt = formats.pop() if len(formats) == 1 else "mixed"
     metadata["Export Format"] = {"plate": "PlateFormat", "time": "TimeFormat"}.get(fmt, "PlateFormat and TimeFormat")
     metadata["Export Version"] = rows.texts[sections[0][0]][2] if len(rows.texts[sections[0][0]]) > 2 else ""
-    container = "text" if export.container == "text" else export.container
-    return Parsed(f"softmax-{fmt}-{container}", found, metadata)
+    return Parsed(f"softmax-{fmt}-{export.container}", found, metadata)
 
 
 @dataclass
