@@ -213,3 +213,38 @@ def test_values_without_a_well_position_are_refused(tmp_path):
     wb.save(tmp_path / "no_position.xlsx")
     with pytest.raises(PlateFormatError, match=r"Magellan Sheet 1!A6: a line of values whose well position is ''"):
         magellan.reads(load_export(tmp_path / "no_position.xlsx"))
+
+
+def _workbook(tmp_path, name: str, sheets: list[tuple[str, list[list[object]]]]) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets:
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    wb.save(tmp_path / name)
+    return tmp_path / name
+
+
+def test_magellan_list_of_two_plates_gives_two_plates(tmp_path):
+    """Several plate ids in the Plate column: one plate per id, in order of appearance."""
+    rows = fixtures.magellan_list_od()
+    for k, row in enumerate(rows[1:97]):
+        row[2] = "P-A" if k < 48 else "P-B"
+    for k, row in enumerate(rows[49:97]):  # the second plate repeats the first 48 wells
+        row[1] = rows[1 + k][1]
+    path = _workbook(tmp_path, "two_plates.xlsx", [("Magellan Sheet 1", rows)])
+    parsed = magellan.reads(load_export(path))
+    assert parsed.plates() == [(1, "P-A"), (2, "P-B")]
+    assert [len(r.cells) for r in parsed.reads] == [48, 48]
+
+
+def test_icontrol_export_on_each_sheet_is_a_plate(tmp_path):
+    source = load_export(DATA / "icontrol_two_labels.xlsx").sheets[0][1]
+    rows = [[value for value, _ in row] for row in source]
+    path = _workbook(tmp_path, "two_sheets.xlsx", [("Run 1", rows), ("Run 2", rows)])
+    parsed = magellan.reads(load_export(path))
+    assert [(r.plate, r.label) for r in parsed.reads] == [(1, "OD450"), (1, "OD620"), (2, "OD450"), (2, "OD620")]
+    assert parsed.reads[2].cells["A1"][1] == "two_sheets.xlsx:Run 2!B21"
