@@ -263,6 +263,7 @@ def reads(export: Export) -> Parsed:
             cells, end = letter_grid(export, title, rows, i, j, columns)
             if corner.lower() != "sample" and cells:
                 derived = measurement is None
+                kind = "unknown" if derived else _RAW_CORNERS.get(corner.lower(), measurement or "unknown")
                 name = plate_name or "Plate 1"
                 plate = positions.setdefault(name, len(positions) + 1)
                 found.append(
@@ -274,7 +275,7 @@ def reads(export: Export) -> Parsed:
                         step=step,
                         plate=plate,
                         plate_name=name,
-                        measurement=_RAW_CORNERS.get(corner.lower(), measurement or "unknown") if not derived else "unknown",
+                        measurement=kind,
                         mode=_mode(step),
                         derived=derived,
                         where=row[j - 1][1] if j > 0 else row[j][1],
