@@ -131,7 +131,7 @@ def letter_grid(
         k = plate_rows.index(lab) + 1
         r += 1
     rest = any(cell_text(v) for row in rows[r:] for v, _ in row)
-    short = export.container == "text" and r > i + 1 and len(rows[r - 1]) < j + columns
+    short = export.container == "text" and r > i + 1 and len(rows[r - 1]) < j + columns and _cut_mid_line(export)
     if (k < len(plate_rows) or short) and not rest:
         got = plate_rows[k - 1] if k else "none"
         raise PlateFormatError(
@@ -143,6 +143,16 @@ def letter_grid(
             rule=GRID_SHAPE,
         )
     return cells, r
+
+
+def _cut_mid_line(export: Export) -> bool:
+    """Whether a text export stops inside a line (no line break at its end): a short last row is
+    then a cut row, not a row whose empty trailing fields were left out (BMG MARS writes such)."""
+    try:
+        data = export.path.read_bytes().rstrip(b"\x00")
+    except OSError:
+        return False
+    return not data.endswith((b"\n", b"\r"))
 
 
 def _place(src: str) -> str:
