@@ -49,15 +49,21 @@ def _first(row: list[Cell]) -> str:
 
 
 def recognises(export: Export) -> bool:
-    """A text export that names Kaleido as its software (``Exported with Kaleido``, a ``Software
-    version`` of ``Kaleido …``) and holds a ``Results for`` / ``Result for`` section."""
+    """A text export with a ``Results for`` / ``Result for`` section that names Kaleido as its
+    software (``Exported with Kaleido``, a ``Software version`` of ``Kaleido …``) or opens as
+    Kaleido's exports do (``… Results from`` first; a ``Barcode: …, PlateRepeat: …`` line), so that
+    a cut export is recognised too, for :func:`reads` to say where it breaks."""
     if export.container != "text":
         return False
-    firsts = [_texts(row) for row in export.rows]
-    kaleido = any(
-        (t[0].startswith("Exported with Kaleido") or (len(t) > 1 and t[-1].startswith("Kaleido "))) for t in firsts if t
+    texts = [t for t in (_texts(row) for row in export.rows) if t]
+    if not any(t[0].startswith(("Results for ", "Result for ")) for t in texts):
+        return False
+    head = [" ".join(t) for t in texts[:12]]
+    named = any(
+        t[0].startswith("Exported with Kaleido") or (len(t) > 1 and t[-1].startswith("Kaleido ")) for t in texts
     )
-    return kaleido and any(t and t[0].startswith(("Results for ", "Result for ")) for t in firsts)
+    opens = head[0].endswith(" Results from") or any(h.startswith("Barcode:") and "PlateRepeat:" in h for h in head)
+    return named or opens
 
 
 def _settings(rows: list[list[Cell]]) -> dict[str, int]:
