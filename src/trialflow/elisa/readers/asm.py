@@ -18,9 +18,12 @@ aggregate document`` → ``plate reader document`` [] → ``measurement aggregat
 
 Measurements are grouped into reads by plate, measurement, detector and excitation wavelengths
 and mode; a well met a second time in one group opens another read (two read steps at one
-wavelength). ``calculated data aggregate document`` entries computed from exactly one
-measurement are ``derived`` grids named by their ``calculated data name``; the others (group
-means, curve fits) belong to no well and are counted in the metadata, not described as grids.
+wavelength). ASM records no read step, so ``step`` is the measurement (``absorbance``): a
+reference wavelength is accepted among the absorbance reads of the plate.
+
+``calculated data aggregate document`` entries computed from exactly one measurement are
+``derived`` grids named by their ``calculated data name``; the others (group means, curve fits)
+belong to no well and are counted in the metadata, not described as grids.
 A cell's place is ``<file>:plate reader document N, measurement document M``.
 """
 
@@ -49,20 +52,26 @@ _CUBES = {
 _WELL = re.compile(r"^([A-Pa-p])0*(\d{1,2})$")
 
 
-def _document(export: Export) -> dict[str, Any] | None:
+def _document(export: Export) -> dict[str, Any]:
+    """The parsed document; a JSON syntax error (a cut file) names its line and column."""
     try:
         doc = json.loads(export.text)
-    except ValueError:
-        return None
-    return doc if isinstance(doc, dict) else None
+    except json.JSONDecodeError as exc:
+        raise PlateFormatError(
+            export.path,
+            f"not a complete JSON document: {exc.msg} at line {exc.lineno}, column {exc.colno} (a truncated file?)",
+            line=str(exc.lineno),
+            rule=GRID_SHAPE,
+        ) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get(_TOP), dict):
+        raise PlateFormatError(export.path, f"the JSON document holds no {_TOP!r} object", rule=GRID_SHAPE)
+    return doc
 
 
 def recognises(export: Export) -> bool:
-    """A JSON document with a ``plate reader aggregate document`` (an ASM plate-reader manifest)."""
-    if export.container != "json" or _TOP not in export.text[:5000]:
-        return False
-    doc = _document(export)
-    return doc is not None and isinstance(doc.get(_TOP), dict)
+    """A JSON document that opens a ``plate reader aggregate document`` (an ASM plate-reader
+    manifest); a cut document is recognised too, for :func:`reads` to say where it breaks."""
+    return export.container == "json" and f'"{_TOP}"' in export.text[:5000]
 
 
 def _number(quantity: Any) -> float | None:
@@ -97,8 +106,6 @@ def reads(export: Export) -> Parsed:
     """One read per (plate, measurement, wavelengths, mode) group of measurement documents, and
     the derived grids of per-well calculated data."""
     doc = _document(export)
-    if doc is None:
-        raise PlateFormatError(export.path, "not a readable JSON document (cut short?)", rule=GRID_SHAPE)
     top = doc[_TOP]
     name = export.path.name
     meta = {"manifest": str(doc.get("$asm.manifest", ""))} | _software(top)
@@ -168,7 +175,7 @@ def reads(export: Export) -> Parsed:
                     wells=wells,
                     nm=nm,
                     label=label,
-                    step=label,
+                    step=kind,  # ASM records no read step: the reads of one measurement type are one step
                     plate=plate,
                     plate_name=plate_name,
                     measurement=kind,
