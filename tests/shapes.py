@@ -123,7 +123,8 @@ def write_trial(root: Path, shape: Shape) -> Path:
     if "plates" in kinds:
         target = by_kind["plates"].rename(columns={"outcome": "analyte", "value": "concentration"})
         write_demo_plates(target, raw / "elisa", seed=shape.seed)
-        config["elisa"] = {"manifest": "elisa/plates.csv"}
+        analytes = sorted(target["analyte"].unique())
+        config["elisa"] = {"manifest": "elisa/plates.csv", "reads": {a: {"wavelength_nm": 450} for a in analytes}}
     if "redcap" in kinds and shape.redcap_layout == "events":
         config["redcap"] = {"events": {f"{t}_arm_1": t for t in shape.times}}
     elif "redcap" in kinds:  # a classic project: visits told apart by a coded field

@@ -63,11 +63,26 @@ def config_problems(config: dict) -> list[str]:
 
 
 def _elisa_problems(config: dict) -> list[str]:
-    """The ELISA block's ranges of plausible standards: per biomarker outcome id, lowest first."""
+    """The ELISA block: the reads named for every biomarker outcome, and the ranges of plausible
+    standards per biomarker outcome id, lowest first."""
     biomarkers = [o["id"] for o in config.get("outcomes", []) if "source" not in o]
     if not biomarkers:  # named above: an `elisa` block without a biomarker
         return []
     problems = []
+    reads = config.get("elisa", {}).get("reads", {})
+    if "elisa" in config:
+        problems += [
+            f"elisa.reads.{analyte}: not a biomarker outcome id (exact case): {', '.join(biomarkers)}"
+            for analyte in reads
+            if analyte not in biomarkers
+        ]
+        unnamed = [b for b in biomarkers if b not in reads]
+        if unnamed:
+            example = f"{unnamed[0]}: {{wavelength_nm: 450, reference_nm: 570}}"
+            problems.append(
+                f"elisa.reads: name the wavelength the plates of {', '.join(unnamed)} are read at, e.g. "
+                f"`reads: {{{example}}}` (leave reference_nm out when there is no reference read; docs/elisa.md)"
+            )
     for analyte, (low, high) in config.get("elisa", {}).get("expected_standards", {}).items():
         where = f"elisa.expected_standards.{analyte}"
         if analyte not in biomarkers:

@@ -120,7 +120,11 @@ class AnalysisData(pa.DataFrameModel):
 class PlateMap(pa.DataFrameModel):
     """One plate map after reading: which well holds what (docs/elisa.md section 2)."""
 
-    well: Series[str] = pa.Field(str_matches=r"^[A-H](?:[1-9]|1[0-2])$", title="Well", description="A1 to H12.")
+    well: Series[str] = pa.Field(
+        str_matches=r"^[A-P](?:[1-9]|1[0-9]|2[0-4])$",
+        title="Well",
+        description="A1 to H12 (96 wells) or A1 to P24 (384 wells).",
+    )
     role: Series[str] = pa.Field(
         isin=["blank", "standard", "control", "sample"], title="Role", description="blank, standard, control or sample."
     )
@@ -160,7 +164,11 @@ class PlateWells(pa.DataFrameModel):
 
     plate_id: Series[str] = pa.Field(str_matches=ID_PATTERN, title="Plate", description="Plate id from the manifest.")
     analyte: Series[str] = pa.Field(title="Analyte", description="Analyte of the plate.")
-    well: Series[str] = pa.Field(str_matches=r"^[A-H](?:[1-9]|1[0-2])$", title="Well", description="A1 to H12.")
+    well: Series[str] = pa.Field(
+        str_matches=r"^[A-P](?:[1-9]|1[0-9]|2[0-4])$",
+        title="Well",
+        description="A1 to H12 (96 wells) or A1 to P24 (384 wells).",
+    )
     role: Series[str] = pa.Field(
         isin=["blank", "standard", "control", "sample", "unused"],
         title="Role",

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from trialflow.consort.read import disposition_columns
-from trialflow.elisa.plate_map import MANIFEST_COLUMNS
+from trialflow.elisa.plate_map import MANIFEST_COLUMNS, READ_COLUMNS
 from trialflow.functional.long import LONG_COLUMNS
 from trialflow.harms import AE_COLUMNS
 from trialflow.ingest import CONCENTRATION_COLUMNS, PARTICIPANT_COLUMNS
@@ -71,7 +71,7 @@ def write_skeleton(name: str, arms: list[str], time_points: list[str], inputs: l
     templates = {raw / "participants.csv": PARTICIPANT_COLUMNS}
     typed = "concentrations" in inputs and "plates" not in inputs  # with plates, biomarkers come from them
     templates |= {raw / "concentrations.csv": CONCENTRATION_COLUMNS} if typed else {}
-    templates |= {raw / "elisa" / "plates.csv": list(MANIFEST_COLUMNS)} if "plates" in inputs else {}
+    templates |= {raw / "elisa" / "plates.csv": [*MANIFEST_COLUMNS, *READ_COLUMNS]} if "plates" in inputs else {}
     templates |= {raw / "functional_long.csv": LONG_COLUMNS} if "long" in inputs else {}
     templates |= {raw / "disposition.csv": disposition_columns(time_points)} if "disposition" in inputs else {}
     templates |= {raw / "adverse_events.csv": AE_COLUMNS} if "adverse_events" in inputs else {}
@@ -121,6 +121,9 @@ def config_text(name: str, arms: list[str], time_points: list[str], inputs: list
             "",
             "elisa:                               # plate-reader exports quantified into the biomarker outcomes",
             "  manifest: elisa/plates.csv         # one row per plate: its export and plate map (docs/elisa.md)",
+            "  reads:                             # which read of each export is the OD, per analyte",
+            "    analyte_1: {wavelength_nm: 450, reference_nm: 570}  # TODO the assay's wavelengths; no reference:"
+            " leave it out",
         ]
     if "redcap" in inputs:
         events = "".join(f"\n    {t}_arm_1: {t}                # TODO the REDCap event of {t}" for t in time_points)

@@ -21,6 +21,7 @@ if ELISA:
             weighting=config["elisa"]["weighting"],
             units=BIOMARKER_UNITS,
             expected_standards=config["elisa"].get("expected_standards", {}),
+            reads=config["elisa"].get("reads", {}),
         script:
             "../scripts/quantify_batch.py"
 

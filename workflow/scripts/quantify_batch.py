@@ -14,5 +14,6 @@ run_step(
     weighting=sm.params.weighting,
     units=dict(sm.params.units),
     expected_standards={k: list(v) for k, v in sm.params.expected_standards.items()},
+    reads={k: dict(v) for k, v in sm.params.reads.items()},
     out=sm.output.batch,
 )

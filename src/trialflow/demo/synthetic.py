@@ -710,6 +710,7 @@ def _config(
         },
         "elisa": {
             "manifest": f"{ELISA_DIR}/plates.csv",
+            "reads": {an.kit.analyte: {"wavelength_nm": 450, "reference_nm": 570} for an in analytes},
             "model": "4PL",
             "weighting": "1/y^2",
             "plates_per_job": 50,

@@ -32,13 +32,16 @@ One row per used well; wells not listed are unused.  Columns:
 
 Plate manifest ``plates.csv``
 -----------------------------
-One row per plate with ``plate_id, analyte, unit, kit_lot, export_file, map_file,
-reference_nm``; the two file columns are paths relative to the manifest's folder.  ``unit`` is
-the unit of the plate map's nominal concentrations; it must be the configured unit of the
-analyte's outcome (never converted).  ``analyte`` must be a configured biomarker outcome id,
-with exact case.  ``reference_nm`` is the wavelength of the reference read (e.g. ``570``), or
-empty when the plate was read at the primary wavelength only; the export must hold exactly
-that.  Extra columns are ignored.
+One row per plate with ``plate_id, analyte, unit, kit_lot, export_file, map_file``; the two
+file columns are paths relative to the manifest's folder.  ``unit`` is the unit of the plate
+map's nominal concentrations; it must be the configured unit of the analyte's outcome (never
+converted).  ``analyte`` must be a configured biomarker outcome id, with exact case.  Optional
+columns choose the reads of the export for this plate, overriding the analyte's
+``elisa.reads`` config where a cell is not empty: ``wavelength_nm`` (the primary read),
+``reference_nm`` (the reference read, or ``none``), ``read`` (a read or step name as the export
+writes it) and ``plate`` (for an export holding several plates: the plate's name, or its
+position 1, 2, … in the file).  One export file may be listed on several rows, one per plate it
+holds.  Extra columns are ignored.
 
 Problems are collected over the whole file and raised together as
 :class:`~trialflow.elisa.errors.PlateMapError`, each a :class:`trialflow.problems.Problem`
@@ -80,11 +83,11 @@ MAP_COLUMNS = (
     "dilution",
     "replicate_group",
 )
-MANIFEST_COLUMNS = ("plate_id", "analyte", "unit", "kit_lot", "export_file", "map_file", "reference_nm")
-OPTIONAL_VALUES = ("reference_nm",)  # manifest columns that must be present but may be empty
+MANIFEST_COLUMNS = ("plate_id", "analyte", "unit", "kit_lot", "export_file", "map_file")
+READ_COLUMNS = ("wavelength_nm", "reference_nm", "read", "plate")  # optional: which reads of the export
 MAX_NOMINAL = 1e9  # a nominal concentration above this is no concentration in any unit (a typo, 1e308)
 MAX_DILUTION = 1e6  # a dilution factor above this is a typo
-_WELL_RE = re.compile(r"^([A-Ha-h])0?([1-9]|1[0-2])$")
+_WELL_RE = re.compile(r"^([A-Pa-p])0?([1-9]|1[0-9]|2[0-4])$")  # 96 (A-H, 1-12) or 384 wells (A-P, 1-24)
 
 
 def _read_csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -159,7 +162,7 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
         m = _WELL_RE.match(w_raw)
         well = f"{m.group(1).upper()}{int(m.group(2))}" if m else ""
         if not m:
-            bad("well", w_raw, "not a 96-well position A1..H12")
+            bad("well", w_raw, "not a well position A1..H12 (96 wells) or A1..P24 (384 wells)")
         elif well in seen_wells:
             bad("well", w_raw, f"well listed twice (also on line {seen_wells[well]})")
         else:
@@ -344,7 +347,8 @@ def read_manifest(path: str | Path, units: dict[str, str] | None = None) -> pd.D
     -------
     pandas.DataFrame
         One row per plate in file order with columns ``plate_id``, ``analyte``, ``unit``,
-        ``kit_lot``, ``export_file``, ``map_file``, ``reference_nm`` (str, as written), ``export_path``,
+        ``kit_lot``, ``export_file``, ``map_file``, :data:`READ_COLUMNS` (str, as written; empty when
+        the column is absent), ``export_path``,
         ``map_path`` (str, resolved against the manifest's folder), ``manifest_line``
         (int).
 
@@ -436,7 +440,7 @@ def manifest_frame(
     seen_exports: dict[str, int] = {}
     for line, row in rows:
         for col in MANIFEST_COLUMNS:
-            if not row.get(col, "") and col not in OPTIONAL_VALUES:
+            if not row.get(col, ""):
                 problems.append(plate_problem(name, line, col, "", "value required"))
         analyte, unit = row.get("analyte", ""), row.get("unit", "")
         if units is not None and analyte and analyte not in units:
@@ -465,11 +469,12 @@ def manifest_frame(
                     "(outcome unit); nothing is converted: write the plate map in the configured unit",
                 )
             )
-        ref = row.get("reference_nm", "")
-        if ref and not (ref.isdigit() and 200 <= int(ref) <= 1000):
-            problems.append(
-                plate_problem(name, line, "reference_nm", ref, "a wavelength in nm (200-1000), or empty for none")
-            )
+        for col in ("wavelength_nm", "reference_nm"):
+            nm = row.get(col, "")
+            if nm and not (nm.isdigit() and 200 <= int(nm) <= 1000) and not (col == "reference_nm" and nm == "none"):
+                none = ", 'none' (no reference read)" if col == "reference_nm" else ""
+                allowed = f"a wavelength in nm (200-1000){none}, or empty for the analyte's elisa.reads setting"
+                problems.append(plate_problem(name, line, col, nm, allowed))
         pid = row.get("plate_id", "")
         if pid and pid in seen_ids:
             problems.append(
@@ -489,15 +494,20 @@ def manifest_frame(
             paths[col] = str(p) if p else ""
             if p is not None and not p.is_file():
                 problems.append(plate_problem(name, line, col, val, f"file not found (looked for {p})"))
-        exp = paths["export_file"]
-        if exp and exp in seen_exports:
+        exp = (paths["export_file"], row.get("plate", ""))  # a file holding several plates: one row per plate
+        if exp[0] and exp in seen_exports:
             problems.append(
                 plate_problem(
                     name,
                     line,
                     "export_file",
                     row.get("export_file", ""),
-                    f"same export file as line {seen_exports[exp]}",
+                    f"same export file as line {seen_exports[exp]}"
+                    + (
+                        f" and the same plate {exp[1]!r}"
+                        if exp[1]
+                        else " (a file holding several plates: name each in the plate column)"
+                    ),
                 )
             )
         seen_exports.setdefault(exp, line)
@@ -509,7 +519,7 @@ def manifest_frame(
                 row.get("kit_lot", ""),
                 row.get("export_file", ""),
                 row.get("map_file", ""),
-                row.get("reference_nm", ""),
+                *(row.get(col, "") for col in READ_COLUMNS),
                 paths["export_file"],
                 paths["map_file"],
                 line,
@@ -524,7 +534,7 @@ def manifest_frame(
             "kit_lot",
             "export_file",
             "map_file",
-            "reference_nm",
+            *READ_COLUMNS,
             "export_path",
             "map_path",
             "manifest_line",

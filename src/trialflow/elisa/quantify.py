@@ -38,7 +38,6 @@ from .errors import (
     PLATE_INPUT,
     REPLICATES,
     STANDARDS_PLAUSIBLE,
-    WAVELENGTH,
     PlateFormatError,
     PlateMapError,
     plate_problem,
@@ -54,6 +53,7 @@ from .qc import (
     summarise_samples,
 )
 from .readers import read_plate_export
+from .readers.choose import NO_REFERENCE, ReadChoice
 from .readers.plate import place
 
 __all__ = [
@@ -93,6 +93,7 @@ WELL_COLUMNS = [
 PLATE_QC_COLUMNS = [
     "plate_id",
     "analyte",
+    "unit",
     "kit_lot",
     "model",
     "weighting",
@@ -114,6 +115,11 @@ PLATE_QC_COLUMNS = [
     "n_controls_pass",
     "export_file",
     "export_format",
+    "export_plate",
+    "wells",
+    "read",
+    "primary_nm",
+    "reference_nm",
 ]
 CONC_COLUMNS = SAMPLE_COLUMNS  # one row per participant × time × analyte, as per sample group
 
@@ -160,7 +166,11 @@ class QuantResult:
         ``n_standards`` (levels), ``n_standards_pass``, ``controls_pass`` (bool),
         ``lloq``, ``uloq`` (in-well pg/mL), ``verdict`` (``pass``/``fail``), ``reasons``
         (``'; '``-joined failed criteria, ``''`` on pass), ``blank_od``, ``n_controls``,
-        ``n_controls_pass``, ``export_file``, ``export_format``.
+        ``n_controls_pass``, ``export_file``, ``export_format`` (the layout that read it, e.g.
+        ``softmax-plate-text``), ``export_plate`` (the plate's position in the file and its name
+        there, e.g. ``2 Plate1``), ``wells`` (96 or 384), ``read`` (the read's label in the file),
+        ``primary_nm`` and ``reference_nm`` (the wavelengths read; ``reference_nm`` missing when
+        none).
     concentrations
         One row per participant × time × analyte: ``participant_id``, ``time``,
         ``analyte``, ``concentration`` (pg/mL, mean of the replicate back-calculated
@@ -349,7 +359,13 @@ def quantify_plate(
         "n_controls": len(controls),
         "n_controls_pass": int(controls["passed"].sum()),
         "export_file": "",
+        "unit": "",
         "export_format": raw.attrs.get("format", ""),
+        "export_plate": f"{raw.attrs.get('plate', 1)} {raw.attrs.get('plate_name', '')}".strip(),
+        "wells": int(raw.attrs.get("wells", len(raw))),
+        "read": raw.attrs.get("read", ""),
+        "primary_nm": raw.attrs.get("primary_nm"),
+        "reference_nm": raw.attrs.get("reference_nm"),
     }
     return PlateResult(w, standards, controls, qc_row, samples, curves, fit, blank_od)
 
@@ -476,6 +492,7 @@ def quantify_batch(
     weighting: str = "1/y^2",
     *,
     expected_standards: dict[str, list[float]] | None = None,
+    reads: dict[str, dict] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, CurveFit], list[Problem]]:
     """Quantify the plates of a (validated) manifest or of a batch of its rows.
 
@@ -490,6 +507,8 @@ def quantify_batch(
     rules, model, weighting : as :func:`quantify_plate`.
     expected_standards : analyte -> [low, high], the plausible range of its standards' nominal
         concentrations (:func:`~trialflow.elisa.plate_map.check_standard_range`).
+    reads : analyte -> the ``elisa.reads`` config (``wavelength_nm``, ``reference_nm``, ``read``);
+        a manifest row's cells override it (:func:`read_choice`).
 
     Returns
     -------
@@ -521,14 +540,14 @@ def quantify_batch(
     for r in manifest.itertuples():
         if r.plate_id not in maps:
             continue
-        reference = int(r.reference_nm) if getattr(r, "reference_nm", "") else None
         try:
-            raw = read_plate_export(r.export_path, reference_nm=reference)
+            raw = read_plate_export(r.export_path, choice=read_choice(r, reads))
         except PlateFormatError as exc:
             problems.extend(exc.problems)
             continue
-        if raw.attrs["reference_nm"] != reference:
-            problems.append(_reference_problem(r, raw.attrs["reference_nm"], reference))
+        outside = maps[r.plate_id][~maps[r.plate_id]["well"].isin(raw["well"])]
+        if not outside.empty:
+            problems.extend(_wells_outside(r, outside, len(raw)))
             continue
         res = quantify_plate(
             raw,
@@ -541,6 +560,7 @@ def quantify_batch(
             weighting=weighting,
         )
         res.plate_qc["export_file"] = r.export_file
+        res.plate_qc["unit"] = r.unit
         problems.extend(replicate_shortfalls(res.wells, maps[r.plate_id], r.export_path, r.map_file))
         results.append(res)
     if not results:
@@ -552,6 +572,9 @@ def quantify_batch(
             "controls_pass": bool,
             "n_controls": "int64",
             "n_controls_pass": "int64",
+            "wells": "int64",
+            "primary_nm": "int64",
+            "reference_nm": "Int64",
         }
     )
     tables = {"plate_qc": plate_qc} | {
@@ -561,23 +584,39 @@ def quantify_batch(
     return tables, {x.plate_qc["plate_id"]: x.fit for x in results}, problems
 
 
-def _reference_problem(row, found: int | None, planned: int | None) -> Problem:
-    """The export's reference read is not the one the manifest states (``reference_nm``)."""
-    if planned is None:
-        message = (
-            f"the export has a {found} nm reference grid but the manifest's reference_nm for plate "
-            f"{row.plate_id} is empty: state the reference wavelength, or export the primary read only"
+def read_choice(row, reads: dict[str, dict] | None) -> ReadChoice:
+    """The reads of one manifest row's export: the row's ``wavelength_nm``, ``reference_nm``,
+    ``read`` and ``plate`` cells where not empty, else the analyte's ``elisa.reads`` config."""
+    config = (reads or {}).get(row.analyte, {})
+
+    def cell(name: str) -> str:
+        return str(getattr(row, name, "") or "").strip()
+
+    wavelength = cell("wavelength_nm") or config.get("wavelength_nm")
+    reference = cell("reference_nm") or config.get("reference_nm")
+    return ReadChoice(
+        wavelength_nm=int(wavelength) if wavelength else None,
+        reference_nm=reference if reference == NO_REFERENCE else (int(reference) if reference else None),
+        read=cell("read") or config.get("read"),
+        plate=cell("plate") or None,
+        keys=f"elisa.reads.{row.analyte}.<key>, or the manifest's <key> column for plate {row.plate_id}",
+    )
+
+
+def _wells_outside(row, outside: pd.DataFrame, wells: int) -> list[Problem]:
+    """Plate-map wells that the export's plate does not have (a 384-well map for a 96-well export)."""
+    return [
+        Problem(
+            row.map_path,
+            str(int(m.map_line)),
+            "well",
+            m.well,
+            PLATE_INPUT,
+            "error",
+            f"well {m.well} is not on plate {row.plate_id}'s export, a {wells}-well plate ({row.export_file})",
         )
-    elif found is None:
-        message = (
-            f"the manifest states a {planned} nm reference read for plate {row.plate_id} but the export has no "
-            f"{planned} nm grid: a reference grid that is missing or cut off (a truncated file?)"
-        )
-    else:
-        message = (
-            f"the export's reference grid is {found} nm, the manifest states {planned} nm for plate {row.plate_id}"
-        )
-    return Problem(row.export_path, "", "", "" if found is None else str(found), WAVELENGTH, "error", message)
+        for m in outside.itertuples()
+    ]
 
 
 UNREADABLE = ("not_determined", "missing", "masked", "ref_not_determined", "ref_missing", "ref_saturated")

@@ -35,12 +35,12 @@ class ConcentrationsSchema(SampleKey):
     concentration: Series[float] = pa.Field(
         nullable=True,
         gt=0,
-        title="Concentration (pg/mL)",
+        title="Concentration (unit)",
         description="Mean of the replicates' back-calculated concentrations × dilution; NaN when censored, saturated, undetermined or the plate failed.",
     )
     n_replicates: Series[int] = pa.Field(ge=0, title="Replicates", description="Usable replicate wells.")
     sd: Series[float] = pa.Field(
-        nullable=True, ge=0, title="SD (pg/mL)", description="SD of the replicates' concentrations (n − 1)."
+        nullable=True, ge=0, title="SD (unit)", description="SD of the replicates' concentrations (n − 1)."
     )
     cv_pct: Series[float] = pa.Field(
         nullable=True, ge=0, title="CV (%)", description="Replicate coefficient of variation."
@@ -83,12 +83,13 @@ class PlateQCSchema(pa.DataFrameModel):
     analyte: Series[str] = pa.Field(
         str_length={"min_value": 1}, title="Analyte", description="Analyte of the plate (manifest)."
     )
+    unit: Series[str] = pa.Field(title="Unit", description="Unit of the plate map's concentrations (the manifest's).")
     kit_lot: Series[str] = pa.Field(title="Kit lot", description="Kit lot from the manifest.")
     model: Series[str] = pa.Field(isin=list(MODELS), title="Curve model", description="4PL or 5PL.")
     weighting: Series[str] = pa.Field(isin=list(WEIGHTINGS), title="Weighting", description="none, 1/y or 1/y^2.")
     a: Series[float] = pa.Field(nullable=True, title="a", description="Response at zero concentration.")
     b: Series[float] = pa.Field(nullable=True, gt=0, title="b", description="Slope parameter.")
-    c: Series[float] = pa.Field(nullable=True, gt=0, title="c", description="Inflection point (pg/mL).")
+    c: Series[float] = pa.Field(nullable=True, gt=0, title="c", description="Inflection point, in the unit of the plate.")
     d: Series[float] = pa.Field(nullable=True, title="d", description="Response at infinite concentration.")
     g: Series[float] = pa.Field(nullable=True, gt=0, title="g", description="5PL asymmetry (NaN for 4PL).")
     r2: Series[float] = pa.Field(
@@ -100,13 +101,27 @@ class PlateQCSchema(pa.DataFrameModel):
     )
     controls_pass: Series[bool] = pa.Field(title="Controls pass", description="Every control within tolerance.")
     lloq: Series[float] = pa.Field(
-        nullable=True, gt=0, title="LLOQ (pg/mL)", description="Lowest passing standard, in well."
+        nullable=True, gt=0, title="LLOQ (unit)", description="Lowest passing standard, in well."
     )
     uloq: Series[float] = pa.Field(
-        nullable=True, gt=0, title="ULOQ (pg/mL)", description="Highest passing standard, in well."
+        nullable=True, gt=0, title="ULOQ (unit)", description="Highest passing standard, in well."
     )
     verdict: Series[str] = pa.Field(isin=["pass", "fail"], title="Verdict", description="pass or fail.")
     reasons: Series[str] = pa.Field(title="Reasons", description="Every failed criterion, '; '-joined; empty on pass.")
+    export_format: Series[str] = pa.Field(
+        str_length={"min_value": 1},
+        title="Export layout",
+        description="The layout that read the export, e.g. gen5-text.",
+    )
+    export_plate: Series[str] = pa.Field(
+        title="Plate in file", description="The plate's position in the export and its name there, e.g. '2 Plate1'."
+    )
+    wells: Series[int] = pa.Field(isin=[96, 384], title="Wells", description="96 or 384.")
+    read: Series[str] = pa.Field(title="Read", description="The primary read's label in the export.")
+    primary_nm: Series[int] = pa.Field(ge=200, le=1000, title="Wavelength (nm)", description="Primary read.")
+    reference_nm: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=200, le=1000, title="Reference (nm)", description="Reference read; empty when none."
+    )
 
     class Config:
         strict = False

@@ -48,6 +48,7 @@ def build_elisa_context(
         "failed_plates": failed,
         "reassay": flagged[flagged["flag"] == "plate_failed"].to_dict("records"),
         "n_plates": len(qc),
+        "n_wells": int(qc["wells"].sum()),
     }
 
 

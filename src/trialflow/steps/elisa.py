@@ -36,13 +36,15 @@ def quantify_batch(
     units: dict[str, str],
     expected_standards: dict[str, list[float]],
     out: str,
+    reads: dict[str, dict] | None = None,
 ) -> None:
     """Fit the standard curves of one batch of plates and apply the acceptance rules.
 
     ``plates`` are the batch's manifest rows as the workflow read them (``line`` and ``row``);
     they are validated here as in the whole manifest (``units``: the configured unit of each
-    biomarker outcome). The batch's tables and the problems of its plates go to one
-    intermediate file (a pickle: exact dtypes and floats) that :func:`combine_plates` reads; a
+    biomarker outcome; ``reads``: the ``elisa.reads`` config naming each analyte's reads). The
+    batch's tables and the problems of its plates go to one intermediate file (a pickle: exact
+    dtypes and floats) that :func:`combine_plates` reads; a
     plate with a problem is left out and the others are quantified, so that one run reports the
     problems of every plate. With the tables go their CSV rows per plate (``rows``), so that
     putting ~1,000 plates together after one new plate does not format every number again.
@@ -58,6 +60,7 @@ def quantify_batch(
         model,
         weighting,
         expected_standards=expected_standards,
+        reads=reads,
     )
     found = [relative_problem(p, raw_dir) for p in problems + found]
     if tables:

@@ -48,76 +48,85 @@ import pandas as pd
 
 from trialflow.elisa.errors import PlateFormatError
 from trialflow.elisa.readers import gen5, grid
+from trialflow.elisa.readers.choose import NO_REFERENCE, ReadChoice, choose_reads
+from trialflow.elisa.readers.load import load_export
 from trialflow.elisa.readers.plate import COLS, ROWS, WELLS, parse_od_cell
-from trialflow.elisa.readers.text import load_text, text_rows
-from trialflow.elisa.readers.xlsx import grid_sheet
 
 __all__ = [
+    "NO_REFERENCE",
     "PlateFormatError",
     "ROWS",
     "COLS",
     "WELLS",
+    "ReadChoice",
     "parse_od_cell",
     "read_plate_export",
 ]
 
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
-LAYOUTS = (gen5, grid)  # by content: the first that recognises an export reads it
+LAYOUTS = (gen5, grid)  # by content: the first that recognises an export describes it
 
 
-def read_plate_export(path: str | Path, *, primary_nm: int = 450, reference_nm: int | None = None) -> pd.DataFrame:
-    """Read one plate-reader export into a tidy per-well frame.
+def read_plate_export(
+    path: str | Path,
+    *,
+    wavelength_nm: int | None = 450,
+    reference_nm: int | str | None = None,
+    read: str | None = None,
+    plate: str | None = None,
+    choice: ReadChoice | None = None,
+) -> pd.DataFrame:
+    """Read the chosen plate and reads of one plate-reader export into a tidy per-well frame.
 
-    The file is read as a workbook or as text by its name's suffix (``.xlsx``/``.xlsm`` →
-    workbook, anything else → text), and by the first of :data:`LAYOUTS` that recognises its
-    content.
+    The file is loaded by what its bytes are (:func:`~trialflow.elisa.readers.load.load_export`),
+    described by the first of :data:`LAYOUTS` that recognises its content (every plate, read
+    step and wavelength it holds) and the reads are chosen by
+    :func:`~trialflow.elisa.readers.choose.choose_reads`.
 
     Parameters
     ----------
     path
-        Export file (``.csv``, ``.txt``, ``.tsv``, ``.xlsx``, ``.xlsm``).
-    primary_nm
-        Measurement wavelength (default 450 nm).  The first unlabelled grid counts as the
-        primary wavelength when no grid is labelled with it.
+        Export file (text, CSV, XLSX, XLS, XML, JSON; the name's suffix is not used).
+    wavelength_nm
+        Primary absorbance wavelength. A file that states no wavelength for its grid is read as
+        this one.
     reference_nm
-        Reference wavelength.  Default: the only other raw-read wavelength in the file
-        (e.g. 570, 620 or 630), none if there is no other; an error if there are several.
+        Reference wavelength read in the primary read's step; ``None`` when none is named (then a
+        second wavelength in that step is an error: name it, or pass ``'none'`` to read the
+        primary wavelength alone).
+    read, plate
+        The read or step name, and the plate (name, or 1-based position as digits) of a file
+        holding several.
+    choice
+        All four at once (the pipeline's :class:`ReadChoice`, whose messages name the config keys);
+        the keyword arguments are then ignored.
 
     Returns
     -------
     pandas.DataFrame
-        96 rows in plate order A1, A2, …, H12 with columns
+        One row per well in plate order (96: A1 … H12; 384: A1 … P24) with columns
 
-        ``well`` (str, ``A1``…``H12``), ``row`` (str, ``A``…``H``), ``col`` (int, 1…12),
-        ``od_450`` (float, OD at the primary wavelength; NaN when flagged other than
-        ``masked``), ``od_ref`` (float, OD at the reference wavelength, NaN if none),
-        ``od`` (float, reference-corrected OD ``od_450 - od_ref``, or ``od_450`` when the
-        export has no reference grid), ``flag`` (str, ``''`` or a flag from the table in
-        :mod:`trialflow.elisa.readers.plate`), ``source`` (str, file and cell of the primary value - of the
-        reference value for ``ref_*`` flags - e.g. ``plate01.csv:line 5, col 3`` or
-        ``plate03.xlsx:Sheet1!C5``).
+        ``well`` (str), ``row`` (str), ``col`` (int), ``od_450`` (float, OD of the primary read
+        whatever its wavelength; NaN when flagged other than ``masked``), ``od_ref`` (float, OD
+        of the reference read, NaN if none), ``od`` (float, ``od_450 - od_ref``, or ``od_450``
+        without a reference read), ``flag`` (str, ``''`` or a flag from the table in
+        :mod:`trialflow.elisa.readers.plate`), ``source`` (str, file and cell of the primary
+        value - of the reference value for ``ref_*`` flags - e.g. ``plate01.csv:line 5, col 3``
+        or ``plate03.xlsx:Sheet1!C5``).
 
-        ``df.attrs`` holds ``format`` (``'grid-text'``, ``'gen5-text'``, ``'grid-xlsx'``,
-        ``'gen5-xlsx'``), ``metadata`` (dict of the key/value lines above the first
-        grid, e.g. ``Software Version``, ``Plate Number``, ``Wavelengths``),
-        ``primary_nm`` and ``reference_nm``.
+        ``df.attrs``: ``format`` (e.g. ``'grid-text'``, ``'gen5-text'``), ``metadata``,
+        ``primary_nm``, ``reference_nm``, ``wavelength_stated_by`` (``'file'`` or ``'config'``),
+        ``read``, ``step``, ``plate``, ``plate_name``, ``wells`` and ``reads_in_file``.
 
     Raises
     ------
     PlateFormatError
-        The file is missing, unreadable, holds no complete 96-well grid, several plates,
-        an unknown cell text, or an XLSX formula without a cached value.  The message
-        names the file, the place and what was expected.
+        The file is missing or unreadable, holds no plate grid, or its reads do not match the
+        choice (a wavelength it does not hold, several plates and none named, a reference from
+        another read step, a read that is not absorbance or not endpoint …). The message names
+        the file, the place, what the file holds and the key that selects the right read.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in XLSX_SUFFIXES:
-        rows, container, decimal_comma = grid_sheet(path), "xlsx", False
-    elif suffix == ".xls":
-        raise PlateFormatError(path, "legacy .xls workbooks are not supported; save as .xlsx")
-    else:
-        (rows, decimal_comma), container = text_rows(path, load_text(path)), "text"
-    layout = next(layout for layout in LAYOUTS if layout.recognises(rows))
-    return layout.read(
-        path, rows, container, primary_nm=primary_nm, reference_nm=reference_nm, decimal_comma=decimal_comma
-    )
+    if choice is None:
+        choice = ReadChoice(wavelength_nm=wavelength_nm, reference_nm=reference_nm, read=read, plate=plate)
+    export = load_export(path)
+    layout = next(layout for layout in LAYOUTS if layout.recognises(export))
+    return choose_reads(export, layout.reads(export), choice)

@@ -1,12 +1,15 @@
-"""The plain grid layout, and the grid reading that the other grid-shaped layouts share.
+"""The plain grid layout, and the grid finding that the other grid-shaped layouts share.
 
-A **grid** is a header row holding ``1 2 … 12`` in consecutive cells, preceded by one cell
-(empty, ``<>`` or a label), followed by the rows ``A`` … ``H`` with 12 values each; a plain
-grid CSV is one such grid, optionally followed by a second one for the reference wavelength
-preceded by a label line such as ``570`` or ``Wavelength: 570``. :func:`find_grids` also reads
-the features of Gen5 exports in any grid file (a label after column 12, continuation rows, the
-``Results`` matrix; :mod:`trialflow.elisa.readers.gen5`), and :func:`read_grids` picks the
-primary and reference reads from the grids' labels (rules: ``docs/elisa.md``, section 1).
+A **grid** is a header row holding ``1 2 … 12`` (``1 … 24`` for a 384-well plate) in consecutive
+cells, preceded by one cell (empty, ``<>`` or a label), followed by the rows ``A`` … ``H``
+(``A`` … ``P``) with one value per column. A plain grid CSV or workbook holds one such grid per
+read, each optionally preceded by a label line such as ``570`` or ``Wavelength: 570``.
+:func:`find_grids` also reads the features of Gen5 exports in any grid file (a label after the
+last column, continuation rows, the ``Results`` matrix; :mod:`trialflow.elisa.readers.gen5`).
+
+:func:`reads` describes every grid as a :class:`~trialflow.elisa.readers.reads.Read` (its label,
+the wavelength the label states, the read step, whether the label names a derived grid); which
+read is taken is chosen later (:mod:`trialflow.elisa.readers.choose`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
-
-from trialflow.elisa.errors import GRID_SHAPE, WAVELENGTH, PlateFormatError
-from trialflow.elisa.readers.plate import NUMBER, ROWS, Cell, cell_text, place, wells_frame
+from trialflow.elisa.errors import GRID_SHAPE, PlateFormatError
+from trialflow.elisa.readers.plate import NUMBER, Cell, cell_text, place
+from trialflow.elisa.readers.reads import PLATE_SHAPES, Export, Parsed, Read
 
 NAME = "grid"
 
+ROW_LETTERS = "ABCDEFGHIJKLMNOP"  # the rows of the largest plate read (384 wells)
 _DERIVED_WORDS = (
     "blank",
     "corrected",
@@ -49,16 +52,27 @@ def _cell(row: list[Cell], j: int) -> Cell:
     return row[j] if 0 <= j < len(row) else (None, "")
 
 
+def _runs_from_one(texts: list[str], j: int, n: int) -> bool:
+    return j + n <= len(texts) and all(texts[j + m] == str(m + 1) for m in range(n))
+
+
 def find_header(row: list[Cell]) -> int | None:
-    """Index of the cell holding '1' in a '1..12' header row, or None."""
+    """Index of the cell holding '1' in a '1..12' (or '1..24') header row, or None."""
     texts = [cell_text(v) for v, _ in row]
     for j in range(1, len(texts) - 11):
-        if texts[j] == "1" and all(texts[j + m] == str(m + 1) for m in range(12)):
+        if _runs_from_one(texts, j, 12):
             corner = texts[j - 1]
             if corner and NUMBER.match(corner):
                 continue
             return j
     return None
+
+
+def header_columns(row: list[Cell], j: int) -> int:
+    """The number of plate columns of the header row whose '1' is at index ``j``: 24 when the
+    header runs to 24, else 12."""
+    texts = [cell_text(v) for v, _ in row]
+    return 24 if _runs_from_one(texts, j, 24) else 12
 
 
 def first_header(rows: list[list[Cell]]) -> int:
@@ -82,6 +96,15 @@ def _label_kind(text: str) -> tuple[str, int | None]:
     return ("unknown", None)
 
 
+def label_step(label: str) -> str:
+    """The read step a label names before its wavelength: ``'Read 1:450'`` -> ``'Read 1'``;
+    ``''`` for ``'450'`` or ``'Wavelength: 570'``."""
+    if ":" not in label:
+        return ""
+    step = label.rsplit(":", 1)[0].strip()
+    return "" if step.lower() in _LABEL_KEYS else step
+
+
 def _label_above(rows: list[list[Cell]], i: int, floor: int) -> str:
     """Text of the label line above header row ``i`` (not above row ``floor``)."""
     k = i - 1
@@ -100,16 +123,23 @@ def _label_above(rows: list[list[Cell]], i: int, floor: int) -> str:
 class Grid:
     """One grid found in an export: its label, what the label says (``kind``, ``nm``), where its
     header is (``where``: file and cell; ``line``: the line or ``Sheet!cell``), its rows ``A`` …
-    ``H`` of 12 cells each, and ``end``, the index of the first row after it."""
+    ``H`` (``A`` … ``P``) of 12 (24) cells each, ``wells`` (96 or 384), ``header`` (the index of
+    its header row) and ``end``, the index of the first row after it."""
 
-    def __init__(self, label: str, kind: str, nm: int | None, line_desc: str) -> None:
+    def __init__(self, label: str, kind: str, nm: int | None, line_desc: str, wells: int = 96) -> None:
         self.label = label
         self.kind = kind
         self.nm = nm
         self.where = line_desc
         self.line = place(line_desc)
+        self.wells = wells
         self.rows: dict[str, list[Cell]] = {}
+        self.header = 0
         self.end = 0
+
+    def cells(self) -> dict[str, Cell]:
+        """Well (``A1`` …) -> its cell, for every well the grid holds."""
+        return {f"{r}{m + 1}": cell for r, cells in self.rows.items() for m, cell in enumerate(cells)}
 
 
 def _row_place(header_src: str, index: int) -> str:
@@ -119,17 +149,24 @@ def _row_place(header_src: str, index: int) -> str:
     return f"{here.split('!')[0]}!A{index + 1}" if "!" in here else str(index + 1)
 
 
+def where_text(src: str) -> str:
+    """A cell's place as a message names it: ``'line 5'`` of a text export, ``'Sheet1!B5'``."""
+    here = place(src)
+    return f"line {here}" if here.isdigit() else here
+
+
 def _shape_error(path: Path, message: str, where: str, value: str = "") -> PlateFormatError:
     return PlateFormatError(path, message, line=where, value=value, rule=GRID_SHAPE)
 
 
 def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
-    """Find all 96-well grids; return them and the index of the first header row.
+    """Find all 96- and 384-well grids; return them and the index of the first header row.
 
     Strict about the shape (rule ``plate_grid_shape``, each error naming its line): rows ``A`` to
-    ``H`` in order, no row after ``H`` (``I`` …), none missing or twice, 12 values in each row
-    (fewer: a truncated row; a number after column 12: an extra column or a decimal comma in a
-    comma-separated file), no text after column 12 other than a wavelength label (a note).
+    ``H`` (``P``) in order, no row after the last (``I`` …), none missing or twice, one value per
+    column in each row (fewer: a truncated row; a number after the last column: an extra column or
+    a decimal comma in a comma-separated file), no text after the last column other than a
+    wavelength label (a note).
     """
     grids: list[Grid] = []
     first = len(rows)
@@ -141,35 +178,39 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
             i += 1
             continue
         first = min(first, i)
+        ncols = header_columns(rows[i], j)
+        wells = 384 if ncols == 24 else 96
+        letters = ROW_LETTERS[: PLATE_SHAPES[wells][0]]
         hdr_src = rows[i][j][1]
-        after, after_src = cell_text(_cell(rows[i], j + 12)[0]), _cell(rows[i], j + 12)[1]
+        after, after_src = cell_text(_cell(rows[i], j + ncols)[0]), _cell(rows[i], j + ncols)[1]
         if after and NUMBER.match(after):
             raise _shape_error(
                 path,
-                f"grid header at {hdr_src} runs past 12 columns ({after!r} after 12); only 96-well plates "
-                "(rows A-H, columns 1-12) are supported",
+                f"grid header at {hdr_src} runs past {ncols} columns ({after!r} after {ncols}); only 96-well "
+                "(rows A-H, columns 1-12) and 384-well plates (rows A-P, columns 1-24) are supported",
                 place(after_src),
                 after,
             )
         corner = cell_text(_cell(rows[i], j - 1)[0])
         section = _label_above(rows, i, floor) or corner
         by_label: dict[str, Grid] = {}
-        expected = iter(ROWS)
+        expected = iter(letters)
         want = next(expected)
         letter = None
         r = i + 1
         while r < len(rows):
             row = rows[r]
             lab = cell_text(_cell(row, j - 1)[0])
-            vals = [_cell(row, j + m) for m in range(12)]
+            vals = [_cell(row, j + m) for m in range(ncols)]
             has_values = any(cell_text(v) for v, _ in vals)
-            if len(lab) == 1 and lab.isalpha() and (lab.upper() in ROWS or (letter is not None and has_values)):
+            if len(lab) == 1 and lab.isalpha() and (lab.upper() in letters or (letter is not None and has_values)):
                 if lab.upper() != want:
-                    expected_text = f"row {want!r} was expected" if want else "row H was the last (96-well plates)"
+                    last = letters[-1]
+                    expected_text = f"row {want!r} was expected" if want else f"row {last} was the last ({wells} wells)"
                     raise _shape_error(
                         path,
                         f"grid starting at {hdr_src}: row {lab!r} at {_cell(row, j - 1)[1]} where {expected_text} "
-                        "(rows must run A to H)",
+                        f"(rows must run A to {last})",
                         place(_cell(row, j - 1)[1]),
                         lab,
                     )
@@ -183,17 +224,17 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
             if absent:
                 raise _shape_error(
                     path,
-                    f"row {letter} at {_cell(row, j - 1)[1] or _row_place(hdr_src, r)} has {absent[0]} of 12 values: "
-                    "the row is cut short (a truncated file?)",
+                    f"row {letter} at {_cell(row, j - 1)[1] or _row_place(hdr_src, r)} has {absent[0]} of {ncols} "
+                    "values: the row is cut short (a truncated file?)",
                     _row_place(hdr_src, r),
                 )
-            beyond = [(v, src) for v, src in row[j + 12 :] if cell_text(v)]
+            beyond = [(v, src) for v, src in row[j + ncols :] if cell_text(v)]
             trailing_cell = beyond[0] if beyond else (None, "")
             trailing = cell_text(trailing_cell[0])
             if len(beyond) > 1 or (trailing and NUMBER.match(trailing) and _label_kind(trailing)[0] != "raw"):
                 raise _shape_error(
                     path,
-                    f"row {letter} at {trailing_cell[1]} has a value after column 12 ({trailing!r}): an extra "
+                    f"row {letter} at {trailing_cell[1]} has a value after column {ncols} ({trailing!r}): an extra "
                     "column, or a decimal comma in a comma-separated export (write 0.123, or separate with ';')",
                     place(trailing_cell[1]),
                     trailing,
@@ -201,8 +242,8 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
             if trailing and _label_kind(trailing)[0] == "unknown":
                 raise _shape_error(
                     path,
-                    f"text {trailing!r} after column 12 of row {letter} at {trailing_cell[1]}: a note inside the "
-                    "grid (only a wavelength label may follow column 12); move notes below the grids",
+                    f"text {trailing!r} after column {ncols} of row {letter} at {trailing_cell[1]}: a note inside "
+                    f"the grid (only a wavelength label may follow column {ncols}); move notes below the grids",
                     place(trailing_cell[1]),
                     trailing,
                 )
@@ -210,7 +251,8 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
             g = by_label.get(label)
             if g is None:
                 kind, nm = _label_kind(label)
-                g = by_label[label] = Grid(label, kind, nm, hdr_src)
+                g = by_label[label] = Grid(label, kind, nm, hdr_src, wells)
+                g.header = i
             if letter in g.rows:
                 raise _shape_error(
                     path,
@@ -221,19 +263,19 @@ def find_grids(path: Path, rows: list[list[Cell]]) -> tuple[list[Grid], int]:
                 )
             g.rows[letter] = vals
             r += 1
-        if letter != "H":
+        if letter != letters[-1]:
             got = letter or "none"
             at = _row_place(hdr_src, r)
             found = "the file ends there (a truncated file?)" if r >= len(rows) else "something else is there"
             at_text = at if "!" in at else f"line {at}"
             raise _shape_error(
                 path,
-                f"grid starting at {hdr_src} is incomplete: expected rows A-H after the '1..12' header, "
-                f"last row found: {got}; row {want} was expected at {at_text} and {found}",
+                f"grid starting at {hdr_src} is incomplete: expected rows A-{letters[-1]} after the "
+                f"'1..{ncols}' header, last row found: {got}; row {want} was expected at {at_text} and {found}",
                 at,
             )
         for g in by_label.values():
-            missing = [x for x in ROWS if x not in g.rows]
+            missing = [x for x in letters if x not in g.rows]
             if missing:
                 raise _shape_error(
                     path,
@@ -272,127 +314,6 @@ def declared_wavelengths(meta: dict[str, str]) -> list[int]:
     return []
 
 
-def read_grids(
-    path: Path,
-    rows: list[list[Cell]],
-    export_format: str,
-    primary_nm: int,
-    reference_nm: int | None,
-    decimal_comma: bool,
-) -> pd.DataFrame:
-    """The wells of the primary read (and the reference read) among the grids of ``rows``.
-
-    ``export_format`` is what ``df.attrs["format"]`` says, e.g. ``'grid-text'``.
-    """
-    grids, first = find_grids(path, rows)
-    if not grids:
-        raise PlateFormatError(
-            path,
-            "no 96-well grid found: expected a header row with the column numbers "
-            "1..12 (e.g. ',1,2,...,12') followed by rows A-H (see docs/elisa.md)",
-            rule=GRID_SHAPE,
-        )
-    meta = metadata(rows, first)
-    plate_numbers = [row for row in rows if row and cell_text(row[0][0]).lower().startswith("plate number")]
-    if len(plate_numbers) > 1:
-        raise PlateFormatError(
-            path,
-            f"contains {len(plate_numbers)} plates ('Plate Number' blocks); export one plate per file",
-            line=place(plate_numbers[1][0][1]),
-            rule=GRID_SHAPE,
-        )
-    _check_nothing_announced_after(path, rows, max(g.end for g in grids))
-    declared = declared_wavelengths(meta)
-
-    def wavelength_error(message: str, line: str = "", value: str = "") -> PlateFormatError:
-        return PlateFormatError(path, message, line=line, value=value, rule=WAVELENGTH)
-
-    raw: dict[int, Grid] = {}
-    unlabelled: list[Grid] = []
-    for g in grids:
-        if g.kind == "raw":
-            if g.nm in raw:
-                raise wavelength_error(
-                    f"two grids labelled {g.nm} nm (at {raw[g.nm].where} and {g.where}): a grid is duplicated "
-                    "or mislabelled; export one plate per file, each read labelled with its wavelength",
-                    g.line,
-                    g.label,
-                )
-            raw[g.nm] = g
-        elif g.kind in ("unknown", "container"):
-            if g.kind == "container" and len(declared) == 1:
-                g.nm = declared[0]
-                if g.nm in raw:
-                    raise wavelength_error(f"two grids for {g.nm} nm", g.line, g.label)
-                raw[g.nm] = g
-            else:
-                unlabelled.append(g)
-
-    if primary_nm in raw and unlabelled:
-        raise wavelength_error(
-            f"the grid at {unlabelled[0].where} has no wavelength label while the grid at "
-            f"{raw[primary_nm].where} is labelled {primary_nm}: which one is the {primary_nm} nm read is "
-            "ambiguous; label every grid",
-            unlabelled[0].line,
-        )
-    if primary_nm in raw:
-        primary = raw[primary_nm]
-    elif unlabelled:
-        primary = unlabelled.pop(0)
-    else:
-        found = ", ".join(g.label or "(unlabelled)" for g in grids)
-        raise wavelength_error(
-            f"no {primary_nm} nm grid found (grids found: {found}); label the grid "
-            f"'{primary_nm}' or make it the first, unlabelled grid",
-        )
-    if unlabelled:
-        raise wavelength_error(
-            f"grid at {unlabelled[0].where} has no wavelength label; put a line such "
-            "as '570' or 'Wavelength: 570' above it",
-            unlabelled[0].line,
-        )
-
-    if reference_nm is not None:
-        if reference_nm not in raw:
-            found = ", ".join(g.label or "(unlabelled)" for g in grids)
-            raise wavelength_error(
-                f"no grid for the reference wavelength {reference_nm} nm (the manifest's reference_nm; grids found: "
-                f"{found}): a reference grid that is missing or cut off (a truncated file?)",
-            )
-        reference = raw[reference_nm]
-        if reference is primary:
-            raise wavelength_error(f"the reference wavelength {reference_nm} nm is the primary one", primary.line)
-        others = sorted(nm for nm in raw if nm not in (primary_nm, reference_nm) and raw[nm] is not primary)
-        if others:
-            raise wavelength_error(
-                f"grids for {', '.join(map(str, others))} nm besides {primary_nm} and {reference_nm} nm; export the "
-                "two configured reads only",
-                raw[others[0]].line,
-            )
-    else:
-        others = sorted(nm for nm in raw if nm != primary_nm and raw[nm] is not primary)
-        if len(others) > 1:
-            raise wavelength_error(
-                f"several non-{primary_nm} nm grids ({', '.join(map(str, others))}); "
-                "state the reference wavelength (the manifest's reference_nm)",
-                raw[others[1]].line,
-            )
-        reference = raw[others[0]] if others else None
-    missing = [nm for nm in declared if nm not in raw and nm != primary_nm and nm != primary.nm]
-    if missing:
-        raise wavelength_error(
-            f"the export declares wavelength(s) {', '.join(map(str, declared))} "
-            f"but has no grid for {', '.join(map(str, missing))} (a truncated file?)",
-        )
-
-    df = wells_frame(path, primary.rows, reference.rows if reference is not None else None, decimal_comma)
-    df.attrs["format"] = export_format
-    df.attrs["metadata"] = meta
-    df.attrs["primary_nm"] = primary.nm if primary.nm is not None else primary_nm
-    df.attrs["reference_nm"] = reference.nm if reference is not None else None
-    return df
-
-
 def _check_nothing_announced_after(path: Path, rows: list[list[Cell]], end: int) -> None:
     """After the last grid, a wavelength label (``570``, ``Wavelength: 570``) announces a grid
     that is not there: the file was cut after the label."""
@@ -411,19 +332,98 @@ def _check_nothing_announced_after(path: Path, rows: list[list[Cell]], end: int)
             )
 
 
-def recognises(rows: list[list[Cell]]) -> bool:
-    """Every export: the plain grid is the layout tried last."""
-    return True
+def plate_blocks(rows: list[list[Cell]]) -> list[tuple[int, str]]:
+    """Where each plate of a multi-plate export starts: ``(row index, plate name)`` of every
+    ``Plate Number`` line, in file order (none in a one-plate grid file)."""
+    blocks = []
+    for k, row in enumerate(rows):
+        cells = [cell_text(v) for v, _ in row if cell_text(v)]
+        if cells and cells[0].lower().rstrip(":").strip() == "plate number":
+            blocks.append((k, " ".join(cells[1:])))
+    return blocks
 
 
-def read(
-    path: Path,
-    rows: list[list[Cell]],
-    container: str,
-    *,
-    primary_nm: int,
-    reference_nm: int | None,
-    decimal_comma: bool,
-) -> pd.DataFrame:
-    """A plain grid export (``container``: ``'text'`` or ``'xlsx'``) as the tidy per-well frame."""
-    return read_grids(path, rows, f"{NAME}-{container}", primary_nm, reference_nm, decimal_comma)
+def plate_of(blocks: list[tuple[int, str]], index: int) -> tuple[int, str]:
+    """The plate (1-based position, name) that row ``index`` belongs to."""
+    position, name = 1, ""
+    for n, (start, block_name) in enumerate(blocks, start=1):
+        if start <= index:
+            position, name = n, block_name
+    return position, name
+
+
+def grid_read(
+    grid: Grid, *, plate: int = 1, plate_name: str = "", label: str | None = None, declared: list[int] | None = None
+) -> Read:
+    """The :class:`Read` describing one grid of a plain grid export: the wavelength its label
+    states, ``derived`` for the labels of computed grids (``Blank 450``, ``Corrected``, ``Conc`` …).
+    A ``Results`` grid without labels of its own reads the one wavelength the metadata declares
+    (``declared``), if it declares exactly one."""
+    text = grid.label if label is None else label
+    kind, nm = _label_kind(text)
+    if kind == "container" and declared is not None and len(declared) == 1:
+        nm = declared[0]
+    return Read(
+        cells=grid.cells(),
+        wells=grid.wells,
+        nm=nm,
+        label=text,
+        step=label_step(text) if kind == "raw" else "",
+        plate=plate,
+        plate_name=plate_name,
+        measurement="absorbance",
+        mode="endpoint",
+        derived=kind == "derived",
+        where=where_text(grid.where),
+    )
+
+
+def no_grid_error(path: Path) -> PlateFormatError:
+    """The file holds no grid at all."""
+    return PlateFormatError(
+        path,
+        "no 96-well grid found (nor a 384-well one): expected a header row with the column numbers "
+        "1..12 (e.g. ',1,2,...,12') followed by rows A-H, or 1..24 followed by rows A-P (see docs/elisa.md)",
+        rule=GRID_SHAPE,
+    )
+
+
+def recognises(export: Export) -> bool:
+    """Every export made of rows of cells (text, XLSX, XLS): the plain grid is the layout tried last."""
+    return export.container in ("text", "xlsx", "xls")
+
+
+def reads(export: Export) -> Parsed:
+    """Every grid of a plain grid export, on every worksheet, as a :class:`Read`
+    (:func:`describe_grids`)."""
+    return describe_grids(export, f"{NAME}-{export.container}")
+
+
+def describe_grids(export: Export, format_name: str) -> Parsed:
+    """Every grid of ``export``, on every worksheet, as a :class:`Read`; ``format_name`` is what
+    :attr:`Parsed.format` says (``'grid-text'``, ``'gen5-xlsx'`` …).
+
+    A grid without a label of its own, on a workbook whose grids are on several worksheets, is
+    labelled with its worksheet's title. Plates: one, unless ``Plate Number`` lines split the
+    file (each grid belongs to the last such line above it).
+    """
+    path = export.path
+    found: list[tuple[str, list[list[Cell]], list[Grid], int]] = []
+    for title, rows in export.sheets:
+        grids, first = find_grids(path, rows)
+        if grids:
+            _check_nothing_announced_after(path, rows, max(g.end for g in grids))
+            found.append((title, rows, grids, first))
+    if not found:
+        raise no_grid_error(path)
+    several_sheets = len(found) > 1
+    out: list[Read] = []
+    for title, rows, grids, first in found:
+        blocks = plate_blocks(rows)
+        declared = declared_wavelengths(metadata(rows, first))
+        for g in grids:
+            position, name = plate_of(blocks, g.header)
+            label = title if several_sheets and not g.label else None
+            out.append(grid_read(g, plate=position, plate_name=name, label=label, declared=declared))
+    _, rows, _, first = found[0]
+    return Parsed(format_name, out, metadata(rows, first))

@@ -35,11 +35,21 @@ import numpy as np
 import pandas as pd
 
 from trialflow.elisa.errors import OD_VALUE, PlateFormatError
+from trialflow.elisa.readers.reads import Cell
 from trialflow.problems import Problem
 
 ROWS = tuple("ABCDEFGH")
 COLS = tuple(range(1, 13))
 WELLS = tuple(f"{r}{c}" for r in ROWS for c in COLS)
+PLATE_FORMATS = {96: (8, 12), 384: (16, 24)}  # wells -> (rows, columns)
+
+
+def well_names(wells: int = 96) -> tuple[str, ...]:
+    """The wells of a 96- or 384-well plate in plate order: A1, A2, …, H12 (… P24)."""
+    n_rows, n_cols = PLATE_FORMATS[wells]
+    return tuple(f"{chr(ord('A') + r)}{c}" for r in range(n_rows) for c in range(1, n_cols + 1))
+
+
 NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _SATURATED = {"over", "ovrflw", "overflow", "sat", "saturated", "range?", "range"}
@@ -58,7 +68,6 @@ _NOT_DETERMINED = {
 }
 _NON_FINITE = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)
 MAX_OD = 10.0  # no absorbance reader measures beyond ~4-5 OD; a larger value is not an absorbance
-Cell = tuple[Any, str]  # (raw value, source description)
 
 
 def place(src: str) -> str:
@@ -162,14 +171,14 @@ def parse_od_cell(value: Any, *, decimal_comma: bool = False) -> tuple[float, st
 
 def wells_frame(
     path: Path,
-    primary: dict[str, list[Cell]],
-    reference: dict[str, list[Cell]] | None,
+    primary: dict[str, Cell],
+    reference: dict[str, Cell] | None,
     decimal_comma: bool,
+    wells: int = 96,
 ) -> pd.DataFrame:
-    """The 96 wells, A1 … H12, from the grid of the primary read and that of the reference read.
-
-    ``primary`` and ``reference`` map each plate row ``A`` … ``H`` to its 12 cells. The columns
-    are those of :func:`~trialflow.elisa.readers.read_plate_export`, without its ``attrs``.
+    """The wells of the plate in plate order (A1 … H12, or … P24) from the cells of the primary
+    read and those of the reference read (each a map well -> cell). The columns are those of
+    :func:`~trialflow.elisa.readers.read_plate_export`, without its ``attrs``.
     """
     records = []
     problems: list[Problem] = []
@@ -190,25 +199,24 @@ def wells_frame(
                 )
             )
 
-    for r in ROWS:
-        for c in COLS:
-            well = f"{r}{c}"
-            v450, src = primary[r][c - 1]
-            check(v450, src, well, "OD")
-            od450, flag = parse_od_cell(v450, decimal_comma=decimal_comma) or (math.nan, "missing")
-            odref = math.nan
-            if reference is not None:
-                vref, rsrc = reference[r][c - 1]
-                check(vref, rsrc, well, "reference OD")
-                odref, rflag = parse_od_cell(vref, decimal_comma=decimal_comma) or (math.nan, "missing")
-                if rflag == "masked":
-                    rflag = ""
-                if flag == "" and rflag:
-                    flag = f"ref_{rflag}"
-                    src = rsrc or src
-            if not src:
-                src = f"{path.name}: well {well} (cell absent)"
-            records.append((well, r, c, od450, odref, flag, src))
+    for well in well_names(wells):
+        r, c = well[0], int(well[1:])
+        v450, src = primary.get(well, (None, ""))
+        check(v450, src, well, "OD")
+        od450, flag = parse_od_cell(v450, decimal_comma=decimal_comma) or (math.nan, "missing")
+        odref = math.nan
+        if reference is not None:
+            vref, rsrc = reference.get(well, (None, ""))
+            check(vref, rsrc, well, "reference OD")
+            odref, rflag = parse_od_cell(vref, decimal_comma=decimal_comma) or (math.nan, "missing")
+            if rflag == "masked":
+                rflag = ""
+            if flag == "" and rflag:
+                flag = f"ref_{rflag}"
+                src = rsrc or src
+        if not src:
+            src = f"{path.name}: well {well} (cell absent)"
+        records.append((well, r, c, od450, odref, flag, src))
     if problems:
         first = problems[0]
         raise PlateFormatError(
