@@ -153,8 +153,9 @@ def reads(export: Export) -> Parsed:
                 value: Any = md[kind].get("value") if isinstance(md[kind], dict) else md[kind]
             else:
                 cube = next((key for key in _CUBES if key in md), None)
-                if cube is None:
+                if cube is None:  # imaging (Gen5 Image, ImmunoSpot): images and features, no value
                     kind, value = "unknown", None
+                    mode = "well scan" if any("image" in k or "processed" in k for k in (*md, *agg)) else "unknown"
                 else:
                     (kind, mode), value = _CUBES[cube], md[cube]
             errors = md.get("error aggregate document", {}).get("error document", [])

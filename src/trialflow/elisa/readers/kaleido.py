@@ -15,8 +15,9 @@ barcode), the ``Platemap`` (a layout: not described) and the measurement setting
 mono 1`` (Kaleido 2) or ``Operation,,,Fluorescence intensity 1`` (Kaleido 3) followed by
 ``Excitation wavelength [nm]``. A result's measurement is told by its name (``ABS`` /
 ``Absorbance``, ``Luminescence`` / ``LUM`` / ``Alpha``, ``Fluorescence`` / ``FI`` / ``TRF`` /
-``FP``; an image ``IMG`` measurement is ``unknown``); an absorbance read's wavelength is its
-``Excitation wavelength``. Image-analysis grids are ``derived``.
+``FP``; an image ``IMG`` measurement, whose grid names an image file per well, is ``unknown``
+and described as a ``well scan``); an absorbance read's wavelength is its ``Excitation
+wavelength``. Image-analysis grids are ``derived``.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def reads(export: Export) -> Parsed:
                 plate=plate,
                 plate_name=barcode,
                 measurement=measurement,
-                mode="kinetic" if repeat != "1" else ("unknown" if tech.upper().startswith("IMG") else "endpoint"),
+                mode="kinetic" if repeat != "1" else ("well scan" if tech.upper().startswith("IMG") else "endpoint"),
                 derived=derived,
                 where=row[j - 1][1] if j > 0 else row[j][1],
             )
