@@ -100,3 +100,15 @@ def test_other_exports_are_not_recognised(path):
 def test_a_json_document_of_another_kind_is_not_recognised(tmp_path):
     (tmp_path / "other.json").write_text('{"$asm.manifest": "http://purl.allotrope.org/manifests/pcr/x", "a": 1}')
     assert not asm.recognises(load_export(tmp_path / "other.json"))
+
+
+def test_the_chooser_flags_the_overflowed_well_and_refuses_luminescence():
+    from trialflow.elisa.readers.choose import ReadChoice, choose_reads
+
+    export = load_export(HERE / NAME)
+    df = choose_reads(export, asm.reads(export), ReadChoice(wavelength_nm=450, reference_nm=620)).set_index("well")
+    assert df.loc[fx.OVERFLOW, "flag"] == "saturated"
+    assert df.loc["A1", "od"] == pytest.approx(fx.values(fx.ABS[450])["A1"] - fx.values(fx.ABS[620])["A1"])
+    export = load_export(HERE / "asm_luminescence_384.json")
+    with pytest.raises(PlateFormatError, match="holds luminescence reads, not absorbance"):
+        choose_reads(export, asm.reads(export), ReadChoice())

@@ -58,7 +58,7 @@ def test_two_chromatics_are_two_raw_reads_and_the_blank_corrected_grid_is_derive
         ("Blank corrected based on Raw Data (450 1)", 450, "unknown", True),
     ]
     assert_text_cells(p.reads[0], fx.values(fx.DUAL[450]), "bmg_clariostar_dual.csv", 9)
-    assert_text_cells(p.reads[1], fx.values(fx.DUAL[620]), "bmg_clariostar_dual.csv", 21)
+    assert_text_cells(p.reads[1], fx.values(fx.DUAL[620], 96, 0.03, 0.09), "bmg_clariostar_dual.csv", 21)
 
 
 def test_fluorescence_384_with_trailing_separators_left_out():
@@ -112,3 +112,15 @@ def test_other_exports_are_not_recognised(path):
 
 def test_every_fixture_is_recognised():
     assert all(bmg.recognises(load_export(p)) for p in HERE.iterdir() if p.suffix != ".py")
+
+
+def test_the_chooser_takes_450_minus_620_of_one_measurement_and_refuses_fluorescence():
+    from trialflow.elisa.readers.choose import ReadChoice, choose_reads
+
+    export = load_export(HERE / "bmg_clariostar_dual.csv")
+    df = choose_reads(export, bmg.reads(export), ReadChoice(wavelength_nm=450, reference_nm=620))
+    v450, v620 = fx.values(fx.DUAL[450]), fx.values(fx.DUAL[620], 96, 0.03, 0.09)
+    assert df["od"].tolist() == pytest.approx([v450[w] - v620[w] for w in fx.wells(96)])
+    export = load_export(HERE / "bmg_pherastar_fi_384.csv")
+    with pytest.raises(PlateFormatError, match="holds fluorescence reads, not absorbance"):
+        choose_reads(export, bmg.reads(export), ReadChoice())

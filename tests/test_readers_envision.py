@@ -109,3 +109,15 @@ def test_other_exports_are_not_recognised(path):
 
 def test_every_fixture_is_recognised():
     assert all(envision.recognises(load_export(p)) for p in HERE.glob("*.csv"))
+
+
+def test_the_chooser_reads_a_named_plate_and_refuses_luminescence():
+    from trialflow.elisa.readers.choose import ReadChoice, choose_reads
+
+    export = load_export(HERE / "envision_a450.csv")
+    df = choose_reads(export, envision.reads(export), ReadChoice(plate="2"))
+    expected = fx.values(fx.A450[2])
+    assert df["od_450"].tolist() == pytest.approx([float(expected[w]) for w in fx.wells(96)])
+    export = load_export(HERE / "envision_luminescence.csv")
+    with pytest.raises(PlateFormatError, match="holds luminescence reads, not absorbance"):
+        choose_reads(export, envision.reads(export), ReadChoice(plate="LUM-1"))

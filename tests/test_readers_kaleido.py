@@ -56,7 +56,7 @@ def test_kaleido3_two_absorbance_measurements_each_with_its_wavelength():
         ("Absorbance 2", 630, "absorbance", 1, "PLATE-0042 09:20:01"),
     ]
     assert_cells(p.reads[0], fx.values(fx.ABS_V3[450]), "kaleido3_absorbance_two.csv", 10)
-    assert_cells(p.reads[1], fx.values(fx.ABS_V3[630]), "kaleido3_absorbance_two.csv", 25)
+    assert_cells(p.reads[1], fx.values(fx.ABS_V3[630], 96, 0.03, 0.09), "kaleido3_absorbance_two.csv", 25)
     assert p.metadata["Software Version"] == "Kaleido 3.5.3082.227"
 
 
@@ -91,3 +91,14 @@ def test_other_exports_are_not_recognised(path):
 
 def test_every_fixture_is_recognised():
     assert all(kaleido.recognises(load_export(p)) for p in HERE.glob("*.csv"))
+
+
+def test_the_chooser_refuses_a_reference_from_another_measurement():
+    """Kaleido's 'Absorbance 1' and 'Absorbance 2' are two operations: 630 nm is no reference of 450 nm."""
+    from trialflow.elisa.readers.choose import ReadChoice, choose_reads
+
+    export = load_export(HERE / "kaleido3_absorbance_two.csv")
+    with pytest.raises(PlateFormatError, match="belongs to read step 'Absorbance 2', not to the primary read's step"):
+        choose_reads(export, kaleido.reads(export), ReadChoice(wavelength_nm=450, reference_nm=630))
+    df = choose_reads(export, kaleido.reads(export), ReadChoice(wavelength_nm=630, read="Absorbance 2"))
+    assert df.attrs["primary_nm"] == 630

@@ -45,7 +45,7 @@ def test_elisa_workbook_raw_reads_at_both_wavelengths_of_one_step():
         (620, "Absorbance 1_01", "Absorbance 1", "absorbance", "endpoint", 96),
     ]
     assert_grid(raw[0], fx.values(fx.ELISA_450), "Absorbance 1_01", 11, "skanit_elisa.xlsx")
-    assert_grid(raw[1], fx.values(fx.ELISA_620), "Absorbance 1_01", 25, "skanit_elisa.xlsx")
+    assert_grid(raw[1], fx.values(fx.ELISA_620, *fx.REFERENCE), "Absorbance 1_01", 25, "skanit_elisa.xlsx")
     assert raw[0].where == "skanit_elisa.xlsx:Absorbance 1_01!A10"
     assert p.metadata["Report generated with SW version"].startswith("SkanIt Software 7.0.2")
 
@@ -97,7 +97,7 @@ def test_two_plates_each_at_two_wavelengths_the_second_measured_in_part():
         (2, "Plate 2", 620),
     ]
     assert_grid(p.reads[0], fx.values(fx.MULTI[(1, 450)]), "Absorbance 1_01", 11, "skanit_multiplate.xlsx")
-    partial = {w: v for w, v in fx.values(fx.MULTI[(2, 620)]).items() if w in fx.PARTIAL_WELLS}
+    partial = {w: v for w, v in fx.values(fx.MULTI[(2, 620)], *fx.REFERENCE).items() if w in fx.PARTIAL_WELLS}
     assert_grid(p.reads[3], partial, "Absorbance 1_01", 86, "skanit_multiplate.xlsx")
     assert p.reads[3].cells["H12"] == (None, "skanit_multiplate.xlsx:Absorbance 1_01!M93")
 
@@ -126,3 +126,16 @@ def test_other_exports_are_not_recognised(path):
 
 def test_every_fixture_is_recognised():
     assert all(skanit.recognises(load_export(p)) for p in HERE.glob("*.xlsx"))
+
+
+def test_the_chooser_takes_450_minus_620_and_refuses_luminescence_saying_what_the_file_holds():
+    from trialflow.elisa.readers.choose import ReadChoice, choose_reads
+
+    export = load_export(HERE / "skanit_elisa.xlsx")
+    df = choose_reads(export, skanit.reads(export), ReadChoice(wavelength_nm=450, reference_nm=620))
+    v450, v620 = fx.values(fx.ELISA_450), fx.values(fx.ELISA_620, *fx.REFERENCE)
+    assert df["od"].tolist() == pytest.approx([v450[w] - v620[w] for w in fx.WELLS])
+    assert df.attrs["format"] == "skanit-xlsx" and df.attrs["step"] == "Absorbance 1"
+    export = load_export(HERE / "skanit_luminescence.xlsx")
+    with pytest.raises(PlateFormatError, match="holds luminescence reads, not absorbance"):
+        choose_reads(export, skanit.reads(export), ReadChoice())

@@ -7,12 +7,17 @@ Run: ``python tests/data/plates/bmg/make_fixtures.py``.
 
 from __future__ import annotations
 
+import datetime
+import io
 import random
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
 
 HERE = Path(__file__).resolve().parent
+FIXED = datetime.datetime(2025, 3, 14, 9, 0, 0)
 
 
 def wells(n: int) -> list[str]:
@@ -20,10 +25,10 @@ def wells(n: int) -> list[str]:
     return [f"{r}{c}" for r in rows for c in range(1, cols + 1)]
 
 
-def values(seed: int, n: int = 96) -> dict[str, float]:
+def values(seed: int, n: int = 96, low: float = 0.04, high: float = 3.2) -> dict[str, float]:
     """Absorbance to 3 decimals, as MARS writes it."""
     rng = random.Random(seed)
-    return {w: round(rng.uniform(0.04, 3.2), 3) for w in wells(n)}
+    return {w: round(rng.uniform(low, high), 3) for w in wells(n)}
 
 
 def counts(seed: int, n: int = 384) -> dict[str, int]:
@@ -71,6 +76,19 @@ def _write(path: Path, lines: list[str], end: str = "\r\n") -> None:
     path.write_bytes((end.join(lines) + end).encode("ascii"))
 
 
+def save(wb: Workbook, path: Path) -> None:
+    """Save with fixed timestamps (openpyxl stamps the save time), so that rerunning gives the same bytes."""
+    buffer = io.BytesIO()
+    wb.properties.created = FIXED
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-03-14T09:00:00Z", data)
+            out.writestr(zipfile.ZipInfo(item.filename, date_time=(2025, 3, 14, 9, 0, 0)), data, zipfile.ZIP_DEFLATED)
+
+
 def main() -> None:
     _write(
         HERE / "bmg_pherastar_450.csv",
@@ -86,7 +104,7 @@ def main() -> None:
         "",
         *_grid("Raw Data (450 1)", raw450, 96),
         "",
-        *_grid("Raw Data (620 2)", values(DUAL[620]), 96),
+        *_grid("Raw Data (620 2)", values(DUAL[620], 96, 0.03, 0.09), 96),
         "",
         *_grid("Blank corrected based on Raw Data (450 1)", {w: round(v - 0.045, 3) for w, v in raw450.items()}, 96),
     ]
@@ -156,7 +174,7 @@ def write_smart_control(path: Path) -> None:
         protocol.append([line])
     protocol.append(["Basic settings"])
     protocol.append(["Measurement type", "Absorbance"])
-    wb.save(path)
+    save(wb, path)
 
 
 if __name__ == "__main__":

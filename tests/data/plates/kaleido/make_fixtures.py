@@ -21,10 +21,10 @@ def wells(n: int) -> list[str]:
     return [f"{r}{c}" for r in rows for c in range(1, cols + 1)]
 
 
-def values(seed: int, n: int = 96) -> dict[str, str]:
+def values(seed: int, n: int = 96, low: float = 0.04, high: float = 3.2) -> dict[str, str]:
     """Absorbance as Kaleido writes it: full double precision."""
     rng = random.Random(seed)
-    return {w: repr(rng.uniform(0.04, 3.2)) for w in wells(n)}
+    return {w: repr(rng.uniform(low, high)) for w in wells(n)}
 
 
 def counts(seed: int, n: int = 384) -> dict[str, str]:
@@ -137,7 +137,7 @@ def main() -> None:
     _write(HERE / "kaleido2_absorbance.csv", kaleido2())
     _write(HERE / "kaleido2_truncated.csv", kaleido2(cut_after="D"))
     two = kaleido3(
-        [("Absorbance 1", values(ABS_V3[450]), 96), ("Absorbance 2", values(ABS_V3[630]), 96)],
+        [("Absorbance 1", values(ABS_V3[450]), 96), ("Absorbance 2", values(ABS_V3[630], 96, 0.03, 0.09), 96)],
         [
             ["Operation,,,Absorbance 1", "Measurement Mode,,,Single", "Excitation Wavelength [nm],,,450"],
             ["Operation,,,Absorbance 2", "Measurement Mode,,,Single", "Excitation Wavelength [nm],,,630"],

@@ -7,12 +7,17 @@ Run: ``python tests/data/plates/skanit/make_fixtures.py``.
 
 from __future__ import annotations
 
+import datetime
+import io
 import random
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
 
 HERE = Path(__file__).resolve().parent
+FIXED = datetime.datetime(2025, 3, 14, 9, 0, 0)
 ROWS = "ABCDEFGH"
 WELLS = [f"{r}{c}" for r in ROWS for c in range(1, 13)]
 
@@ -28,6 +33,7 @@ ELISA_450 = 1450
 ELISA_620 = 1620
 LUMINESCENCE = 2000
 MULTI = {(plate, nm): 3000 + 10 * plate + nm for plate in (1, 2) for nm in (450, 620)}
+REFERENCE = (0.03, 0.09)  # the range of the reference wavelength's values
 PARTIAL_WELLS = [f"{r}{c}" for r in "ABCDEF" for c in (1, 2, 3, 4)]  # the wells plate 2 measured
 
 
@@ -98,12 +104,12 @@ def write_elisa(path: Path) -> None:
     ws = wb.active
     ws.title = "Absorbance 1_01"
     _head(ws, session, "Absorbance 1")
-    for nm, seed in ((450, ELISA_450), (620, ELISA_620)):
+    for nm, seed in ((450, ELISA_450), (620, ELISA_620)):  # the 620 nm reference reads low
         ws.append([f"Wavelength: {nm} nm"])
         ws.append([" "])
         ws.append(["Plate 1"])
         ws.append([" "])
-        _grid(ws, "Abs", values(seed))
+        _grid(ws, "Abs", values(seed, *REFERENCE) if nm == 620 else values(seed))
         ws.append([])
     _samples(ws)
     ws.append([])
@@ -151,7 +157,7 @@ def write_elisa(path: Path) -> None:
     ws.append([None] * 16 + [4, 12.5])
     _grid(ws, "Dilution factor", dict.fromkeys(WELLS, 10))
     _info_sheets(wb, session, [("Absorbance 1", 450)])
-    wb.save(path)
+    save(wb, path)
 
 
 def write_luminescence(path: Path) -> None:
@@ -165,7 +171,7 @@ def write_luminescence(path: Path) -> None:
     ws.append(["Plate 1"])
     ws.append([" "])
     _grid(ws, "RLU", values(LUMINESCENCE, 40, 700000, 1))
-    wb.save(path)
+    save(wb, path)
 
 
 def write_multiplate(path: Path, *, truncated: bool = False) -> None:
@@ -181,7 +187,7 @@ def write_multiplate(path: Path, *, truncated: bool = False) -> None:
             ws.append([" "])
             ws.append([f"Plate {plate}"])
             ws.append([" "])
-            cells = values(MULTI[(plate, nm)])
+            cells = values(MULTI[(plate, nm)], *REFERENCE) if nm == 620 else values(MULTI[(plate, nm)])
             if plate == 2:
                 cells = {w: v for w, v in cells.items() if w in PARTIAL_WELLS}
             if truncated and plate == 2 and nm == 620:
@@ -195,7 +201,20 @@ def write_multiplate(path: Path, *, truncated: bool = False) -> None:
             ws.append([])
     if not truncated:
         _info_sheets(wb, "two plates.skax", [("Absorbance 1", 450)])
-    wb.save(path)
+    save(wb, path)
+
+
+def save(wb: Workbook, path: Path) -> None:
+    """Save with fixed timestamps (openpyxl stamps the save time), so that rerunning gives the same bytes."""
+    buffer = io.BytesIO()
+    wb.properties.created = FIXED
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-03-14T09:00:00Z", data)
+            out.writestr(zipfile.ZipInfo(item.filename, date_time=(2025, 3, 14, 9, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 def main() -> None:
