@@ -48,6 +48,8 @@ def test_elisa_workbook_raw_reads_at_both_wavelengths_of_one_step():
     assert_grid(raw[1], fx.values(fx.ELISA_620, *fx.REFERENCE), "Absorbance 1_01", 25, "skanit_elisa.xlsx")
     assert raw[0].where == "skanit_elisa.xlsx:Absorbance 1_01!A10"
     assert p.metadata["Report generated with SW version"].startswith("SkanIt Software 7.0.2")
+    assert p.metadata["Name"] == "Multiskan SkyHigh"
+    assert "Wavelength" not in p.metadata  # the instrument's filter list declares no read
 
 
 def test_elisa_workbook_calculation_sheets_are_derived_and_the_sample_grid_is_no_read():

@@ -128,12 +128,15 @@ def _nm(name: str, entries: dict[str, list[tuple[str, str]]]) -> int | None:
 
 
 def _metadata(rows: list[list[Cell]]) -> dict[str, str]:
+    """The ``key,,,,value`` lines from ``Basic assay information`` on, and the software version."""
     meta: dict[str, str] = {}
+    assay = False
     for row in rows:
         texts = [t for t in _texts(row) if t]
+        assay = assay or (_first(row).lower() == "basic assay information")
         if len(texts) == 1 and texts[0].startswith("Exported with EnVision"):
             meta.setdefault("Software Version", texts[0].removeprefix("Exported with ").strip())
-        elif len(texts) >= 2 and len(row) >= 5:
+        elif assay and len(texts) >= 2 and len(row) >= 5:
             meta.setdefault(texts[0].rstrip(": ").strip(), texts[-1])
     return meta
 

@@ -227,14 +227,18 @@ def _mode(step: str) -> str:
     return "endpoint"
 
 
+_INSTRUMENT_KEYS = {"Name", "Serial number", "ESW version"}  # not its filter list ('Wavelength 492 …')
+
+
 def _metadata(export: Export) -> dict[str, str]:
+    """The software (``Report generated with SW version``), session and instrument lines."""
     meta: dict[str, str] = {}
     for title, rows in export.sheets:
-        if title.lower() not in _INFO_SHEETS or title.lower() == "layout definitions":
+        if title.lower() not in ("general information", "session information", "instrument information"):
             continue
         for row in rows:
             texts = [cell_text(v) for v, _ in row if cell_text(v)]
-            if len(texts) >= 2:
+            if len(texts) >= 2 and (title.lower() != "instrument information" or texts[0] in _INSTRUMENT_KEYS):
                 meta.setdefault(texts[0], " ".join(texts[1:]))
     return meta
 

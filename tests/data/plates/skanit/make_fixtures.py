@@ -75,6 +75,12 @@ def _info_sheets(wb: Workbook, session: str, steps: list[tuple[str, int]]) -> No
     ws.append([])
     ws.append([None, "Name", None, None, "Multiskan SkyHigh"])
     ws.append([None, "Serial number", None, None, "1550-00042"])
+    ws.append([])
+    ws.append([None, "Instrument modules"])
+    for name, nm in (("492/10", 492), ("405/10", 405)):  # the filter list: not wavelengths the run read
+        ws.append([None, "Filter"])
+        ws.append([None, None, "Name", None, name])
+        ws.append([None, None, "Wavelength", None, str(nm)])
     ws = wb.create_sheet("Protocol parameters")
     ws.append(["Protocol parameters"])
     for step, nm in steps:
