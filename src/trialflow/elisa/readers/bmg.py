@@ -53,10 +53,9 @@ def recognises(export: Export) -> bool:
     """BMG's header lines: ``User:``, ``Test name:`` and ``Test run no.:`` / ``Test ID:``."""
     if export.container not in ("text", "xlsx", "xls"):
         return False
-    texts = _header_texts(export)
-    has = {key: any(t.lower().startswith(key) for t in texts) for key in ("user:", "test name:", "test ")}
-    runs = any(t.lower().startswith(("test run no.:", "test id:")) for t in texts)
-    return has["user:"] and has["test name:"] and runs
+    texts = [t.lower() for t in _header_texts(export)]
+    wanted = ("user:", "test name:", ("test run no.:", "test id:"))
+    return all(any(t.startswith(keys) for t in texts) for keys in wanted)
 
 
 def _measurement(texts: list[str]) -> tuple[str, str]:

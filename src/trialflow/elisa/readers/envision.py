@@ -141,20 +141,28 @@ def _metadata(rows: list[list[Cell]]) -> dict[str, str]:
     return meta
 
 
+def _ends_with_line_break(export: Export) -> bool:
+    """Whether the file ends with a line break (a file cut inside its last line does not)."""
+    return export.path.read_bytes().rstrip(b"\x00").endswith((b"\n", b"\r"))
+
+
 def _bare_matrix(export: Export, rows: list[list[Cell]], i: int, wells: int) -> tuple[dict[str, Cell], int, int]:
     """A matrix of values without row letters or column numbers from row ``i``: its cells, the
-    plate's wells (from the line count, else the protocol's ``Number of the wells``) and the end."""
+    plate's wells (from the line count, else the protocol's ``Number of the wells``) and the end.
+    Refused: a line count that is no plate's, a file cut inside the matrix's last line."""
     r = i
     while r < len(rows) and rows[r] and _first(rows[r]).lower() not in _BLOCK_ENDS:
         r += 1  # a line of empty fields (',,,,') is a row of wells not read; an empty line ends the matrix
     lines = rows[i:r]
     size = {8: 96, 16: 384}.get(len(lines), wells)
     columns = 12 if size == 96 else 24
-    if r >= len(rows) or len(lines) != len(letters(columns)):
+    ends = r >= len(rows) and not _ends_with_line_break(export)
+    if len(lines) != len(letters(columns)) or ends:
+        found = "its last line is cut" if len(lines) == len(letters(columns)) else f"it has {len(lines)} lines"
         raise PlateFormatError(
             export.path,
-            f"the matrix of values at {rows[i][0][1]} has {len(lines)} lines where "
-            f"{len(letters(columns))} rows of a {size}-well plate were expected"
+            f"the matrix of values at {rows[i][0][1]}: {found} where {len(letters(columns))} rows of a "
+            f"{size}-well plate were expected"
             + (" and the file ends there (a truncated file?)" if r >= len(rows) else ""),
             line=str(i + 1),
             rule=GRID_SHAPE,
