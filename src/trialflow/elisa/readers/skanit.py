@@ -278,7 +278,7 @@ def reads(export: Export) -> Parsed:
             if corner.lower() != "sample" and cells:
                 derived = measurement is None
                 kind = "unknown" if derived else _RAW_CORNERS.get(corner.lower(), measurement or "unknown")
-                name = plate_name or "Plate 1"
+                name = plate_name  # "" when the sheet names no plate: the file states none
                 plate = positions.setdefault(name, len(positions) + 1)
                 found.append(
                     Read(
