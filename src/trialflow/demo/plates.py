@@ -126,7 +126,7 @@ _NO_VALUE = ("below_lloq", "above_uloq", "saturated", "above_uloq_reassay")
 
 
 _DILUTIONS = (1.0, 2.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0)
-_FORMATS = ("grid", "gen5", "xlsx")
+_FORMATS = ("grid", "gen5", "xlsx", "softmax", "magellan")
 _STD_WELLS = [(f"{r}1", f"{r}2") for r in ROWS[:7]]
 _BLANK_WELLS = ("H1", "H2")
 _CTRL_WELLS = (("A3", "A4"), ("B3", "B4"))
@@ -370,6 +370,59 @@ def _write_export(p: _Plate, path: Path, date: str, sentinel: str) -> None:
         if p.has_ref:
             rows += [[], ["570"]] + _grid_lines(p.kref, "570")
         path.write_text("\n".join("\t".join(r) for r in rows) + "\n", encoding="utf-8")
+    elif p.fmt == "softmax":  # SoftMax Pro 7 plate-format text: UTF-16 with BOM, the reads side by side
+        waves = [450, 570] if p.has_ref else [450]
+        grids = [k450, p.kref] if p.has_ref else [k450]
+        settings = ["Plate:", p.plate_id, "1.3", "PlateFormat", "Endpoint", "Absorbance", "Raw", "FALSE", "1"]
+        settings += [
+            "",
+            "",
+            "",
+            "",
+            "",
+            str(len(waves)),
+            "".join(f"{w} " for w in waves),
+            "1",
+            "12",
+            "96",
+            "1",
+            "8",
+            "",
+            "",
+        ]
+        lines = ["##BLOCKS= 1", "\t".join(settings)]
+        lines.append("\t".join(["", "Temperature(¡C)"] + ([str(c) for c in COLS] + [""]) * len(grids)))
+        for i, r in enumerate(ROWS):
+            cells = ["", "22.6" if i == 0 else ""]
+            for g in grids:
+                cells += [_od_text(g[f"{r}{c}"]) for c in COLS] + [""]
+            lines.append("\t".join(cells))
+        lines += ["", "~End", f"Original Filename: {p.plate_id}; Date Last Saved: {date} 10:41:07 AM"]
+        path.write_bytes(b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le"))
+    elif p.fmt == "magellan":  # Tecan Magellan XLSX well list (column by column), metadata at the foot
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Magellan Sheet 1"
+        ws.append(["Raw data", "Well positions"])
+        for c in COLS:
+            for r in ROWS:
+                v = k450[f"{r}{c}"]
+                ws.append([int(v) / 1000 if isinstance(v, (int, np.integer)) else v, f"{r}{c}"])
+        for line in (
+            f"Date of measurement: {date}/Time of measurement: 10:22:31",
+            "ELISA_450.mth",
+            "450nm",
+            "SUNRISE",
+            "Measurement mode: Absorbance",
+            "Measurement wavelength: 450 nm",
+            "Number of flashes: 10",
+            "Unit: OD",
+            "Meas. temperature: Raw data: 22.6 °C",
+        ):
+            ws.append([line])
+        _save_reproducibly(wb, path, date)
     else:  # xlsx, Gen5 'Results' matrix layout (reads on continuation rows)
         from openpyxl import Workbook
 
@@ -831,13 +884,13 @@ def write_demo_plates(
         s.candidates = s.candidates[:1]
         s.expected = s.candidates[0][0]
 
-    sentinel = {"grid": "OVER", "gen5": "OVER", "xlsx": "OVRFLW"}
+    sentinel = {"grid": "OVER", "gen5": "OVER", "xlsx": "OVRFLW", "softmax": "Range?", "magellan": "OVER"}
     manifest = ["plate_id,analyte,unit,kit_lot,export_file,map_file,reference_nm"]
     for i, p in enumerate(plates):
         for s in p.samples:
             _, k1, k2 = s.candidates[0]
             p.k450[s.wells[0]], p.k450[s.wells[1]] = k1, k2
-        ext = {"grid": "csv", "gen5": "txt", "xlsx": "xlsx"}[p.fmt]
+        ext = {"grid": "csv", "gen5": "txt", "xlsx": "xlsx", "softmax": "txt", "magellan": "xlsx"}[p.fmt]
         export = out / "exports" / f"{p.plate_id}.{ext}"
         day = 3 + i
         _write_export(p, export, f"3/{day}/2025", sentinel[p.fmt])
@@ -852,7 +905,8 @@ def write_demo_plates(
 
 def _new_plate(plate_id: str, analyte: str, kit: KitSpec, index: int, samples: list[_Sample]) -> _Plate:
     fmt = _FORMATS[index % len(_FORMATS)]
-    has_ref = not (fmt == "grid" and (index // len(_FORMATS)) % 2 == 1)
+    # Magellan: one measurement at 450 nm (a 570 nm read would be a second measurement, another step)
+    has_ref = fmt != "magellan" and not (fmt == "grid" and (index // len(_FORMATS)) % 2 == 1)
     for s, slot in zip(samples, _SLOTS, strict=False):
         s.wells = slot
         s.plate_id = plate_id

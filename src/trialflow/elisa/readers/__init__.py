@@ -47,7 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from trialflow.elisa.errors import PlateFormatError
-from trialflow.elisa.readers import gen5, grid
+from trialflow.elisa.readers import asm, bmg, envision, gen5, grid, kaleido, magellan, skanit, softmax
 from trialflow.elisa.readers.choose import NO_REFERENCE, ReadChoice, choose_reads
 from trialflow.elisa.readers.load import load_export
 from trialflow.elisa.readers.plate import COLS, ROWS, WELLS, parse_od_cell
@@ -63,7 +63,10 @@ __all__ = [
     "read_plate_export",
 ]
 
-LAYOUTS = (gen5, grid)  # by content: the first that recognises an export describes it
+# By content: the first that recognises an export describes it. Each vendor recognises only its
+# own exports (tested on the others' fixtures and on allotropy's public test files); the plain
+# grid recognises any file with a grid and comes last.
+LAYOUTS = (softmax, magellan, skanit, envision, kaleido, bmg, asm, gen5, grid)
 
 
 def read_plate_export(

@@ -11,8 +11,10 @@ flag                cell text (case-insensitive)
 ``saturated``       ``OVER``, ``OVRFLW``, ``OVERFLOW``, ``SAT``, ``****`` (any run of ``*``),
                     ``Range?``, ``>`` followed by a number (e.g. ``>4.000``)
 ``not_determined``  ``n.d.``, ``ND``, ``N/A``, ``?????`` (any run of ``?``), ``MISSED``,
-                    ``<LLOQ``, ``<`` followed by a number (e.g. ``<0.000``), ``-``
-``masked``          Gen5 masked well ``*0.356*``: the OD is kept, the well is excluded
+                    ``<LLOQ``, ``<`` followed by a number (e.g. ``<0.000``), ``-``,
+                    ``Path?`` (SoftMax Pro)
+``masked``          Gen5 masked well ``*0.356*``: the OD is kept, the well is excluded;
+                    SoftMax Pro's ``Masked`` (no OD)
 ``missing``         empty cell in the grid
 ``ref_<flag>``      the 450 nm value is fine but the reference value carries ``<flag>``
 ==================  =======================================================================
@@ -65,6 +67,7 @@ _NOT_DETERMINED = {
     "-",
     "invalid",
     "error",
+    "path?",  # SoftMax Pro: the PathCheck correction could not be computed for the well
 }
 _NON_FINITE = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)
 MAX_OD = 10.0  # no absorbance reader measures beyond ~4-5 OD; a larger value is not an absorbance
@@ -156,6 +159,8 @@ def parse_od_cell(value: Any, *, decimal_comma: bool = False) -> tuple[float, st
     if decimal_comma and _DECIMAL_COMMA.match(s):
         return (float(s.replace(",", ".")), "")
     low = s.lower()
+    if low == "masked":  # SoftMax Pro writes a masked well's value as the word
+        return (math.nan, "masked")
     if low in _SATURATED or re.fullmatch(r"\*{2,}", s):
         return (math.nan, "saturated")
     if low in _NOT_DETERMINED or re.fullmatch(r"\?{2,}", s):
