@@ -344,3 +344,37 @@ def test_the_docx_table_3_follows_the_primary_analysis(tables):
     )
     anova = report_tables(context(tables, "rm_anova"))
     assert anova["table3_rows"][2]["p_interaction"].startswith("(η²=")
+
+
+def test_an_effect_the_outcomes_mmrm_does_not_test_prints_a_dash(tables, demo_analysis, tmp_path):
+    """GDNF with its baseline value as covariate: one visit (post), only the arm test; its time
+    and interaction cells are '–', its sentence states the arm effect and the contrast at post."""
+    from trialflow.outputs import write_csv
+    from trialflow.report import render_html
+    from trialflow.stats import mmrm
+
+    settings = {"outcomes": {"GDNF": {"covariates": {"baseline_value": True}}}}
+    analysis_data = demo_analysis["data"]
+    gone = (analysis_data["outcome"] == "BDNF") & (analysis_data["time"] == "post")
+    gone &= analysis_data["participant_id"].isin(GONE)
+    fitted = mmrm.fit_mmrm_outcomes(
+        analysis_data[~gone], demo_analysis["participants"], OUTCOMES, ARMS, TIMES, settings, {}
+    )
+    assert sorted(fitted["tests"].loc[fitted["tests"]["outcome"] == "GDNF", "effect"]) == ["arm"]
+    results = dict(tables["results"])
+    for name, frame in fitted.items():
+        results[f"mmrm_{name}"] = str(tmp_path / f"mmrm_{name}.csv")
+        write_csv(frame, results[f"mmrm_{name}"])
+    ctx = context(tables, "mmrm", results)
+    assert ctx["effects"] == ["time", "group", "interaction"]  # BDNF's MMRM tests all three
+    gdnf = next(o for o in ctx["outcomes"] if o["id"] == "GDNF")
+    arm = fitted["tests"].set_index(["outcome", "effect"]).loc[("GDNF", "arm")]
+    assert gdnf["p"] == {"group": arm["p"]} and gdnf["analysable"]
+    assert "the main effect of group (F(1," in gdnf["sentence"] and "At post," in gdnf["sentence"]
+    assert "adjusted for baseline (pre) × visit" in render_html(ctx)
+    from trialflow.docx_tables import report_tables
+
+    rows = report_tables(ctx)["table3_rows"]
+    gdnf_first = next(i for i, r in enumerate(rows) if r.get("variable") == "GDNF")
+    assert rows[gdnf_first]["p_time"] == "–" and rows[gdnf_first]["p_interaction"] == "–"
+    assert rows[gdnf_first + 2]["p_time"] == "–" and rows[gdnf_first + 2]["p_groups"].startswith("(F(1, ")
