@@ -1,5 +1,5 @@
-"""The analysis plan's checks across config keys: outcome roles and multiplicity families (with
-their graphs drawn), and the estimands.
+"""The analysis plan's checks across config keys: the primary analysis, outcome roles and
+multiplicity families (with their graphs drawn), and the estimands.
 
 Standard library only: Snakemake reads it on every start (``common.smk``), to refuse a config
 whose families or estimands cannot be applied before any job runs, and to give the rules their
@@ -7,7 +7,8 @@ settings with every default filled in (``adjust_multiplicity``: :func:`families`
 ``apply_estimands``: :func:`estimands`). The statistics are in
 :mod:`trialflow.stats.multiplicity`, the strategies applied to the data in
 :mod:`trialflow.estimands`; the config keys in ``schemas/config.schema.yaml``
-(``outcomes[].role``, ``analysis.multiplicity``, ``estimands``) and ``docs/statistics.md``.
+(``analysis.primary``, ``analysis.mmrm``, ``outcomes[].role``, ``analysis.multiplicity``,
+``estimands``) and ``docs/statistics.md``.
 """
 
 from __future__ import annotations
@@ -136,6 +137,93 @@ def config_problems(config: dict) -> list[str]:
             problems += [f"{where}: {p}" for p in graph_problems(spec["weights"], spec["transitions"])]
         elif graph:
             problems.append(f"{where}: `weights` and `transitions` are for the graphical method, not {spec['method']}")
+    return problems
+
+
+# --- the primary analysis ----------------------------------------------------------------------
+
+PRIMARY_ANALYSES = ("rm_anova", "mmrm")
+DEFAULT_PRIMARY = "rm_anova"  # the demo's paper used it
+# The MMRM's Type III test (mmrm_tests.csv, effect) of each effect the report's Table 3 and the
+# multiplicity families name: the same hypotheses as the repeated-measures ANOVA's when every time
+# point is a visit; with analysis.mmrm.covariates.baseline_value the first time point is a
+# covariate, the arm effect is the baseline-adjusted treatment effect over the later visits and
+# arm:visit asks whether it differs between them (docs/statistics.md, "The primary analysis").
+MMRM_TESTS = {"time": "visit", "group": "arm", "interaction": "arm:visit"}
+
+
+def primary_analysis(config: dict) -> str:
+    """``analysis.primary``: the analysis behind the report's Table 3, its results sentences, the
+    estimation table and the p values the multiplicity families adjust."""
+    return config.get("analysis", {}).get("primary", DEFAULT_PRIMARY)
+
+
+def mmrm_settings(config: dict, outcome: str) -> dict:
+    """An outcome's MMRM settings: ``analysis.mmrm`` with the outcome's overrides, as
+    :func:`trialflow.stats.mmrm.fit_mmrm_outcomes` resolves them (its defaults where neither sets one)."""
+    block = config.get("analysis", {}).get("mmrm", {})
+    own = (block.get("outcomes") or {}).get(outcome, {})
+    settings = {"covariance": "unstructured", "df": "satterthwaite", "method": "reml"}
+    settings |= {k: v for k, v in block.items() if k not in ("outcomes", "covariates")}
+    settings |= {k: v for k, v in own.items() if k != "covariates"}
+    return settings | {"covariates": {**block.get("covariates", {}), **own.get("covariates", {})}}
+
+
+def mmrm_effects(config: dict, outcome: str) -> list[str]:
+    """The effects (keys of :data:`MMRM_TESTS`) the outcome's MMRM tests: time and the interaction
+    need two visits, and the first time point is no visit when it is the baseline covariate."""
+    baseline = bool(mmrm_settings(config, outcome)["covariates"].get("baseline_value"))
+    visits, arms = len(config.get("time_points", [])) - baseline, len(config.get("arms", []))
+    tested = {"time": visits > 1, "group": arms > 1, "interaction": arms > 1 and visits > 1}
+    return [e for e in MMRM_TESTS if tested[e]]
+
+
+def primary_problems(config: dict) -> list[str]:
+    """What makes ``analysis.primary: mmrm`` impossible with this config, one sentence each naming
+    the key (nothing for the repeated-measures ANOVA, whose settings the schema checks)."""
+    if primary_analysis(config) != "mmrm":
+        return []
+    where = "analysis.primary: mmrm"
+    block = config.get("analysis", {}).get("mmrm", {})
+    overrides = block.get("outcomes") or {}
+    ids = [o["id"] for o in config.get("outcomes", [])]
+    characteristics = [c["id"] for c in config.get("baseline", [])]
+    problems = []
+    if len(config.get("arms", [])) < 2:
+        problems.append(
+            f"{where} compares the arms (each arm minus the first at each visit) and `arms` has one; "
+            "use rm_anova (the one-way repeated-measures ANOVA)"
+        )
+    problems += [
+        f"{where}: analysis.mmrm.outcomes.{o} is not an outcome id ({', '.join(ids)})"
+        for o in overrides
+        if o not in ids
+    ]
+    for key, part in [("analysis.mmrm", block), *((f"analysis.mmrm.outcomes.{o}", s) for o, s in overrides.items())]:
+        unknown = [c for c in part.get("covariates", {}).get("characteristics", []) if c not in characteristics]
+        if unknown:
+            problems.append(
+                f"{where}: {key}.covariates.characteristics names {', '.join(map(repr, unknown))}, not a "
+                f"baseline characteristic (`baseline`: {', '.join(characteristics) or 'none'})"
+            )
+    for o in ids:
+        s = mmrm_settings(config, o)
+        if s["df"] == "kenward_roger" and s["method"] != "reml":
+            key = f"analysis.mmrm.outcomes.{o}" if o in overrides else "analysis.mmrm"
+            problems.append(
+                f"{where}: Kenward–Roger degrees of freedom need REML, and {key} gives {o} "
+                f"df: kenward_roger with method: {s['method']}"
+            )
+    if len(config.get("arms", [])) > 1:
+        for i, family in enumerate(families(config)):
+            untested = [o for o in family["outcomes"] if o in ids and family["effect"] not in mmrm_effects(config, o)]
+            if untested:
+                problems.append(
+                    f"{where}: analysis.multiplicity.families[{i}] ({family['id']}) adjusts the p of "
+                    f"{family['effect']}, which the MMRM of {', '.join(untested)} does not test: with "
+                    "analysis.mmrm.covariates.baseline_value the first time point is a covariate and one visit "
+                    "is left, whose treatment effect is `effect: group` (the arm effect, adjusted for baseline)"
+                )
     return problems
 
 

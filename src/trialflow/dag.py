@@ -34,7 +34,7 @@ COMMAND_ENV = "TRIALFLOW_SNAKEMAKE_COMMAND"
 REPORT_KEYS = (
     "trial", "arms", "time_points", "outcomes", "baseline", "protocol",
     "report.p_value_style", "analysis.alpha", "analysis.baseline_tests", "analysis.sphericity", "elisa.acceptance",
-    "estimands",
+    "estimands", "analysis.primary",
 )  # fmt: skip
 
 # The start of an import statement; the statement itself is parsed by ast (see _imports).

@@ -19,8 +19,8 @@ Headers come from ``table2_headers`` (key → header text); a key without one is
 ``table3_rows``: one dict per printed row, keys ``variable``, ``time``, one key per arm label
 (``arms``, default: every other key in first-seen order), ``p_time``, ``p_groups``,
 ``p_interaction``. A missing key is an empty cell; an unknown key is an error. A row with a
-non-empty ``variable`` starts an outcome block (a thin rule above it). The η² row is a row
-with only the effect keys filled. Example (one outcome)::
+non-empty ``variable`` starts an outcome block (a thin rule above it). The η² row (with the MMRM
+primary: the F row) is a row with only the effect keys filled. Example (one outcome)::
 
     [{"variable": "BDNF", "time": "pre", "Control": "227.77 ± 26.30", "Training": "228.78 ± 60.46",
       "p_time": "P<0.0001", "p_groups": "P<0.0001", "p_interaction": "P<0.0001"},
@@ -49,12 +49,13 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from trialflow.outputs import write_atomic
-from trialflow.report.formatting import fixed, mean_sd, p_value
+from trialflow.report.formatting import df_value, fixed, mean_sd, p_value
 
 TABLE3_KEYS = ("variable", "time", "p_time", "p_groups", "p_interaction")
 DEFAULT_HEADERS = {"group": "Group", "n": "N"}
 TABLE2_CAPTION = "Table 2. Baseline characteristics of the participants in each group (mean ± SD)."
 TABLE3_CAPTION = "Table 3. Results of the repeated-measures analysis of variance in the studied groups."
+TABLE3_CAPTION_MMRM = "Table 3. Results of the mixed model for repeated measures in the studied groups."
 FONT = "Times New Roman"
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -330,15 +331,15 @@ def report_tables(context: dict) -> dict:
                 f"p_{k}": (_p(o, e, style) if i == 0 else _adjusted(o, e, style) if i == 1 else "") for k, e in effects
             }
             table3.append(row)
-        table3.append(
-            {f"p_{k}": f"(η²={fixed(o['effects'][e]['pes'], 2)})" if o["analysable"] else "–" for k, e in effects}
-        )
+        table3.append({f"p_{k}": _size(o, e, context["primary"]) for k, e in effects})
     table = context["table"]
     return {
         "table2_rows": table2,
         "table3_rows": table3,
         "table2_caption": TABLE2_CAPTION.replace("Table 2.", f"Table {table.get('baseline', '')}."),
-        "table3_caption": TABLE3_CAPTION.replace("Table 3.", f"Table {table['anova']}."),
+        "table3_caption": (TABLE3_CAPTION_MMRM if context["primary"] == "mmrm" else TABLE3_CAPTION).replace(
+            "Table 3.", f"Table {table['anova']}."
+        ),
         "table2_headers": headers,
         "effect_headers": [{"time": "Time", "group": "Groups", "interaction": "Interaction"}[e] for _, e in effects],
         "arms": [a["label"] for a in arms],
@@ -363,5 +364,16 @@ def _adjusted(outcome: dict, effect: str, style: str) -> str:
 
 
 def _p(outcome: dict, effect: str, style: str) -> str:
-    """The printed p of an effect: the analysis plan's sphericity rule; '–' when not analysable."""
-    return p_value(outcome["effects"][effect]["p_corrected"], style) if outcome["analysable"] else "–"
+    """The printed p of an effect, the primary analysis's (the ANOVA's: the analysis plan's
+    sphericity rule); '–' when not analysable or not tested."""
+    return p_value(outcome["p"][effect], style) if effect in outcome["p"] else "–"
+
+
+def _size(outcome: dict, effect: str, primary: str) -> str:
+    """Under the p values: partial η² of the ANOVA, or the MMRM's F with its degrees of freedom."""
+    row = outcome["effects"].get(effect)
+    if row is None:
+        return "–"
+    if primary == "mmrm":
+        return f"(F({df_value(row['num_df'])}, {df_value(row['den_df'])})={fixed(row['F'], 2)})"
+    return f"(η²={fixed(row['pes'], 2)})"

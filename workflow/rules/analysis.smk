@@ -145,7 +145,7 @@ if FAMILIES:
 
     rule adjust_multiplicity:
         input:
-            anova=rules.analyse_outcomes.output.anova,
+            tests=primary_tests,  # the p values of the primary analysis (analysis.primary)
         output:
             table="results/stats/multiplicity.csv",
             graphs=list(GRAPHS.values()),
@@ -156,6 +156,7 @@ if FAMILIES:
             code=code("analysis"),
             families=FAMILIES,
             outcomes=config["outcomes"],
+            primary=PRIMARY,
         script:
             "../scripts/adjust_multiplicity.py"
 

@@ -7,13 +7,17 @@ from snakemake.exceptions import WorkflowError
 from trialflow.configuration import config_problems, input_path_problems
 from trialflow.dag import REPORT_KEYS, config_keys, config_sha256, plate_batches, remember_command, step_code
 from trialflow.analysis_plan import config_problems as multiplicity_problems
-from trialflow.analysis_plan import estimand_problems, estimands
+from trialflow.analysis_plan import estimand_problems, estimands, primary_analysis, primary_problems
 from trialflow.analysis_plan import families as multiplicity_families
 
 remember_command()  # jobs run in subprocesses; the run record names the command that started them
 
 PROBLEMS = (
-    config_problems(config) + input_path_problems(config) + multiplicity_problems(config) + estimand_problems(config)
+    config_problems(config)
+    + input_path_problems(config)
+    + multiplicity_problems(config)
+    + estimand_problems(config)
+    + primary_problems(config)
 )
 if PROBLEMS:  # checks across keys, which the schema cannot make, and the inputs' paths; before any job
     raise WorkflowError("The config cannot describe a run:\n  - " + "\n  - ".join(PROBLEMS))
@@ -30,6 +34,8 @@ HARMS = "adverse_events" in config["inputs"]
 SAMPLE_SIZE = "sample_size" in config
 # The estimands; with any, the analyses read the data with their strategies applied.
 ESTIMANDS = estimands(config)
+# The primary analysis (analysis.primary): rm_anova or mmrm.
+PRIMARY = primary_analysis(config)
 # Multiplicity families (analysis.multiplicity), defaults filled; the graphical ones get a drawing.
 FAMILIES = multiplicity_families(config)
 GRAPHS = {f["id"]: f"results/figures/multiplicity_{f['id']}.svg" for f in FAMILIES if f["method"] == "graphical"}
@@ -158,6 +164,11 @@ def missing_values(wildcards):
 def analysis_data(wildcards):
     """The data set the analyses read: with the estimands' strategies applied when there are any."""
     return rules.apply_estimands.output.data if ESTIMANDS else rules.build_analysis_data.output.data
+
+
+def primary_tests(wildcards):
+    """The tests of the primary analysis, whose p values the multiplicity families adjust."""
+    return rules.fit_mmrm.output.tests if PRIMARY == "mmrm" else rules.analyse_outcomes.output.anova
 
 
 def disposition_table(wildcards):

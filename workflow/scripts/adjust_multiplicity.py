@@ -6,9 +6,10 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 run_step(
     sm.log[0],
     analysis.adjust_multiplicity,
-    anova=sm.input.anova,
+    tests=sm.input.tests,
     families=sm.params.families,
     outcomes=sm.params.outcomes,
     table=sm.output.table,
     graphs=list(sm.output.graphs),
+    primary=sm.params.primary,
 )

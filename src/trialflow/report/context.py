@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialflow.analysis_plan import DEFAULT_PRIMARY, MMRM_TESTS
 from trialflow.estimands import EVENT_WORDS as EVENT_WORDS_ESTIMAND
 from trialflow.estimands import STRATEGY_WORDS
 from trialflow.outputs import read_csv, read_text_csv
@@ -56,7 +57,10 @@ TABLES = [
     "intervention", "estimands", "baseline", "anova", "numbers", "estimation", "elisa_plates", "harms", "exclusions",
     "reasons",
 ]  # fmt: skip
-APPENDIX_TABLES = ["anova_full", "lmm", "assumptions", "mmrm"]  # numbered A1, A2, ...
+# Numbered A1, A2, ...: with analysis.primary: mmrm the complete-case estimates are a sensitivity
+# analysis here (estimation_sensitivity) and the MMRM's contrasts are the estimation table, so
+# "mmrm" (its contrasts as a sensitivity table) is printed only when the ANOVA is primary.
+APPENDIX_TABLES = ["anova_full", "estimation_sensitivity", "lmm", "assumptions", "mmrm"]
 
 
 MMRM_STRUCTURES = {
@@ -85,6 +89,7 @@ def mmrm_rows(results: dict[str, str], outcomes: list[dict], arms: list[dict], t
         fits[column] = fits[column].astype(object).where(fits[column].notna(), "")
     label = {o["id"]: o["label"] for o in outcomes}
     decimals = {o["id"]: o.get("decimals", 2) for o in outcomes}
+    units = {o["id"]: o.get("unit", "") for o in outcomes}
     arm_label = {a["id"]: a["label"] for a in arms}
     time_label = {t["id"]: t["label"] for t in times}
     rows = []
@@ -95,6 +100,7 @@ def mmrm_rows(results: dict[str, str], outcomes: list[dict], arms: list[dict], t
             | {
                 "outcome_label": label.get(r["outcome"], r["outcome"]),
                 "decimals": decimals.get(r["outcome"], 2),
+                "unit": units.get(r["outcome"], ""),
                 "visit_label": time_label.get(r["visit"], r["visit"]),
                 "contrast_label": f"{arm_label.get(treated, treated)} − {arm_label.get(reference, reference)}",
             }
@@ -194,6 +200,7 @@ class ReportSettings:
     protocol: dict | None = None
     acceptance: dict | None = None  # the ELISA acceptance rules, with the ELISA route
     estimands: list[dict] = ()  # the estimands (ICH E9(R1)), printed as the estimand table
+    primary: str = DEFAULT_PRIMARY  # analysis.primary: rm_anova | mmrm (trialflow.analysis_plan)
 
     @classmethod
     def from_config(cls, config: dict) -> ReportSettings:
@@ -212,6 +219,7 @@ class ReportSettings:
             protocol=config.get("protocol"),
             acceptance=config["elisa"]["acceptance"] if "elisa" in config else None,
             estimands=config.get("estimands", []),
+            primary=config["analysis"].get("primary", DEFAULT_PRIMARY),
         )
 
 
@@ -252,17 +260,19 @@ def build_context(
     arm_label = {a["id"]: a["label"] for a in arms}
     time_label = {t["id"]: t["label"] for t in times}
 
-    d, a = _by(desc, "outcome", "arm", "time"), _by(anova, "outcome", "effect")
+    d = _by(desc, "outcome", "arm", "time")
     families = multiplicity_families(results, outcomes, multiplicity_graphs)
     estimand_rows = estimand_table(settings.estimands, results, outcomes)
     adjusted = {(r["outcome"], r["effect"]): r for f in families for r in f["rows"]}
-    status = read_csv(results["outcome_status"]).set_index("outcome")
-    effects = EFFECTS if len(arms) > 1 else ["time"]  # one arm: the one-way repeated-measures ANOVA
+    primary = settings.primary
+    mmrm = mmrm_rows(results, outcomes, arms, times) if "mmrm_contrasts" in results else None
+    main = primary_effects(primary, anova, read_csv(results["outcome_status"]), results, mmrm, arms, outcomes)
+    effects = main["effects"]
     outcome_rows = []
     for i, o in enumerate(outcomes, start=1):
         oid = o["id"]
         ex = excluded[excluded["outcome"] == oid]
-        analysable = bool(status.loc[oid, "analysable"])
+        analysable = main["analysable"][oid]
         outcome_rows.append(
             {
                 **o,
@@ -270,14 +280,20 @@ def build_context(
                 "figure": svg_data_uri(figures[oid]),
                 "cells": {(arm["id"], t["id"]): d[(oid, arm["id"], t["id"])] for arm in arms for t in times},
                 "analysable": analysable,
-                "not_analysable": "" if analysable else status.loc[oid, "reason"],
-                "effects": {e: a[(oid, e)] for e in effects} if analysable else {},
+                "not_analysable": main["reasons"][oid],
+                "effects": main["rows"][oid],
+                "p": {e: row[main["p_column"]] for e, row in main["rows"][oid].items()},
+                "contrasts": [r for r in (mmrm or {}).get("rows", []) if r["outcome"] == oid and primary == "mmrm"],
                 "adjusted": {e: adjusted[(oid, e)] for e in effects if (oid, e) in adjusted},
                 "excluded": [
                     {"id": r.participant_id, "arm": arm_label.get(r.arm, r.arm), "reason": r.reason}
                     for r in ex.itertuples()
                 ],
-                "assumption_text": assumption_sentence(o, assumptions, times, style, alpha) if analysable else "",
+                "assumption_text": (
+                    assumption_sentence(o, assumptions, times, style, alpha)
+                    if primary == "rm_anova" and analysable
+                    else ""  # the MMRM's are not these: the ANOVA's checks are in the appendix then
+                ),
             }
         )
 
@@ -332,7 +348,6 @@ def build_context(
                 if (o["id"], key, "mean_change") in e
             ]
     lmm = read_csv(results["lmm_tests"]).to_dict("records") if "lmm_tests" in results else []
-    mmrm = mmrm_rows(results, outcomes, arms, times) if "mmrm_contrasts" in results else None
     sample_size = read_csv(results["sample_size"]).iloc[0].to_dict() if "sample_size" in results else None
     harms = harms_rows(results, arms) if "harms" in results else None
 
@@ -377,25 +392,27 @@ def build_context(
         if n_excluded > EXCLUSION_LIST_MAX
         else None
     )
+    mmrm_primary = primary == "mmrm"
     shown = {
         "intervention": bool(protocol and (protocol["intervention"] or {}).get("table")),
         "estimands": bool(estimand_rows),
         "baseline": bool(baseline_rows or baseline_table),
-        "anova": True,
+        "anova": True,  # the outcome table (Table 3), of the primary analysis
         "numbers": True,
-        "estimation": bool(est_rows or change_rows),
+        "estimation": bool(mmrm and mmrm["rows"]) if mmrm_primary else bool(est_rows or change_rows),
         "elisa_plates": bool(elisa),
         "harms": bool(harms),
         "exclusions": bool(exclusion_table),
         "reasons": bool(exclusion_table),
         "anova_full": True,
+        "estimation_sensitivity": mmrm_primary and bool(est_rows or change_rows),
         "lmm": bool(lmm),
-        "mmrm": bool(mmrm and mmrm["rows"]),
+        "mmrm": not mmrm_primary and bool(mmrm and mmrm["rows"]),
         "assumptions": True,
     }
     table = table_numbers({name for name, printed in shown.items() if printed})
     for row in outcome_rows:
-        row["sentence"] = results_sentence(row, style, alpha, table["anova"])
+        row["sentence"] = results_sentence(row, style, alpha, table["anova"], primary, table.get("estimation"))
     return {
         "trial": settings.trial,
         "arms": arms,
@@ -427,6 +444,9 @@ def build_context(
         "several_times": len(times) > 2,
         "domains": [{"name": DOMAIN_TITLES.get(k, k.title()), "outcomes": v} for k, v in domains.items()],
         "n_anova": n_anova,
+        "n_mmrm": main.get("n", {}),  # participants in the MMRM, when it is primary
+        "primary": primary,
+        "ci_words": f"{100 * (1 - alpha):g} %",
         "published": published,
         "estimation": est_rows,
         "changes": change_rows,
@@ -440,7 +460,12 @@ def build_context(
         "provenance": provenance,
         "consort_svg": svg_data_uri(consort_svg) if consort_svg else None,
         "protocol": protocol,
-        "checklist": checklist_rows(settings.protocol, sample_size, est_rows or change_rows, published),
+        "checklist": checklist_rows(
+            settings.protocol,
+            sample_size,
+            (mmrm or {}).get("rows") if mmrm_primary else est_rows or change_rows,
+            published,
+        ),
         "checklist_names": checklist_names(table),
         "table": table,
         "exclusions": exclusions,
@@ -714,23 +739,83 @@ def svg_data_uri(path: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
-def results_sentence(outcome: dict, style: str, alpha: float, table: str) -> str:
+PRIMARY_WORDS = {  # the primary analysis (analysis.primary), as the results sentences name it
+    "rm_anova": ("a repeated-measures ANOVA", "the repeated-measures ANOVA"),
+    "mmrm": ("the mixed model for repeated measures (MMRM)", "the mixed model for repeated measures (MMRM)"),
+}
+
+
+def primary_effects(
+    primary: str,
+    anova: pd.DataFrame,
+    status: pd.DataFrame,
+    results: dict[str, str],
+    mmrm: dict | None,
+    arms: list[dict],
+    outcomes: list[dict],
+) -> dict:
+    """What the outcome table (Table 3) prints for each outcome, from the primary analysis.
+
+    ``rm_anova``: the rows of anova.csv per effect (``p_corrected``: the sphericity rule's p), an
+    outcome analysable as outcome_status.csv says. ``mmrm``: the rows of mmrm_tests.csv per effect
+    (:data:`trialflow.analysis_plan.MMRM_TESTS`: time = visit, group = arm, interaction =
+    arm:visit; ``p``), an outcome analysable when its fit converged (mmrm_fit.csv, its note why
+    not). Returns effects (the table's columns), rows (outcome -> effect -> row), p_column,
+    analysable, reasons ('' when analysable) and, for the MMRM, n (participants analysed).
+    """
+    ids = [o["id"] for o in outcomes]
+    if primary == "rm_anova":
+        a = _by(anova, "outcome", "effect")
+        status = status.set_index("outcome")
+        effects = EFFECTS if len(arms) > 1 else ["time"]  # one arm: the one-way repeated-measures ANOVA
+        ok = {i: bool(status.loc[i, "analysable"]) for i in ids}
+        return {
+            "effects": effects,
+            "rows": {i: {e: a[(i, e)] for e in effects} if ok[i] else {} for i in ids},
+            "p_column": "p_corrected",
+            "analysable": ok,
+            "reasons": {i: "" if ok[i] else status.loc[i, "reason"] for i in ids},
+        }
+    tests = read_csv(results["mmrm_tests"])
+    fits = {f["outcome"]: f for f in (mmrm or {}).get("fits", [])}
+    tested = set(tests["effect"])
+    effects = [e for e in EFFECTS if MMRM_TESTS[e] in tested] or [e for e in EFFECTS if len(arms) > 1 or e == "time"]
+    t = _by(tests, "outcome", "effect")
+    ok = {i: bool(i in fits and fits[i]["converged"]) for i in ids}
+    return {
+        "effects": effects,
+        "rows": {i: {e: t[(i, MMRM_TESTS[e])] for e in effects if (i, MMRM_TESTS[e]) in t} for i in ids},
+        "p_column": "p",
+        "analysable": ok,
+        "reasons": {i: "" if ok[i] else (fits[i]["note"] if i in fits else "no MMRM fit") for i in ids},
+        "n": {i: int(fits[i]["n_participants"]) if ok[i] else None for i in ids},
+    }
+
+
+def results_sentence(
+    outcome: dict, style: str, alpha: float, table: str, primary: str = DEFAULT_PRIMARY, estimation: str | None = None
+) -> str:
     """The paper's results sentence, written from the numbers (``outcome``: a row of the
-    context's outcomes, its ``effects`` the rows of anova.csv); for an outcome the data cannot
-    support, why not. P values are those of the analysis plan's sphericity rule."""
+    context's outcomes, its ``effects`` the rows of the primary analysis: anova.csv, or
+    mmrm_tests.csv with ``primary`` mmrm, whose difference in least-squares means at the last visit
+    (``contrasts``: mmrm_contrasts.csv, in Table ``estimation``) follows); for an outcome the data
+    cannot support, why not. P values are those of the analysis plan's sphericity rule (ANOVA)."""
+    some, the = PRIMARY_WORDS[primary]
     if not outcome["analysable"]:
-        return (
-            f"{outcome['label']} could not be analysed with a repeated-measures ANOVA: "
-            f"{outcome['not_analysable']} (Figure {outcome['number']})."
-        )
+        reason = outcome["not_analysable"]
+        return f"{outcome['label']} could not be analysed with {some}: {reason} (Figure {outcome['number']})."
     parts, significant = [], []
     for effect, row in outcome["effects"].items():
-        df1, df2 = (row["df1"], row["df2"]) if row["correction"] == "none" else _corrected_df(row)
+        if primary == "mmrm":
+            df1, df2, p, size = row["num_df"], row["den_df"], row["p"], ""
+        else:
+            df1, df2 = (row["df1"], row["df2"]) if row["correction"] == "none" else _corrected_df(row)
+            p, size = row["p_corrected"], f", partial η²={fixed(row['pes'], 2)}"
         parts.append(
             f"{EFFECT_WORDS[effect]} (F({df_value(df1)},{df_value(df2)})={fixed(row['F'], 2)}, "
-            f"{p_value(row['p_corrected'], style, capital=False)}, partial η²={fixed(row['pes'], 2)})"
+            f"{p_value(p, style, capital=False)}{size})"
         )
-        significant.append(row["p_corrected"] < alpha)
+        significant.append(p < alpha)
     names = list(outcome["effects"])
     listing = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", and " + parts[-1]
     one = len(parts) == 1
@@ -742,9 +827,18 @@ def results_sentence(outcome: dict, style: str, alpha: float, table: str) -> str
         found = [w for w, sig in zip(names, significant, strict=True) if sig]
         verdict = f"were significant at the {alpha:g} level for {' and '.join(found)} only"
     sentence = (
-        f"Regarding {outcome['label']}, the repeated-measures ANOVA presented in Table {table} indicated that "
+        f"Regarding {outcome['label']}, {the} presented in Table {table} indicated that "
         f"{listing} {verdict} (Figure {outcome['number']})."
     )
+    last = [r for r in outcome.get("contrasts", []) if r["visit"] == outcome["contrasts"][-1]["visit"]]
+    for r in last:
+        dec, ci = r["decimals"], f"{100 * (1 - alpha):g} %"
+        sentence += (
+            f" At {r['visit_label']}, the difference in least-squares means ({r['contrast_label']}) was "
+            f"{fixed(r['estimate'], dec)} {outcome['unit']} ({ci} CI {fixed(r['ci_low'], dec)} to "
+            f"{fixed(r['ci_high'], dec)}, {p_value(r['p'], style, capital=False)}"
+            + (f"; Table {estimation})." if estimation else ").")
+        )
     for effect, row in outcome.get("adjusted", {}).items():
         decision = "rejected" if row["rejected"] else "not rejected"
         shown = (

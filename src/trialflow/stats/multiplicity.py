@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trialflow.analysis_plan import graph_problems
+from trialflow.analysis_plan import MMRM_TESTS, graph_problems
 
 STEPWISE = ("bonferroni", "holm", "hochberg", "hommel", "bh")
 METHODS = (*STEPWISE, "fixed_sequence", "graphical")
@@ -229,3 +229,28 @@ def adjust_families(p: pd.DataFrame, families: list[dict]) -> pd.DataFrame:
         )
         parts.append(adjust_family(rows, f["id"], f["method"], f["alpha"], f.get("weights"), f.get("transitions")))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+
+
+def primary_p(tests: pd.DataFrame, primary: str) -> pd.DataFrame:
+    """The p value of each outcome and effect that the families adjust: the primary analysis's
+    (``analysis.primary``), the one the report's outcome table prints.
+
+    ``tests``: for ``rm_anova`` the rows of anova.csv (its ``p_corrected``, the sphericity rule's);
+    for ``mmrm`` those of mmrm_tests.csv (the Type III test of :data:`MMRM_TESTS` of each effect).
+
+    Returns
+    -------
+    DataFrame with columns outcome, effect (time, group, interaction), p; unrounded. An effect the
+    analysis did not test (an outcome it could not fit) has no row: :func:`adjust_families` counts
+    it as undefined.
+    """
+    if primary == "rm_anova":
+        return tests[["outcome", "effect", "p_corrected"]].rename(columns={"p_corrected": "p"}).reset_index(drop=True)
+    if primary == "mmrm":
+        effect = {test: name for name, test in MMRM_TESTS.items()}
+        picked = tests[tests["effect"].isin(effect)]
+        return pd.DataFrame(
+            {"outcome": picked["outcome"].to_numpy(), "effect": picked["effect"].map(effect).to_numpy(),
+             "p": picked["p"].to_numpy(float)}
+        )  # fmt: skip
+    raise ValueError(f"unknown primary analysis {primary!r}: rm_anova or mmrm")

@@ -16,7 +16,7 @@ from trialflow.problems import InputError
 from trialflow.stats import harms, mmrm
 from trialflow.stats.complete import exclusion_counts, exclusion_reasons
 from trialflow.stats.descriptives import count_per_arm
-from trialflow.stats.multiplicity import adjust_families
+from trialflow.stats.multiplicity import adjust_families, primary_p
 from trialflow.stats.power import sample_size_rm_within_between
 from trialflow.steps import read_missing_values
 
@@ -135,18 +135,23 @@ def estimate_effects(
 
 
 def adjust_multiplicity(
-    anova: str, families: list[dict], outcomes: list[dict], table: str, graphs: list[str] = ()
+    tests: str,
+    families: list[dict],
+    outcomes: list[dict],
+    table: str,
+    graphs: list[str] = (),
+    primary: str = "rm_anova",
 ) -> None:
     """Each family's p values adjusted for multiplicity (``families``: as
     :func:`trialflow.analysis_plan.families` resolves them), and the graph of each graphical
     family drawn, in the order of the graphical families, to ``graphs``.
 
-    The p adjusted is the one the outcome table prints: the repeated-measures ANOVA's
-    ``p_corrected`` (the sphericity rule's) of the family's effect; an outcome the ANOVA is not
-    defined for has none, and stays in its family as not rejected.
+    The p adjusted is the one the outcome table prints, of the ``primary`` analysis
+    (:func:`trialflow.stats.multiplicity.primary_p`): ``tests`` is anova.csv for the
+    repeated-measures ANOVA (its ``p_corrected``, the sphericity rule's), mmrm_tests.csv for the
+    MMRM. An outcome the analysis is not defined for has none, and stays in its family as not rejected.
     """
-    rows = read_csv(anova)
-    p = rows[["outcome", "effect", "p_corrected"]].rename(columns={"p_corrected": "p"})
+    p = primary_p(read_csv(tests), primary)
     adjusted = adjust_families(p, families)
     write_csv(adjusted, table)
     for row in adjusted[adjusted["note"] != ""].itertuples():
