@@ -138,8 +138,9 @@ def plot_plate_curve(
         if pd.notna(qc.get(limit)):
             ax.axvline(qc[limit], color="#999999", linestyle="--", linewidth=0.7)
     ax.set_xscale("log")
-    ax.set_xlabel(f"{qc['analyte']} in well (pg/mL)")
-    ax.set_ylabel("OD 450 nm, blank-corrected")
+    ax.set_xlabel(f"{qc['analyte']} in well ({qc['unit']})")
+    reference = f" − {int(qc['reference_nm'])} nm" if pd.notna(qc.get("reference_nm")) else ""
+    ax.set_ylabel(f"OD {int(qc['primary_nm'])} nm{reference}, blank-corrected")
     ax.set_title(f"{plate_id}: {qc['verdict']}", fontsize=10)
     ax.legend(frameon=False, fontsize=7, loc="upper left")
     fig.tight_layout()

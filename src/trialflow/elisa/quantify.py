@@ -161,14 +161,15 @@ class QuantResult:
     controls
         One row per plate × control group (:func:`trialflow.elisa.qc.evaluate_controls`).
     plate_qc
-        One row per plate: ``plate_id``, ``analyte``, ``kit_lot``, ``model``,
+        One row per plate: ``plate_id``, ``analyte``, ``unit``, ``kit_lot``, ``model``,
         ``weighting``, ``a``, ``b``, ``c``, ``d``, ``g`` (NaN for 4PL), ``r2``,
         ``n_standards`` (levels), ``n_standards_pass``, ``controls_pass`` (bool),
         ``lloq``, ``uloq`` (in-well pg/mL), ``verdict`` (``pass``/``fail``), ``reasons``
         (``'; '``-joined failed criteria, ``''`` on pass), ``blank_od``, ``n_controls``,
         ``n_controls_pass``, ``export_file``, ``export_format`` (the layout that read it, e.g.
-        ``softmax-plate-text``), ``export_plate`` (the plate's position in the file and its name
-        there, e.g. ``2 Plate1``), ``wells`` (96 or 384), ``read`` (the read's label in the file),
+        ``softmax-plate-text``), ``export_plate`` (for a file holding several plates, the plate's
+        position in the file and its name there, e.g. ``2 Plate1``; empty for a file of one plate),
+        ``wells`` (96 or 384), ``read`` (the read's label in the file),
         ``primary_nm`` and ``reference_nm`` (the wavelengths read; ``reference_nm`` missing when
         none).
     concentrations
@@ -361,7 +362,9 @@ def quantify_plate(
         "export_file": "",
         "unit": "",
         "export_format": raw.attrs.get("format", ""),
-        "export_plate": f"{raw.attrs.get('plate', 1)} {raw.attrs.get('plate_name', '')}".strip(),
+        "export_plate": (
+            f"{raw.attrs['plate']} {raw.attrs['plate_name']}".strip() if raw.attrs.get("plates_in_file", 1) > 1 else ""
+        ),
         "wells": int(raw.attrs.get("wells", len(raw))),
         "read": raw.attrs.get("read", ""),
         "primary_nm": raw.attrs.get("primary_nm"),
@@ -414,6 +417,7 @@ def quantify_plates(
     rules: AcceptanceRules | None = None,
     model: str = "4PL",
     weighting: str = "1/y^2",
+    reads: dict[str, dict] | None = None,
 ) -> QuantResult:
     """Quantify all plates listed in a manifest.
 
@@ -427,6 +431,9 @@ def quantify_plates(
         ``'4PL'`` (default) or ``'5PL'``.
     weighting
         ``'none'``, ``'1/y'`` or ``'1/y^2'`` (default).
+    reads
+        Analyte -> the reads to take (``elisa.reads``: ``wavelength_nm``, ``reference_nm``,
+        ``read``), as :func:`quantify_batch`.
 
     Returns
     -------
@@ -444,7 +451,7 @@ def quantify_plates(
         An export cannot be parsed.
     """
     manifest = read_manifest(manifest_path)
-    tables, fits, problems = quantify_batch(manifest, rules, model=model, weighting=weighting)
+    tables, fits, problems = quantify_batch(manifest, rules, model=model, weighting=weighting, reads=reads)
     raise_errors(problems)
     result = assemble_plates(tables, manifest, str(manifest_path))
     result.fits = fits

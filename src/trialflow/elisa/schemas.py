@@ -116,7 +116,8 @@ class PlateQCSchema(pa.DataFrameModel):
         description="The layout that read the export, e.g. gen5-text.",
     )
     export_plate: Series[str] = pa.Field(
-        title="Plate in file", description="The plate's position in the export and its name there, e.g. '2 Plate1'."
+        title="Plate in file",
+        description="In an export of several plates, the plate's position and name there, e.g. '2 Plate1'.",
     )
     wells: Series[int] = pa.Field(isin=[96, 384], title="Wells", description="96 or 384.")
     read: Series[str] = pa.Field(title="Read", description="The primary read's label in the export.")

@@ -124,6 +124,7 @@ def choose_reads(export: Export, parsed: Parsed, choice: ReadChoice) -> pd.DataF
         step=primary.step,
         plate=number,
         plate_name=name,
+        plates_in_file=len(parsed.plates()),
         wells=primary.wells,
         reads_in_file=[r.describe() for r in parsed.reads],
     )
