@@ -1,43 +1,22 @@
-"""Readers for 96-well absorbance plate-reader exports (ELISA): one module per export layout.
+"""Readers for absorbance plate-reader exports (ELISA), 96 and 384 wells, from every major vendor.
 
-Supported layouts (see ``docs/elisa.md`` for exact descriptions and examples):
+An export is read in three steps (``docs/elisa.md``, section 1):
 
-:mod:`~trialflow.elisa.readers.grid`
-    **Plain grid** text/CSV: a header row ``,1,2,...,12`` followed by rows ``A`` … ``H``;
-    optionally a second grid for the reference wavelength, preceded by a label line such
-    as ``570`` or ``Wavelength: 570``. Its grid reading is shared by the other layouts.
-:mod:`~trialflow.elisa.readers.gen5`
-    **BioTek/Agilent Gen5 text export** (tab- or comma-separated): a metadata block naming the
-    ``Software Version``, then one section per read or the combined ``Results`` matrix.
-:mod:`~trialflow.elisa.readers.xlsx`
-    **XLSX** workbooks holding either layout on a worksheet (openpyxl, ``read_only``,
-    ``data_only``); :mod:`~trialflow.elisa.readers.text` reads the text exports into the same
-    rows of cells.
-:mod:`~trialflow.elisa.readers.plate`
-    what every layout shares: the 96 wells, :func:`parse_od_cell` with its table of reader
-    flags, and the tidy per-well frame.
+1. :func:`~trialflow.elisa.readers.load.load_export` loads it by what its bytes are (XLSX, XLS,
+   XML, JSON or delimited text), not by its name;
+2. the first layout of :data:`LAYOUTS` whose ``recognises(export)`` is true describes every grid
+   of values it holds as :class:`~trialflow.elisa.readers.reads.Read` s (plate, read step,
+   wavelength, measurement, mode, derived or raw) - one module per vendor: ``gen5`` (Agilent/
+   BioTek Gen5), ``softmax`` (Molecular Devices SoftMax Pro text and XML), ``magellan`` (Tecan
+   Magellan and i-control), ``skanit`` (Thermo SkanIt), ``envision`` and ``kaleido``
+   (PerkinElmer/Revvity), ``bmg`` (BMG MARS, SMART Control), ``asm`` (Allotrope Simple Model
+   JSON) and ``grid`` (the plain grid, tried last);
+3. :func:`~trialflow.elisa.readers.choose.choose_reads` takes the plate and reads the config
+   and manifest name, and refuses what does not fit with a message listing what the file holds.
 
-:func:`read_plate_export` reads the file as a workbook or as text, then hands its rows to the
-first of :data:`LAYOUTS` whose ``recognises(rows)`` is true. A layout is a module with
-``NAME``, ``recognises(rows)`` and ``read(path, rows, container, *, primary_nm, reference_nm,
-decimal_comma)`` returning the tidy frame; another vendor's export (SoftMax Pro, Magellan,
-SkanIt, EnVision …) is one more such module, put in :data:`LAYOUTS` before ``grid``, which
-reads any file with a 96-well grid and so comes last.
-
-Why not ``allotropy``
----------------------
-The ``allotropy`` package (Benchling, MIT licence) has a Gen5 parser and was evaluated
-first (version 0.1.150).  It is not used because (1) it requires ``pandas<3.0`` and
-``jsonschema<4.18``, which conflict with this project's ``pandas>=3.1`` and with the
-``jsonschema`` that Snakemake needs, so it cannot be installed next to trialflow;
-(2) it is heavy (about 360 MB installed with 30 dependencies, including
-``rainbow-api``, ``python-calamine``, ``xlrd``, ``olefile``); (3) it outputs Allotrope
-Simple Model JSON documents (one measurement document per well, with errors as
-separate error documents), which would still have to be flattened into the tidy frame of
-:func:`read_plate_export`; and (4) it reads Gen5 text exports only, not plain grid CSV or
-Gen5-style XLSX. Its Gen5 test fixtures were used as the reference for the Gen5 layout
-handled here (metadata block, labelled sections, ``Results`` matrix with trailing labels and
-continuation rows, ``OVRFLW``/``?????``/``*x*`` cells).
+:mod:`~trialflow.elisa.readers.plate` holds what every layout shares: the wells, the reader
+marks (:func:`parse_od_cell`) and the tidy per-well frame. Another vendor's export is one more
+module with ``NAME``, ``recognises`` and ``reads``, put in :data:`LAYOUTS` before ``grid``.
 """
 
 from __future__ import annotations
