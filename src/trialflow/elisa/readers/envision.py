@@ -31,9 +31,9 @@ from __future__ import annotations
 import re
 
 from trialflow.elisa.errors import GRID_SHAPE, PlateFormatError
+from trialflow.elisa.readers.lettergrid import header_columns, letter_grid, letters, refuse_1536
 from trialflow.elisa.readers.plate import cell_text
 from trialflow.elisa.readers.reads import Cell, Export, Parsed, Read
-from trialflow.elisa.readers.skanit import header_columns, letter_grid, letters, refuse_1536
 
 NAME = "envision"
 
