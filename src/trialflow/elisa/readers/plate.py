@@ -37,18 +37,17 @@ import numpy as np
 import pandas as pd
 
 from trialflow.elisa.errors import OD_VALUE, PlateFormatError
-from trialflow.elisa.readers.reads import Cell
+from trialflow.elisa.readers.reads import PLATE_SHAPES, Cell
 from trialflow.problems import Problem
 
 ROWS = tuple("ABCDEFGH")
 COLS = tuple(range(1, 13))
 WELLS = tuple(f"{r}{c}" for r in ROWS for c in COLS)
-PLATE_FORMATS = {96: (8, 12), 384: (16, 24)}  # wells -> (rows, columns)
 
 
 def well_names(wells: int = 96) -> tuple[str, ...]:
     """The wells of a 96- or 384-well plate in plate order: A1, A2, …, H12 (… P24)."""
-    n_rows, n_cols = PLATE_FORMATS[wells]
+    n_rows, n_cols = PLATE_SHAPES[wells]
     return tuple(f"{chr(ord('A') + r)}{c}" for r in range(n_rows) for c in range(1, n_cols + 1))
 
 

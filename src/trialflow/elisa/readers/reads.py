@@ -72,6 +72,10 @@ class Read:
     derived: bool = False
     where: str = ""
 
+    def __post_init__(self) -> None:  # the contract every layout's reads keep
+        if self.wells not in PLATE_SHAPES or self.measurement not in MEASUREMENTS or self.mode not in MODES:
+            raise ValueError(f"impossible read: {self.wells} wells, {self.measurement}, {self.mode}")
+
     def describe(self) -> str:
         """The read as a message names it: ``'450 nm (Read 1:450) of plate 2 'Plate1' at line 40'``."""
         nm = f"{self.nm} nm" if self.nm is not None else "no wavelength stated"
