@@ -47,8 +47,10 @@ arm:visit) are joint tests of the reference grid's marginal means, as ``emmeans:
   Satterthwaite df per eigen-direction of L Phi L', combined through E = sum nu/(nu - 2)).
 * ``kenward_roger``: REML only; the adjusted covariance Phi_A = Phi + 2 Phi (sum W_ij (Q_ij -
   P_i Phi P_j - R_ij / 4)) Phi and the scaled F with its df (Kenward & Roger 1997), W the
-  inverse expected information, all in the covariance parameters the covariance table reports
-  (SAS's parameterisation; KR is not invariant to it). Standard errors, t and F use Phi_A.
+  inverse observed information (as SAS PROC MIXED DDFM=KR and the R package mmrm; pbkrtest uses
+  the expected information: ``kr_information="expected"``), all in the covariance parameters the
+  covariance table reports (SAS's parameterisation; the R_ij term is not invariant to it).
+  Standard errors, t and F use Phi_A.
 * ``residual``: n_obs - rank(X).
 * ``between_within``: between-participant df N - rank(X_between) for arm (and anything that
   involves an arm comparison: least-squares means and contrasts take the smaller of the two),
@@ -57,7 +59,7 @@ arm:visit) are joint tests of the reference grid's marginal means, as ``emmeans:
 References: Mallinckrodt et al. (2008) Drug Inf J 42:303-319; Kenward & Roger (1997) Biometrics
 53:983-997; Satterthwaite (1946) Biometrics Bull 2:110-114; Fai & Cornelius (1996) J Stat Comput
 Simul 54:363-378. Reference values: tests/test_mmrm.py (R nlme + emmeans, lme4 + pbkrtest,
-lmerTest).
+lmerTest) and tests/test_mmrm_sas.py (SAS PROC MIXED outputs published with the R package mmrm).
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ STRUCTURES = (
 )
 DEFAULT_FALLBACK = ("toeplitz_heterogeneous", "ar1_heterogeneous", "cs_heterogeneous", "cs")
 DF_METHODS = ("satterthwaite", "kenward_roger", "residual", "between_within")
+KR_INFORMATION = ("observed", "expected")  # W of Kenward-Roger: SAS PROC MIXED's, pbkrtest's
 METHODS = ("reml", "ml")
 GRADIENT_TOL = 1e-6  # max |gradient| of -2 log L, relative to max(1, |-2 log L|)
 CONDITION_TOL = 1e-8  # smallest / largest eigenvalue of Sigma below this: a singular (boundary) fit
@@ -536,6 +539,16 @@ def _satterthwaite_md(lmat, phi_b, dphi, cov_theta) -> float:
     return float(2 * e / (e - q)) if e > q else np.nan
 
 
+def _kr_covariance(phi_b: np.ndarray, info: dict, w: np.ndarray) -> np.ndarray:
+    """Kenward & Roger's (1997) adjusted covariance of beta, Phi_A = Phi + 2 Phi (sum_ij W_ij (Q_ij -
+    P_i Phi P_j - R_ij / 4)) Phi, with W = ``w`` (inverse information of the covariance parameters,
+    of log L). With ``info["R"]`` zero it is SAS's DDFM=KR(LINEAR)."""
+    inner = np.zeros_like(phi_b)
+    for i, j in itertools.product(range(len(w)), repeat=2):
+        inner += w[i, j] * (info["Q"][i, j] - info["P"][i] @ phi_b @ info["P"][j] - info["R"][i, j] / 4)
+    return phi_b + 2 * phi_b @ inner @ phi_b
+
+
 def _kenward_roger(lmat, phi_b, pk, cov_theta) -> tuple[float, float]:
     """Kenward & Roger (1997): denominator df m and the F scale lambda for the rows ``lmat``."""
     q = lmat.shape[0]
@@ -699,6 +712,7 @@ def fit_mmrm(
     factors: Sequence[str] = (),
     numeric: Sequence[str] = (),
     alpha: float = 0.05,
+    kr_information: str = "observed",
 ) -> dict[str, pd.DataFrame]:
     """Fit the MMRM of one outcome.
 
@@ -723,6 +737,11 @@ def fit_mmrm(
         participants without it are left out (counted in ``n_excluded``).
     factors, numeric
         Columns of ``data`` used as categorical / numeric covariates.
+    kr_information
+        :data:`KR_INFORMATION`: the information matrix whose inverse W enters Kenward–Roger's
+        adjusted covariance and df. ``observed`` (default) is SAS PROC MIXED's DDFM=KR (and the R
+        package mmrm's); ``expected`` is pbkrtest's (and emmeans' for lmer fits). They differ when
+        values are missing.
 
     Returns
     -------
@@ -736,6 +755,8 @@ def fit_mmrm(
         raise ValueError(f"unknown df method {df!r}; one of {', '.join(DF_METHODS)}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; one of {', '.join(METHODS)}")
+    if kr_information not in KR_INFORMATION:
+        raise ValueError(f"unknown kr_information {kr_information!r}; one of {', '.join(KR_INFORMATION)}")
     for s in (covariance, *fallback):
         if s not in STRUCTURES:
             raise ValueError(f"unknown covariance structure {s!r}; one of {', '.join(STRUCTURES)}")
@@ -800,23 +821,23 @@ def fit_mmrm(
     else:
         return refuse("no covariance structure converged (" + "; ".join(failures) + ")")
     fit_row["note"] = "; ".join(filter(None, [design.note, *(f"{f}, fell back" for f in failures)]))
-    return _inference(lik, design, structure, phi, sigma, info, list(arms), list(visits), df, alpha, fit_row)
+    return _inference(
+        lik, design, structure, phi, sigma, info, list(arms), list(visits), df, alpha, fit_row, kr_information
+    )
 
 
-def _inference(lik, design, structure, phi, sigma, info, arms, visits, df, alpha, fit_row) -> dict[str, pd.DataFrame]:
+def _inference(
+    lik, design, structure, phi, sigma, info, arms, visits, df, alpha, fit_row, kr_information="observed"
+) -> dict[str, pd.DataFrame]:
     ev = lik.evaluate(sigma)
     beta, phi_b = ev["beta"], ev["phi"]
     dphi = phi_b @ info["P"] @ phi_b  # dPhi/dphi_k = Phi P_k Phi
     cov_obs = 2 * np.linalg.inv(info["observed"])  # inverse observed information of log L
-    cov_exp = 2 * np.linalg.inv(info["expected"])
+    # W of Kenward-Roger: SAS PROC MIXED uses the inverse observed information (reproduced to 1e-6 in
+    # tests/test_mmrm_sas.py, where the expected one is off by up to 17 % in df), pbkrtest the expected
+    cov_kr = cov_obs if kr_information == "observed" else 2 * np.linalg.inv(info["expected"])
     n_arms, n_visits = len(arms), len(visits)
-    vcov = phi_b
-    if df == "kenward_roger":
-        k_n = len(phi)
-        inner = np.zeros_like(phi_b)
-        for i, j in itertools.product(range(k_n), repeat=2):
-            inner += cov_exp[i, j] * (info["Q"][i, j] - info["P"][i] @ phi_b @ info["P"][j] - info["R"][i, j] / 4)
-        vcov = phi_b + 2 * phi_b @ inner @ phi_b
+    vcov = _kr_covariance(phi_b, info, cov_kr) if df == "kenward_roger" else phi_b
     resid_df = design.n_obs - lik.n_coef
     df_between = design.n_participants - design.rank_between
     df_within = design.n_obs - design.n_participants - (lik.n_coef - design.rank_between)
@@ -825,7 +846,7 @@ def _inference(lik, design, structure, phi, sigma, info, arms, visits, df, alpha
         if df == "satterthwaite":
             return _satterthwaite_1d(l_, phi_b, dphi, cov_obs)
         if df == "kenward_roger":
-            return _kenward_roger(l_[None, :], phi_b, info["P"], cov_exp)[0]
+            return _kenward_roger(l_[None, :], phi_b, info["P"], cov_kr)[0]
         if df == "residual":
             return float(resid_df)
         return float(df_within if within else min(df_between, df_within))
@@ -863,7 +884,7 @@ def _inference(lik, design, structure, phi, sigma, info, arms, visits, df, alpha
         if df == "satterthwaite":
             den = _satterthwaite_md(lmat, phi_b, dphi, cov_obs) if q > 1 else one_df(lmat[0], within)
         elif df == "kenward_roger":
-            den, lam = _kenward_roger(lmat, phi_b, info["P"], cov_exp)
+            den, lam = _kenward_roger(lmat, phi_b, info["P"], cov_kr)
             f = f * lam
         elif df == "residual":
             den = float(resid_df)
