@@ -162,6 +162,7 @@ def config_text(name: str, arms: list[str], time_points: list[str], inputs: list
         "                                     # or {id: sex, label: sex, type: categorical, levels: [female, male]}",
         "",
         "analysis:",
+        "  primary: rm_anova                  # the primary analysis: rm_anova (as SPSS) | mmrm (docs/statistics.md)",
         "  alpha: 0.05",
         "  baseline_tests: false              # CONSORT advises against testing baseline differences",
         "  sphericity: auto                   # p values with 3+ time points: none | gg | hf | auto",
