@@ -104,7 +104,12 @@ def test_arm_time_means_and_sds_match_targets_at_2_decimals(lead_demo):
 def test_plates_look_like_a_real_run(lead_demo):
     out, _, res = lead_demo
     qc = res.plate_qc
-    assert set(qc["export_format"]) == {"grid-text", "gen5-text", "gen5-xlsx"}
+    assert set(qc["export_format"]) == {
+        "grid-text",
+        "gen5-text",
+        "gen5-xlsx",
+        "softmax-plate-text",
+    }
     assert (qc.groupby("analyte").size() >= 2).all()
     assert (qc["n_standards_pass"] == 7).all() and (qc["n_controls_pass"] == 2).all()
     assert sorted(set(qc["uloq"])) == [1000.0, 2000.0]  # GDNF, BDNF kits

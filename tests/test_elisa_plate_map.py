@@ -73,7 +73,7 @@ def test_every_problem_is_reported_with_file_line_column_value(tmp_path):
         *STANDARDS,
         "H1,blank,,,,,",
         "H1,blank,,,,,",  # 17 duplicate well
-        "I1,sample,P01,w0,,1,",  # 18 bad well
+        "Q1,sample,P01,w0,,1,",  # 18 bad well (no plate has a row Q)
         "A5,standrd,,,10,,",  # 19 bad role
         "A6,control,,,,,",  # 20 control without nominal
         "A7,sample,,w0,,1,",  # 21 sample without participant
@@ -87,7 +87,7 @@ def test_every_problem_is_reported_with_file_line_column_value(tmp_path):
     got = {(p.line, p.column, p.value) for p in exc.value.problems}
     assert got == {
         ("17", "well", "H1"),
-        ("18", "well", "I1"),
+        ("18", "well", "Q1"),
         ("19", "role", "standrd"),
         ("20", "nominal_conc", ""),
         ("21", "participant_id", ""),
@@ -179,7 +179,10 @@ def test_manifest(tmp_path):
         "kit_lot",
         "export_file",
         "map_file",
+        "wavelength_nm",
         "reference_nm",
+        "read",
+        "plate",
         "export_path",
         "map_path",
         "manifest_line",

@@ -54,9 +54,10 @@ def test_output_tables_and_schemas(study):
         "wells",
         "dilution",
     ]
-    assert list(study.plate_qc.columns[:18]) == [
+    assert list(study.plate_qc.columns[:19]) == [
         "plate_id",
         "analyte",
+        "unit",
         "kit_lot",
         "model",
         "weighting",

@@ -47,7 +47,7 @@ OUTPUTS = [
 P01 = "elisa/exports/BDNF_P01.csv"  # plain grid CSV: 450 grid lines 1-9, 'Wavelength: 570' line 11, grid 12-20
 P02 = "elisa/exports/BDNF_P02.txt"  # Gen5 text, sections '450' (line 28) and '570' (line 39)
 X01 = "elisa/exports/GDNF_P01.xlsx"  # Gen5 saved as XLSX: Results matrix, rows A-H at Sheet1!A30 ...
-G02 = "elisa/exports/GDNF_P02.csv"  # plain grid CSV without a reference grid
+R01 = "elisa/exports/GDNF_R01.xlsx"  # Tecan Magellan well list, 450 nm only
 MAP = "elisa/maps/BDNF_P01.csv"
 RMAP = "elisa/maps/GDNF_R01.csv"
 
@@ -359,13 +359,13 @@ EXPORT_CASES = [
     # the reference read against the manifest's reference_nm
     Case(
         "no reference grid but 570 stated",
-        set_cell(MANIFEST, 5, 6, "570"),
-        G02,
+        set_cell(MANIFEST, 6, 6, "570"),
+        R01,
         "",
         "",
         WAVE,
         "no grid for the reference wavelength 570 nm",
-        plates=("GDNF_P02",),
+        plates=("GDNF_R01",),
     ),
     Case(
         "reference grid but none stated",
@@ -924,10 +924,10 @@ def test_a_plate_error_reaches_validation_and_stops_the_run_at_the_gate(tmp_path
 
 @pytest.mark.pipeline
 def test_a_quarantined_plate_leaves_the_run_going_without_it(tmp_path):
-    workdir = _trial(tmp_path, set_cell(G02, 2, 3, "abc"), on_error="quarantine")
+    workdir = _trial(tmp_path, set_cell(P01, 2, 3, "abc"), on_error="quarantine")
     result = _snakemake(workdir)
     assert result.returncode == 0, result.stderr[-3000:]
     validation = pd.read_csv(workdir / "results/qc/validation.csv", dtype=str, keep_default_na=False)
-    assert validation[validation["file"] == G02][["line", "column", "rule"]].values.tolist() == [["2", "A3", OD]]
+    assert validation[validation["file"] == P01][["line", "column", "rule"]].values.tolist() == [["2", "A3", OD]]
     qc = pd.read_csv(workdir / "results/elisa/plate_qc.csv")
-    assert "GDNF_P02" not in set(qc["plate_id"])
+    assert "BDNF_P01" not in set(qc["plate_id"])
