@@ -120,10 +120,13 @@ def test_plates_look_like_a_real_run(lead_demo):
     assert len(hcv) == 1 and hcv["cv_pct"].between(22, 45).all()
     assert (smp["n_replicates"] == 2).all() and smp["cv_pct"].max() <= 5.0 + 1e-9
     # ODs are printed with 3 decimals, as readers do
-    text = next((out / "exports").glob("*.txt")).read_text()
-    assert "Software Version" in text and "Wavelengths:  450, 570" in text
+    texts = [p.read_bytes() for p in (out / "exports").glob("*.txt")]
+    gen5 = next(t.decode() for t in texts if not t.startswith(b"\xff\xfe"))
+    assert "Software Version" in gen5 and "Wavelengths:  450, 570" in gen5
+    softmax = next(t.decode("utf-16") for t in texts if t.startswith(b"\xff\xfe"))  # SoftMax Pro writes UTF-16
+    assert softmax.startswith("##BLOCKS= 1") and "\tPlateFormat\tEndpoint\tAbsorbance\tRaw\t" in softmax
     for p in (out / "exports").iterdir():
-        df = read_plate_export(p)
+        df = read_plate_export(p, reference_nm="none")
         ok = df["od_450"].dropna()
         np.testing.assert_array_equal(ok, ok.round(3))
         assert df["od_450"].max() < 3.5
