@@ -11,14 +11,13 @@ read. Every refusal lists what the file holds and names the key that would selec
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from trialflow.elisa.errors import GRID_SHAPE, WAVELENGTH, PlateFormatError
 from trialflow.elisa.readers.grid import declared_wavelengths
-from trialflow.elisa.readers.plate import well_names, wells_frame
+from trialflow.elisa.readers.plate import place, well_names, wells_frame
 from trialflow.elisa.readers.reads import Export, Parsed, Read
 
 NO_REFERENCE = "none"  # the manifest's / config's word for "read the primary wavelength alone"
@@ -40,15 +39,6 @@ class ReadChoice:
 
     def key(self, name: str) -> str:
         return self.keys.replace("<key>", name)
-
-
-def _line(where: str) -> str:
-    """The line (``'12'``) or ``Sheet!cell`` of a read's place, whichever form the layout wrote
-    (``'plate.txt:line 12, col 1'``, ``'line 12'``, ``'plate.xlsx:Sheet1!A5'``)."""
-    m = re.search(r"line (\d+)", where)
-    if m:
-        return m.group(1)
-    return where.rsplit(":", 1)[-1] if "!" in where else ""
 
 
 def _holds(reads: list[Read]) -> str:
@@ -101,7 +91,7 @@ def choose_reads(export: Export, parsed: Parsed, choice: ReadChoice) -> pd.DataF
         raise refuse(
             f"the file holds {' and '.join(kinds)} reads, not absorbance ({_holds(raw)}): an ELISA plate is read as "
             "absorbance (OD); export the absorbance read",
-            line=_line(raw[0].where),
+            line=place(raw[0].where),
         )
     primary = _choose_primary(export, parsed, absorbance, choice, plate_text, refuse)
     reference = _choose_reference(absorbance, primary, choice, refuse)
@@ -182,7 +172,7 @@ def _choose_primary(
             raise refuse(
                 f"the {reads[0].describe()} is a {reads[0].mode} read ({len(reads)} grids): an endpoint read (one OD "
                 "per well) is expected; export the endpoint read",
-                line=_line(reads[0].where),
+                line=place(reads[0].where),
             )
         reads[:] = endpoint
     if len(at_nm) > 1:
@@ -191,12 +181,12 @@ def _choose_primary(
             raise refuse(
                 f"several {wanted} nm reads{plate_text} in different read steps ({_holds(at_nm)}): name the one to "
                 f"use ({choice.key('read')})",
-                line=_line(at_nm[1].where),
+                line=place(at_nm[1].where),
             )
         raise refuse(
             f"two grids for {wanted} nm{plate_text} ({at_nm[0].where} and {at_nm[1].where}): a grid is duplicated "
             "or mislabelled; export one plate per file, each read labelled with its wavelength",
-            line=_line(at_nm[1].where),
+            line=place(at_nm[1].where),
             value=at_nm[1].label,
         )
     if at_nm:
@@ -204,7 +194,7 @@ def _choose_primary(
             raise refuse(
                 f"the grid at {unstated[0].where} has no wavelength label while the grid at {at_nm[0].where} is "
                 f"labelled {wanted}: which one is the {wanted} nm read is ambiguous; label every grid",
-                line=_line(unstated[0].where),
+                line=place(unstated[0].where),
             )
         return at_nm[0]
     stated = sorted({r.nm for r in absorbance if r.nm is not None})
@@ -220,7 +210,7 @@ def _choose_primary(
             raise refuse(
                 f"grid at {unstated[1].where} has no wavelength label; put a line such as '570' or "
                 f"'Wavelength: 570' above it (or name the read: {choice.key('read')})",
-                line=_line(unstated[1].where),
+                line=place(unstated[1].where),
             )
         return unstated[0]
     raise refuse(
@@ -250,17 +240,17 @@ def _choose_reference(absorbance: list[Read], primary: Read, choice: ReadChoice,
                 f"the read step of the primary read also holds {', '.join(f'{nm} nm' for nm in others)} "
                 f"({_holds(same_step)}) but no reference wavelength is named: set {choice.key('reference_nm')} to "
                 f"the reference read ({others[0]}), or to '{NO_REFERENCE}' to use the primary read alone",
-                line=_line(same_step[0].where),
+                line=place(same_step[0].where),
             )
         return None
     wanted = int(wanted)
     if wanted == primary.nm:
-        raise refuse(f"the reference wavelength {wanted} nm is the primary one", line=_line(primary.where))
+        raise refuse(f"the reference wavelength {wanted} nm is the primary one", line=place(primary.where))
     at_nm = [r for r in same_step if r.nm == wanted]
     if len(at_nm) > 1:
         raise refuse(
             f"two grids for the reference wavelength {wanted} nm ({at_nm[0].where} and {at_nm[1].where})",
-            line=_line(at_nm[1].where),
+            line=place(at_nm[1].where),
         )
     if at_nm:
         return at_nm[0]
@@ -270,7 +260,7 @@ def _choose_reference(absorbance: list[Read], primary: Read, choice: ReadChoice,
             f"the {wanted} nm read ({elsewhere[0].describe()}) belongs to read step {elsewhere[0].step!r}, not to "
             f"the primary read's step {primary.step!r}: a reference is read in the same step as the primary read "
             f"(this is another measurement); check {choice.key('reference_nm')}",
-            line=_line(elsewhere[0].where),
+            line=place(elsewhere[0].where),
             value=str(wanted),
         )
     raise refuse(
@@ -301,6 +291,6 @@ def _check_complete(export: Export, read: Read, refuse) -> None:
         shown = ", ".join(absent[:8]) + (" …" if len(absent) > 8 else "")
         raise refuse(
             f"the read {read.describe()} lacks {len(absent)} of its {read.wells} wells ({shown}): a truncated export?",
-            line=_line(read.where),
+            line=place(read.where),
             rule=GRID_SHAPE,
         )

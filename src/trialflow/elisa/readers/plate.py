@@ -75,10 +75,10 @@ MAX_OD = 10.0  # no absorbance reader measures beyond ~4-5 OD; a larger value is
 def place(src: str) -> str:
     """The line (``"5"``) or ``Sheet!cell`` of a cell's source (``plate.csv:line 5, col 3``,
     ``plate.xlsx:Sheet1!C5``); ``""`` for a cell that is absent."""
-    m = re.search(r":line (\d+), col \d+$", src)
+    m = re.search(r"(?:^|:)line (\d+)", src)  # 'plate.csv:line 5, col 3', or a read's 'line 12'
     if m:
         return m.group(1)
-    return src.rsplit(":", 1)[-1] if ":" in src else ""
+    return src.rsplit(":", 1)[-1] if "!" in src else ""
 
 
 def od_problem(value: Any, *, decimal_comma: bool) -> str | None:
