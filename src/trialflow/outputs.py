@@ -144,8 +144,17 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         path,
         keep_default_na=False,
         na_values=[""],
-        # source_line is "12" for a file line and "P1:A3" for a well: text, whatever the first rows hold
-        dtype={"participant_id": str, "arm": str, "time": str, "outcome": str, "source_line": str},
+        # source_line is "12" for a file line and "P1:A3" for a well; a plate's read label "450" and its
+        # place in the export "2 Plate1": text, whatever the first rows hold
+        dtype={
+            "participant_id": str,
+            "arm": str,
+            "time": str,
+            "outcome": str,
+            "source_line": str,
+            "read": str,
+            "export_plate": str,
+        },
     )
     return restore_formulas(frame)
 

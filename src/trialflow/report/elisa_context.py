@@ -29,7 +29,7 @@ def build_elisa_context(
     ``draw`` (:func:`trialflow.figures.plot_plate_curve`, passed in by the QC report's step, the
     only one that draws) draws the standard curve of every plate that gets a page, as SVG.
     """
-    qc = read_csv(tables["plate_qc"]).fillna({"reasons": "", "kit_lot": ""})
+    qc = read_csv(tables["plate_qc"]).fillna({"reasons": "", "kit_lot": "", "read": "", "export_plate": ""})
     conc = read_csv(tables["concentrations"])
     wells = read_csv(tables["wells"]) if "wells" in tables else None
     flagged = conc[conc["flag"].fillna("") != ""].fillna({"flag": ""})
