@@ -647,6 +647,12 @@ def replicate_shortfalls(
     lines = dict(zip(plate_map["well"], plate_map["map_line"], strict=True))
     found = []
     used = wells[wells["role"].isin(["sample", "standard", "control", "blank"])]
+    # Only the groups with an unusable well can fall short: find them in one pass, not per group.
+    unusable = np.where(
+        used["role"] == "sample", used["flag"].isin(UNREADABLE), used["flag"].isin((*UNREADABLE, "saturated"))
+    )
+    groups = pd.MultiIndex.from_frame(used[["role", "replicate_group"]])
+    used = used[groups.isin(groups[unusable].unique())]
     for (role, group), sub in used.groupby(["role", "replicate_group"], sort=False):
         lost = sub[sub["flag"].isin(UNREADABLE if role == "sample" else (*UNREADABLE, "saturated"))]
         planned, readable = len(sub), len(sub) - len(lost)
