@@ -183,7 +183,7 @@ def define_xml(
         ET.SubElement(leaf, _q(DEF, "title")).text = files[name]
     for name, variable, column, origin, values in item_defs:
         kind = DEFINE_TYPES[data_type(column)]
-        texts = [v for v in values if isinstance(v, str)]
+        texts = [v for v in values.tolist() if isinstance(v, str)]
         length = max([1, *map(len, texts)]) if kind == "text" else 8
         item = ET.SubElement(
             mdv,

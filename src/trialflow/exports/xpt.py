@@ -49,7 +49,7 @@ def xpt_problems(frame: pd.DataFrame, name: str, label: str, labels: dict[str, s
             )
         if pd.api.types.is_numeric_dtype(frame[column]):
             continue
-        for row, value in frame[column].items():
+        for row, value in zip(frame.index, frame[column].tolist(), strict=True):
             if not isinstance(value, str):
                 continue
             if not value.isascii():
