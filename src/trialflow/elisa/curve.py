@@ -28,14 +28,15 @@ scale.  Several starting points are tried (see :func:`starting_values`) and the 
 with the smallest cost is kept, which makes the fit deterministic for given data.
 
 All starts are iterated at once by a Levenberg–Marquardt in numpy (analytic Jacobian,
-Marquardt's scaling; ~10 times faster than one :func:`scipy.optimize.least_squares` call per
-start).  When its best solution is not strictly inside the search bounds, or a start it did
-not follow to the end reached a smaller cost, the bounded fit decides instead:
+Marquardt's scaling; 5.5 (4PL) and 3.2 (5PL) times faster than one
+:func:`scipy.optimize.least_squares` call per start, ``benchmarks/bench_curves.py``).
+When its best solution is not strictly inside the search bounds, or a start it did not
+follow to the end reached a smaller cost, the bounded fit decides instead:
 :func:`scipy.optimize.least_squares` (trust-region reflective, bounds) from every start, then
 MINPACK's Levenberg–Marquardt to polish.  Both reach the same minimum: the weighted residual
-sums of squares agree to ~1e-13 relative on the synthetic trial's plates, the parameters to
-~1e-8 (median; up to ~1e-6 along the flat valley of a sigmoid, where the cost is equal to
-rounding).
+sums of squares agree to ~1e-13 relative on the synthetic trial's plates, the parameters to a
+median ~1e-8 (more where the cost is flat to rounding: 5PL's ``g`` and ``c`` trading along a
+valley, up to 4e-4; an asymptote near zero).
 """
 
 from __future__ import annotations

@@ -647,14 +647,13 @@ def replicate_shortfalls(
     lines = dict(zip(plate_map["well"], plate_map["map_line"], strict=True))
     found = []
     used = wells[wells["role"].isin(["sample", "standard", "control", "blank"])]
-    # Only the groups with an unusable well can fall short: find them in one pass, not per group.
-    unusable = np.where(
-        used["role"] == "sample", used["flag"].isin(UNREADABLE), used["flag"].isin((*UNREADABLE, "saturated"))
-    )
+    # A well that cannot be used (a saturated sample well counts as read); only the groups with one
+    # can fall short: found in one pass, not per group.
+    unusable = used["flag"].isin(UNREADABLE) | ((used["role"] != "sample") & (used["flag"] == "saturated"))
     groups = pd.MultiIndex.from_frame(used[["role", "replicate_group"]])
-    used = used[groups.isin(groups[unusable].unique())]
+    used = used[groups.isin(groups[unusable.to_numpy()].unique())]
     for (role, group), sub in used.groupby(["role", "replicate_group"], sort=False):
-        lost = sub[sub["flag"].isin(UNREADABLE if role == "sample" else (*UNREADABLE, "saturated"))]
+        lost = sub[unusable[sub.index]]
         planned, readable = len(sub), len(sub) - len(lost)
         if planned < 2 or lost.empty or (role == "sample" and readable == 0):
             continue  # a single planned well; or a sample with no readable well, flagged not_determined
