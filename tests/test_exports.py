@@ -272,6 +272,38 @@ def test_dataset_json_columns_carry_the_schema_labels_types_and_key():
     assert columns["AVISITN"]["dataType"] == "integer" and columns["PARAMCD"]["length"] == 4  # BDNF
 
 
+def test_dataset_json_writes_every_missing_spelling_as_null():
+    # pandas spells a missing value None (object), NaN (float, str) or pd.NA (Int64, string);
+    # each is JSON null, and the other values keep their type.
+    import pandera.pandas as pa
+
+    frame = pd.DataFrame(
+        {
+            "N": pd.array([1, pd.NA, 3], dtype="Int64"),
+            "X": [1.5, math.nan, np.float64(2.25)],
+            "S": ["a", None, "c"],
+            "T": pd.array(["d", pd.NA, "f"], dtype="string"),
+        }
+    )
+    schema = pa.DataFrameSchema(
+        {"N": pa.Column("Int64"), "X": pa.Column(float), "S": pa.Column(str), "T": pa.Column(str)}
+    )
+    document = dataset_json(frame, schema, "ADXX", "X", "T1", "2025-06-30T00:00:00", "0")
+    assert document["rows"] == [[1, 1.5, "a", "d"], [None, None, None, None], [3, 2.25, "c", "f"]]
+    assert [type(v) for v in document["rows"][2]] == [int, float, str, str]
+
+
+def test_xpt_problems_finds_the_row_of_a_long_or_non_ascii_value_among_many():
+    frame = pd.DataFrame({"A": ["x"] * 1000, "B": ["y"] * 1000})
+    frame.loc[500, "A"] = "é"
+    frame.loc[700, "B"] = "z" * 201
+    found = xpt_problems(frame, "ADXX", "X", {"A": "A", "B": "B"})
+    assert found == [
+        "ADXX, row 501, A: 'é' is not ASCII",
+        "ADXX, row 701, B: value of 201 characters, more than 200",
+    ]
+
+
 # --- define.xml 2.1 ---------------------------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ written by :mod:`trialflow.steps.exports`. ``docs/submission.md`` maps each vari
 
 from __future__ import annotations
 
+import pandas as pd
+
 
 class ExportError(ValueError):
     """A dataset breaks a limit of the format it is written in (the message names the dataset,
@@ -26,3 +28,9 @@ def item_oid(dataset: str, variable: str) -> str:
 def metadata_version_oid(study: str) -> str:
     """The OID of define.xml's MetaDataVersion, which every Dataset-JSON file refers to."""
     return f"MDV.{study}.ADAM"
+
+
+def text_length(values: pd.Series) -> int:
+    """The length of the longest text value (at least 1): a text variable's length in define.xml
+    and Dataset-JSON. Counted over the distinct values, which are few in most ADaM columns."""
+    return max([1, *(len(v) for v in values.unique() if isinstance(v, str))])

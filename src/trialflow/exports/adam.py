@@ -425,7 +425,9 @@ def derive_bds(
             "SRCDOM": rows["source_file"].astype(str).map(ascii_text),
             "SRCVAR": [
                 _source_variable(configured[i], t, place)
-                for i, t, place in zip(o, rows["time"], rows["source_line"].astype(str), strict=True)
+                for i, t, place in zip(
+                    o.tolist(), rows["time"].tolist(), rows["source_line"].astype(str).tolist(), strict=True
+                )
             ],
             "SRCSEQ": rows["source_line"].astype(str).map(_line_number),
             "SRCLOC": rows["source_line"].astype(str).map(ascii_text),
@@ -437,9 +439,10 @@ def derive_bds(
     out["CHG"] = (out["AVAL"] - out["BASE"]).where(post)
     out["PCHG"] = (100 * out["CHG"] / out["BASE"]).where(post & (out["BASE"] != 0))
     out["ABLFL"] = np.where(out["AVISITN"] == 0, "Y", None)
-    analysable = status.assign(ok=status["analysable"].map(_true)).set_index("outcome")["ok"]
+    analysable = dict(zip(status["outcome"].tolist(), status["analysable"].map(_true).tolist(), strict=True))
     left_out = set(zip(excluded["outcome"], excluded["participant_id"].astype(str), strict=True))
-    used = [analysable.get(i, False) and (i, s) not in left_out for i, s in zip(o, sid, strict=True)]
+    # Python lists and a dict, not Series lookups: this runs once per row (200,000 on a large trial).
+    used = [analysable.get(i, False) and (i, s) not in left_out for i, s in zip(o.tolist(), sid.tolist(), strict=True)]
     out["ANL01FL"] = np.where(used, "Y", None)
     out = out[list(BDS.columns)].sort_values(["USUBJID", "PARAMN", "AVISITN"], kind="stable").reset_index(drop=True)
     return BDS.validate(out, lazy=True)

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pandera.pandas as pa
 
-from trialflow.exports import item_group_oid, item_oid, metadata_version_oid
+from trialflow.exports import item_group_oid, item_oid, metadata_version_oid, text_length
 from trialflow.exports.dataset_json import data_type
 
 ODM = "http://www.cdisc.org/ns/odm/v1.3"
@@ -52,7 +52,9 @@ def codelists(datasets: dict[str, pd.DataFrame], settings: dict) -> dict[str, di
 
     def add(oid: str, name: str, pairs: list[tuple[str, str]], values: list[tuple[str, str | None]]):
         pairs = [(d, v) for d, v in pairs if d in datasets and v in datasets[d].columns]
-        present = set().union(*(set(datasets[d][v].dropna().astype(str)) for d, v in pairs)) if pairs else set()
+        present = (
+            set().union(*(set(datasets[d][v].dropna().unique().astype(str)) for d, v in pairs)) if pairs else set()
+        )
         kept = {code: decode for code, decode in values if code in present}
         if pairs and kept:
             lists[oid] = {"name": name, "pairs": pairs, "values": kept}
@@ -183,8 +185,7 @@ def define_xml(
         ET.SubElement(leaf, _q(DEF, "title")).text = files[name]
     for name, variable, column, origin, values in item_defs:
         kind = DEFINE_TYPES[data_type(column)]
-        texts = [v for v in values.tolist() if isinstance(v, str)]
-        length = max([1, *map(len, texts)]) if kind == "text" else 8
+        length = text_length(values) if kind == "text" else 8
         item = ET.SubElement(
             mdv,
             _q(ODM, "ItemDef"),

@@ -58,9 +58,8 @@ def write_adam(
 
     created = _created(settings)
     try:
-        frames = {
-            "ADSL": adam.derive_adsl(read_csv(participants), read_csv(analysis), settings, _optional(disposition))
-        }
+        analysed = read_csv(analysis)  # read once: ADSL and each BDS dataset derive from it
+        frames = {"ADSL": adam.derive_adsl(read_csv(participants), analysed, settings, _optional(disposition))}
         schemas = {
             "ADSL": adam.adsl_schema(
                 settings["baseline"],
@@ -71,10 +70,11 @@ def write_adam(
         labels = {"ADSL": adam.ADSL_LABEL}
         biomarkers = adam.biomarker_ids(settings["outcomes"])
         families = {"ADLB": biomarkers, "ADFT": [o["id"] for o in settings["outcomes"] if o["id"] not in biomarkers]}
+        left_out, outcome_status = read_csv(excluded), read_csv(status)
         for name in [*xpt, *dataset_json]:
             if name in families and name not in frames:
                 frames[name] = adam.derive_bds(
-                    frames["ADSL"], read_csv(analysis), read_csv(excluded), read_csv(status), settings, families[name]
+                    frames["ADSL"], analysed, left_out, outcome_status, settings, families[name]
                 )
                 schemas[name], labels[name] = adam.BDS, adam.BDS_DATASETS[name]
         for name, path in xpt.items():
