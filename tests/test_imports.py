@@ -5,6 +5,9 @@ use): every ``import`` and ``from ... import`` in a module, at the top or inside
 import deferred to a function still closes a cycle when that function runs).
 """
 
+import os
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -119,3 +122,12 @@ def test_the_elisa_package_offers_no_demo_plates():
     assert "write_demo_plates" not in elisa.__all__
     with pytest.raises(AttributeError):
         elisa.write_demo_plates  # noqa: B018
+
+
+def test_the_quantify_step_does_not_import_scipy():
+    # Every quantify_batch job pays its imports (~30 jobs on a large trial); scipy.optimize alone
+    # took ~0.4 s of them, and only the fallback curve fit needs it (imported there).
+    code = "import sys, trialflow.steps.elisa; print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "[]", done.stdout[:500]

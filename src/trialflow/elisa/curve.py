@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import OptimizeResult, least_squares
 
 __all__ = [
     "MODELS",
@@ -455,9 +454,20 @@ def fit_curve(x, y, model: str = "4PL", weighting: str = "1/y^2") -> CurveFit:
     )
 
 
+@dataclass(frozen=True)
+class _Solution:
+    """The fields of a least-squares solution that :func:`fit_curve` reads (as scipy's OptimizeResult)."""
+
+    x: np.ndarray
+    cost: float
+    status: int
+    nfev: int
+    message: str
+
+
 def _levenberg_marquardt(
     fun: Callable, jac: Callable, starts: np.ndarray, lx: np.ndarray, y: np.ndarray, sw: np.ndarray, lo, hi
-) -> OptimizeResult | None:
+) -> _Solution | None:
     """Levenberg–Marquardt from every start at once (numpy, one solve per iteration for all).
 
     Marquardt's scaling (the diagonal of ``JᵀJ``) makes the steps invariant to the parameters'
@@ -502,17 +512,21 @@ def _levenberg_marquardt(
     i = int(np.argmin(np.where(stopped, cost, np.inf)))
     if np.any(~stopped & np.isfinite(cost) & (cost < cost[i])):
         return None
-    return OptimizeResult(
+    return _Solution(
         x=p[i], cost=float(cost[i]), status=1, nfev=iterations * len(p),
         message=f"Levenberg–Marquardt from {len(p)} starts: relative step below {STEP_TOL:g}",
     )  # fmt: skip
 
 
-def _trust_region_fits(resid: Callable, rjac: Callable, starts: np.ndarray, lo, hi) -> OptimizeResult | None:
+def _trust_region_fits(resid: Callable, rjac: Callable, starts: np.ndarray, lo, hi):
     """The careful fit, when :func:`_levenberg_marquardt` does not settle inside the bounds: trust-region
     reflective (bounded) from every start, the smallest cost kept, then polished with MINPACK's
     Levenberg–Marquardt (kept only if it lowers the cost and stays inside the bounds: TRF can stop
-    early in the flat valleys typical of sigmoid fits)."""
+    early in the flat valleys typical of sigmoid fits). Returns scipy's OptimizeResult or None."""
+    # Imported here: scipy.optimize takes ~0.4 s to import, paid by every quantify job, and most
+    # plates never get here.
+    from scipy.optimize import least_squares
+
     tight = {"x_scale": "jac", "ftol": 1e-15, "xtol": 1e-15, "gtol": 1e-15, "max_nfev": 20000}
     best = None
     for p0 in starts:

@@ -281,9 +281,15 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
 
 def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
     keys = ["role", "participant_id", "time", "nominal_conc", "dilution"]
-    # One vectorised pass finds the groups that mix wells; only those are examined per well.
-    mixed = df[keys].astype(str).groupby(df["replicate_group"], sort=False).nunique().max(axis=1) > 1
-    for group, sub in df[df["replicate_group"].isin(mixed[mixed].index)].groupby("replicate_group", sort=False):
+    # One pass over plain lists finds the groups that mix wells (a map has ~100 rows: pandas
+    # grouping cost more than the rest of reading it); only those are examined per well.
+    seen: dict[str, tuple] = {}
+    mixed = set()
+    for group, *values in zip(df["replicate_group"].tolist(), *(df[k].tolist() for k in keys), strict=True):
+        values = tuple(map(str, values))
+        if seen.setdefault(group, values) != values:
+            mixed.add(group)
+    for group, sub in df[df["replicate_group"].isin(mixed)].groupby("replicate_group", sort=False):
         distinct = sub[keys].astype(str).drop_duplicates()
         if len(distinct) > 1:
             for col in keys:

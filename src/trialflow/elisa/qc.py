@@ -224,17 +224,21 @@ def evaluate_standards(
     if std.empty:
         return pd.DataFrame(columns=cols).astype(dtypes)
     lowest = std["nominal_conc"].min()
+    flags, wells_col = std["flag"].tolist(), std["well"].tolist()
+    backcalc, od = std["backcalc_conc"].to_numpy(dtype=float), std["od_corrected"].to_numpy(dtype=float)
+    first = std[["plate_id", "analyte", "nominal_conc"]].to_numpy()
     rows = []
-    for group, sub in std.groupby("replicate_group", sort=False):
-        nominal = float(sub["nominal_conc"].iloc[0])
-        used = sub[sub["flag"].isin(("", "excluded"))]
-        beyond = sub["flag"].isin(_CURVE_FLAGS).any()
+    for group, idx in _replicate_groups(std):
+        plate, analyte, nominal = first[idx[0]]
+        nominal = float(nominal)
+        used = [i for i in idx if flags[i] in ("", "excluded")]
+        beyond = any(flags[i] in _CURVE_FLAGS for i in idx)
         is_lowest = bool(nominal == lowest)
         is_excluded = group in excluded
         lo, hi = rules.lowest_standard_recovery if is_lowest else rules.standard_recovery
-        if len(used) and not beyond:
-            conc = float(np.mean(used["backcalc_conc"].to_numpy()))
-            od_mean = float(np.mean(used["od_corrected"].to_numpy()))
+        if used and not beyond:
+            conc = float(np.mean(backcalc[used]))
+            od_mean = float(np.mean(od[used]))
             recovery = conc / nominal * 100.0
             passed = bool(lo <= recovery <= hi) and not is_excluded
         else:
@@ -242,12 +246,12 @@ def evaluate_standards(
             passed = False
         rows.append(
             (
-                sub["plate_id"].iloc[0],
-                sub["analyte"].iloc[0],
+                plate,
+                analyte,
                 group,
                 nominal,
                 is_lowest,
-                len(sub),
+                len(idx),
                 len(used),
                 od_mean,
                 conc,
@@ -256,7 +260,7 @@ def evaluate_standards(
                 float(hi),
                 is_excluded,
                 passed,
-                ";".join(sub["well"]),
+                ";".join(wells_col[i] for i in idx),
             )
         )
     out = pd.DataFrame.from_records(rows, columns=cols)
@@ -321,6 +325,12 @@ def group_result(
     )
 
 
+def _replicate_groups(wells: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """The replicate groups of ``wells`` in order of first appearance, with their row positions:
+    a plate has ~40 groups, and pandas per group was most of a plate's time."""
+    return sorted(wells.groupby("replicate_group", sort=False).indices.items(), key=lambda item: item[1][0])
+
+
 def _replicate_result(
     flags: list[str],
     backcalc: np.ndarray,
@@ -332,7 +342,7 @@ def _replicate_result(
     *,
     check_cv: bool,
 ) -> dict:
-    """:func:`group_result` on plain arrays (a plate has ~40 groups: pandas per group is the cost)."""
+    """:func:`group_result` on plain arrays (see :func:`_replicate_groups`)."""
     out = {
         "concentration": math.nan,
         "n_replicates": 0,
@@ -409,16 +419,29 @@ def evaluate_controls(wells: pd.DataFrame, rules: AcceptanceRules, lloq: float, 
         "passed",
         "wells",
     ]
+    flags, wells_col = ctl["flag"].tolist(), ctl["well"].tolist()
+    backcalc = ctl["backcalc_conc"].to_numpy(dtype=float)
+    first = ctl[["plate_id", "analyte", "nominal_conc", "dilution"]].to_numpy()
     rows = []
-    for group, sub in ctl.groupby("replicate_group", sort=False):
-        res = group_result(sub, rules, lloq, uloq, check_cv=False)
-        nominal = float(sub["nominal_conc"].iloc[0])
+    for group, idx in _replicate_groups(ctl):
+        plate, analyte, nominal, dilution = first[idx[0]]
+        res = _replicate_result(
+            [flags[i] for i in idx],
+            backcalc[idx],
+            float(dilution),
+            [wells_col[i] for i in idx],
+            rules,
+            lloq,
+            uloq,
+            check_cv=False,
+        )
+        nominal = float(nominal)
         rec = res["concentration"] / nominal * 100.0
         passed = bool(res["flag"] == "" and abs(rec - 100.0) <= rules.control_tolerance_pct)
         rows.append(
             (
-                sub["plate_id"].iloc[0],
-                sub["analyte"].iloc[0],
+                plate,
+                analyte,
                 group,
                 nominal,
                 res["dilution"],
@@ -527,7 +550,7 @@ def summarise_samples(
     rows = []
     flags, conc, wells_col = smp["flag"].tolist(), smp["backcalc_conc"].to_numpy(dtype=float), smp["well"].tolist()
     first = smp[["participant_id", "time", "analyte", "plate_id", "dilution"]].to_numpy()
-    for idx in sorted(smp.groupby("replicate_group", sort=False).indices.values(), key=lambda a: a[0]):
+    for _, idx in _replicate_groups(smp):
         i0 = idx[0]
         res = _replicate_result(
             [flags[i] for i in idx],
