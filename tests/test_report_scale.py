@@ -249,15 +249,19 @@ def test_every_table_of_a_three_arm_four_visit_report_fits_the_page_width(three_
 def test_four_arms_put_table_3_on_a_landscape_page_that_it_fits(tmp_path):
     config, results, figures = make_trial(tmp_path, n_arms=4)
     html = render_html(build_context(report_settings(config), results, figures))
-    assert re.search(r'<div class="landscape">\s*<table class="wide">\s*<caption><b>Table 2\.</b> Results', html)
+    assert re.search(
+        r'<div class="landscape">\s*<h2 class="new-page" id="outcomes">Outcomes</h2>\s*<table class="wide">\s*'
+        r"<caption><b>Table 2\.</b> Results",
+        html,
+    )
     document = layout(html)
     assert cells_outside_the_text_width(document) == []
-    pages = [
-        p
-        for p in document.pages
-        if "Interaction" in " ".join(t.text for t in boxes(p._page_box) if hasattr(t, "text") and t.text)
-    ]
+    texts = [" ".join(t.text for t in boxes(p._page_box) if hasattr(t, "text") and t.text) for p in document.pages]
+    pages = [p for p, text in zip(document.pages, texts, strict=True) if "Interaction" in text]
     assert pages and all(p.width > p.height for p in pages)
+    # the section's heading opens the landscape page (it used to stay alone on a portrait page)
+    assert "Outcomes" in texts[document.pages.index(pages[0])]
+    assert not any(text.strip().startswith("Outcomes") and "Table" not in text for text in texts)
     assert document.pages[0].width < document.pages[0].height  # the rest stays portrait
 
 
