@@ -161,6 +161,29 @@ def test_inconsistent_replicate_group_and_split_sample(tmp_path):
     assert "split over several replicate groups" in msgs[("26", "replicate_group")]
 
 
+def test_a_sample_or_standard_level_split_over_groups_is_named_on_each_group(tmp_path):
+    lines = [
+        *GOOD,
+        "D5,standard,,,1000,,S_HI_A",  # the same level as the series' top standard, another group
+        "E5,sample,P05,week0,,1,X",
+        "E6,sample,P05,week0,,1,Y",
+        "F5,sample,P05,week0,,2,Z",  # another dilution: a group of its own, not split
+    ]
+    with pytest.raises(PlateMapError) as exc:
+        read_plate_map(_write(tmp_path, lines))
+    found = [(p.line, p.value, p.message) for p in exc.value.problems]
+    assert [(line, value) for line, value, _ in found] == [
+        ("25", "X"),
+        ("26", "Y"),
+        ("2", "S0"),
+        ("24", "S_HI_A"),
+    ]
+    assert found[0][2] == (
+        "participant 'P05' time 'week0' at dilution 1 is split over several replicate groups; use one group"
+    )
+    assert found[2][2] == "standard level 1000 is split over several replicate groups; use one group per level"
+
+
 def test_unknown_and_missing_columns(tmp_path):
     with pytest.raises(PlateMapError, match="unknown column"):
         read_plate_map(_write(tmp_path, [HEADER + ",dilutoin", "A1,blank,,,,,,"]))

@@ -309,33 +309,38 @@ def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
                                 )
                             )
                     break
-    firsts = df.drop_duplicates("replicate_group")
-    samples = firsts[firsts["role"] == "sample"]
-    dup = samples.duplicated(["participant_id", "time", "dilution"], keep=False)
-    for _, r in samples[dup].iterrows():
-        problems.append(
-            plate_problem(
-                name,
-                int(r["map_line"]),
-                "replicate_group",
-                r["replicate_group"],
-                f"participant {r['participant_id']!r} time {r['time']!r} at dilution "
-                f"{_fmt(r['dilution'])} is split over several replicate groups; use one group",
-            )
-        )
-    stds = firsts[firsts["role"] == "standard"]
-    dup = stds.duplicated(["nominal_conc"], keep=False)
-    for _, r in stds[dup].iterrows():
-        problems.append(
-            plate_problem(
-                name,
-                int(r["map_line"]),
-                "replicate_group",
-                r["replicate_group"],
-                f"standard level {_fmt(r['nominal_conc'])} is split over several "
-                "replicate groups; use one group per level",
-            )
-        )
+    # The first well of each group stands for it (plain lists: see above).
+    first_row: dict[str, int] = {}
+    for i, group in enumerate(df["replicate_group"].tolist()):
+        first_row.setdefault(group, i)
+    records = df.to_dict("records")
+    rows = [records[i] for i in first_row.values()]
+    split = [
+        ("sample", ["participant_id", "time", "dilution"], _sample_split),
+        ("standard", ["nominal_conc"], _standard_split),
+    ]
+    for role, same, message in split:
+        members = [r for r in rows if r["role"] == role]
+        counts: dict[tuple, int] = {}
+        for r in members:
+            key = tuple(r[k] for k in same)
+            counts[key] = counts.get(key, 0) + 1
+        for r in members:
+            if counts[tuple(r[k] for k in same)] > 1:
+                problems.append(
+                    plate_problem(name, int(r["map_line"]), "replicate_group", r["replicate_group"], message(r))
+                )
+
+
+def _sample_split(r) -> str:
+    return (
+        f"participant {r['participant_id']!r} time {r['time']!r} at dilution "
+        f"{_fmt(r['dilution'])} is split over several replicate groups; use one group"
+    )
+
+
+def _standard_split(r) -> str:
+    return f"standard level {_fmt(r['nominal_conc'])} is split over several replicate groups; use one group per level"
 
 
 def read_manifest(path: str | Path, units: dict[str, str] | None = None) -> pd.DataFrame:
