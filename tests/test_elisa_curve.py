@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.optimize import curve_fit
@@ -140,7 +142,7 @@ def test_curve_points_for_plotting():
 def _trust_region_only(monkeypatch, x, y, model, weighting):
     """The fit as before the batched Levenberg–Marquardt: trust-region reflective from every start."""
     with monkeypatch.context() as m:
-        m.setattr(curve, "_levenberg_marquardt", lambda *args: None)
+        m.setattr(curve, "_levenberg_marquardt", lambda fun, jac, problems: [None] * len(problems))
         return fit_curve(x, y, model, weighting)
 
 
@@ -185,3 +187,41 @@ def test_a_fit_at_a_search_bound_is_the_trust_region_one(monkeypatch):
     assert "Levenberg" not in fit.message
     assert fit.params == ref.params and fit.message == ref.message
     assert "search bound: b" in fit.message
+
+
+@pytest.mark.parametrize("model", ["4PL", "5PL"])
+def test_fitting_many_curves_at_once_gives_each_the_fit_it_gets_alone(model):
+    """fit_curves stacks the curves' Levenberg–Marquardt iterations; every result must be the one
+    fit_curve gives that curve alone, bit for bit (parameters, cost, iterations, message): curves
+    with different numbers of points, increasing and decreasing, one that cannot be fitted (three
+    levels) and a step, whose slope runs to its search bound (the trust-region fallback decides)."""
+    rng = np.random.default_rng(7)
+    curves = []
+    for n_levels, reps in ((8, 2), (7, 2), (8, 3), (6, 1)):
+        x = np.repeat(np.geomspace(4000, 4000 / 2 ** (n_levels - 1), n_levels), reps)
+        for increasing in (True, False, True):
+            a, d = (0.05, 2.5) if increasing else (2.5, 0.05)
+            y = four_pl(x, a, rng.uniform(0.7, 1.8), rng.uniform(200, 1500), d) * (1 + rng.normal(0, 0.03, x.size))
+            curves.append((x, y))
+    curves.insert(3, (STD_X[:6], four_pl(STD_X[:6], **TRUE_4PL)[::-1]))  # 3 levels: not fitted
+    step_x = np.repeat(np.geomspace(4000, 31.25, 8), 2)
+    curves.insert(7, (step_x, np.where(step_x > 500, 2.0, 0.1)))  # a step: b at its bound
+    together = curve.fit_curves(curves, model, "1/y^2")
+    for (x, y), fit in zip(curves, together, strict=True):
+        alone = fit_curve(x, y, model, "1/y^2")
+        # every field (NaN equal to NaN for the curve that could not be fitted), bit for bit
+        np.testing.assert_equal(dataclasses.asdict(fit), dataclasses.asdict(alone))
+    assert not together[3].converged and "at least" in together[3].message
+    assert "Levenberg" not in together[7].message  # the bounded fit decided this one
+    assert sum("Levenberg" in f.message for f in together) >= len(curves) // 2
+
+
+def test_a_singular_system_stops_only_its_own_curve():
+    damped = np.stack([np.eye(2) * 2.0, np.zeros((2, 2)), np.array([[3.0, 1.0], [1.0, 2.0]])])
+    grad = np.array([[1.0, 2.0], [1.0, 1.0], [0.5, -1.0]])
+    singular = np.zeros(3, dtype=bool)
+    step = curve._steps(damped, grad, np.array([0, 1, 2]), singular)
+    assert singular.tolist() == [False, True, False]
+    assert np.isnan(step[1]).all()
+    for i in (0, 2):  # the others as solved alone
+        assert np.array_equal(step[i], np.linalg.solve(damped[i], -grad[i]))
