@@ -29,7 +29,9 @@ with the smallest cost is kept, which makes the fit deterministic for given data
 
 All starts are iterated at once by a Levenberg–Marquardt in numpy (analytic Jacobian,
 Marquardt's scaling; 5.5 (4PL) and 3.2 (5PL) times faster than one
-:func:`scipy.optimize.least_squares` call per start, ``benchmarks/bench_curves.py``).
+:func:`scipy.optimize.least_squares` call per start, ``benchmarks/bench_curves.py``), and
+:func:`fit_curves` iterates the starts of many curves together (a batch of plates), each
+curve's result the same bits as alone.
 When its best solution is not strictly inside the search bounds, or a start it did not
 follow to the end reached a smaller cost, the bounded fit decides instead:
 :func:`scipy.optimize.least_squares` (trust-region reflective, bounds) from every start, then
@@ -54,6 +56,7 @@ __all__ = [
     "CurveFit",
     "curve_points",
     "fit_curve",
+    "fit_curves",
     "five_pl",
     "four_pl",
     "inverse_five_pl",
