@@ -111,3 +111,26 @@ def test_the_assumption_sentence_names_exactly_the_time_points_whose_test_is_sig
     )
     sentence = assumption_sentence({"id": "x", "label": "X"}, checks, times, "published", 0.05)
     assert f"For X, the Shapiro–Wilk test of the residuals {expected} Levene's test" in sentence
+
+
+@pytest.mark.parametrize(
+    ("pages", "sentence"),
+    [
+        (0, "No plate failed or carries flagged or superseded results, so none has a page of its own;"),
+        (1, "The one plate that failed or carries flagged or superseded results follows on a page of its own;"),
+        (3, "The 3 plates that failed or carry flagged or superseded results follow, one per page;"),
+    ],
+)
+def test_the_elisa_summary_counts_the_plates_with_a_page_in_words(pages, sentence):
+    # With elisa.plate_pages: attention, a trial whose plates all pass read "The 0 plates ... follow".
+    rules = {
+        "standard_recovery": [80, 120], "lowest_standard_recovery": [75, 125], "min_standards_pass_fraction": 0.75,
+        "control_tolerance_pct": 20, "max_cv_pct": 15, "max_cv_pct_near_lloq": 20,
+    }  # fmt: skip
+    elisa = {
+        "by_analyte": [], "failed_plates": [], "flagged": [], "list_plates": False, "n_plates": 5,
+        "pages": [{}] * pages, "plate_pages": "attention", "plates": [], "reassay": [], "rules": rules,
+        "superseded": [],
+    }  # fmt: skip
+    html = environment().get_template("elisa_summary.html.j2").render(elisa=elisa, standalone=True)
+    assert sentence in " ".join(html.split())
