@@ -587,7 +587,7 @@ def quantify_batch(
         _check_map_contract(maps)
 
     # Every plate is read and prepared first, so that the first curves of all of them are fitted
-    # together (fit_curves: the same fits, ~10x less time); each plate's problems keep their place.
+    # together (fit_curves: the same fits in ~1/5 of the time); each plate's problems keep their place.
     prepared = []
     plate_problems: list[list[Problem]] = []
     for r in manifest.itertuples():
