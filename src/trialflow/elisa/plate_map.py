@@ -281,13 +281,14 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
 
 def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
     keys = ["role", "participant_id", "time", "nominal_conc", "dilution"]
-    # One pass over plain lists finds the groups that mix wells (a map has ~100 rows: pandas
-    # grouping cost more than the rest of reading it); only those are examined per well.
-    seen: dict[str, tuple] = {}
+    # One pass over plain lists finds each group's first well and the groups that mix wells (a map
+    # has ~100 rows: pandas grouping cost more than the rest of reading it); only those are
+    # examined per well.
+    described = [tuple(map(str, values)) for values in zip(*(df[k].tolist() for k in keys), strict=True)]
+    first_row: dict[str, int] = {}
     mixed = set()
-    for group, *values in zip(df["replicate_group"].tolist(), *(df[k].tolist() for k in keys), strict=True):
-        values = tuple(map(str, values))
-        if seen.setdefault(group, values) != values:
+    for i, group in enumerate(df["replicate_group"].tolist()):
+        if described[first_row.setdefault(group, i)] != described[i]:
             mixed.add(group)
     for group, sub in df[df["replicate_group"].isin(mixed)].groupby("replicate_group", sort=False):
         distinct = sub[keys].astype(str).drop_duplicates()
@@ -309,10 +310,7 @@ def _check_groups(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
                                 )
                             )
                     break
-    # The first well of each group stands for it (plain lists: see above).
-    first_row: dict[str, int] = {}
-    for i, group in enumerate(df["replicate_group"].tolist()):
-        first_row.setdefault(group, i)
+    # The first well of each group stands for it.
     records = df.to_dict("records")
     rows = [records[i] for i in first_row.values()]
     split = [

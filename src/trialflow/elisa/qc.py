@@ -325,6 +325,32 @@ def group_result(
     )
 
 
+def _group_results(
+    wells: pd.DataFrame, rules: AcceptanceRules, lloq: float, uloq: float, *, check_cv: bool
+) -> list[tuple[str, int, dict]]:
+    """:func:`group_result` of every replicate group of ``wells``, in order of first appearance:
+    ``(group, row position of its first well, result)``."""
+    flags, wells_col = wells["flag"].tolist(), wells["well"].tolist()
+    backcalc, dilution = wells["backcalc_conc"].to_numpy(dtype=float), wells["dilution"].to_numpy(dtype=float)
+    return [
+        (
+            group,
+            idx[0],
+            _replicate_result(
+                [flags[i] for i in idx],
+                backcalc[idx],
+                float(dilution[idx[0]]),
+                [wells_col[i] for i in idx],
+                rules,
+                lloq,
+                uloq,
+                check_cv=check_cv,
+            ),
+        )
+        for group, idx in _replicate_groups(wells)
+    ]
+
+
 def _replicate_groups(wells: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     """The replicate groups of ``wells`` in order of first appearance, with their row positions:
     a plate has ~40 groups, and pandas per group was most of a plate's time."""
@@ -419,22 +445,10 @@ def evaluate_controls(wells: pd.DataFrame, rules: AcceptanceRules, lloq: float, 
         "passed",
         "wells",
     ]
-    flags, wells_col = ctl["flag"].tolist(), ctl["well"].tolist()
-    backcalc = ctl["backcalc_conc"].to_numpy(dtype=float)
-    first = ctl[["plate_id", "analyte", "nominal_conc", "dilution"]].to_numpy()
+    first = ctl[["plate_id", "analyte", "nominal_conc"]].to_numpy()
     rows = []
-    for group, idx in _replicate_groups(ctl):
-        plate, analyte, nominal, dilution = first[idx[0]]
-        res = _replicate_result(
-            [flags[i] for i in idx],
-            backcalc[idx],
-            float(dilution),
-            [wells_col[i] for i in idx],
-            rules,
-            lloq,
-            uloq,
-            check_cv=False,
-        )
+    for group, i0, res in _group_results(ctl, rules, lloq, uloq, check_cv=False):
+        plate, analyte, nominal = first[i0]
         nominal = float(nominal)
         rec = res["concentration"] / nominal * 100.0
         passed = bool(res["flag"] == "" and abs(rec - 100.0) <= rules.control_tolerance_pct)
@@ -548,23 +562,11 @@ def summarise_samples(
     """
     smp = wells[wells["role"] == "sample"]
     rows = []
-    flags, conc, wells_col = smp["flag"].tolist(), smp["backcalc_conc"].to_numpy(dtype=float), smp["well"].tolist()
-    first = smp[["participant_id", "time", "analyte", "plate_id", "dilution"]].to_numpy()
-    for _, idx in _replicate_groups(smp):
-        i0 = idx[0]
-        res = _replicate_result(
-            [flags[i] for i in idx],
-            conc[idx],
-            float(first[i0][4]),
-            [wells_col[i] for i in idx],
-            rules,
-            lloq,
-            uloq,
-            check_cv=True,
-        )
+    first = smp[["participant_id", "time", "analyte", "plate_id"]].to_numpy()
+    for _, i0, res in _group_results(smp, rules, lloq, uloq, check_cv=True):
         if not plate_passed:
             res.update(concentration=math.nan, sd=math.nan, cv_pct=math.nan, flag="plate_failed")
-        pid, time, analyte, plate, _ = first[i0]
+        pid, time, analyte, plate = first[i0]
         rows.append(
             (
                 pid,
