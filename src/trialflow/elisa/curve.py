@@ -397,7 +397,10 @@ def fit_curves(curves: Sequence[tuple], model: str = "4PL", weighting: str = "1/
         problem.starts = np.clip(np.array(problem.starts, dtype=float), problem.lo + 1e-9, problem.hi - 1e-9)
     fun, jac = _model_and_jac(model)
     solved = iter(zip(problems, _levenberg_marquardt(fun, jac, problems), strict=True))
-    return [setup if isinstance(setup, CurveFit) else _curve_fit(*next(solved), model, weighting) for setup in setups]
+    return [
+        setup if isinstance(setup, CurveFit) else _curve_fit(*next(solved), fun, jac, model, weighting)
+        for setup in setups
+    ]
 
 
 @dataclass
@@ -448,11 +451,12 @@ def _least_squares_problem(x, y, model: str, weighting: str) -> _Problem | Curve
     return _Problem(x, y, lx, np.sqrt(weights_for(y, weighting)), np.array(lo), np.array(hi), starts)
 
 
-def _curve_fit(problem: _Problem, best: _Solution | None, model: str, weighting: str) -> CurveFit:
+def _curve_fit(
+    problem: _Problem, best: _Solution | None, fun: Callable, jac: Callable, model: str, weighting: str
+) -> CurveFit:
     """The fit of ``problem`` from its Levenberg–Marquardt solution, or from the bounded fit when
-    there is none."""
+    there is none (``fun``, ``jac``: the model's, :func:`_model_and_jac`)."""
     x, y, lx, sw, lo, hi = problem.x, problem.y, problem.lx, problem.sw, problem.lo, problem.hi
-    fun, jac = _model_and_jac(model)
     names = _PARAM_NAMES[model]
     if best is None:
 

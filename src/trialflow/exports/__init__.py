@@ -7,7 +7,10 @@ written by :mod:`trialflow.steps.exports`. ``docs/submission.md`` maps each vari
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # an annotation only: importing this package loads no library
+    import pandas as pd
 
 
 class ExportError(ValueError):
