@@ -1,4 +1,4 @@
-"""Time the whole pipeline on the seeded synthetic large trial: cold run, no-op rerun, one new plate.
+"""Time the whole pipeline on the seeded synthetic large trial: cold, no-op, one new plate, one correction.
 
     python benchmarks/bench_large_trial.py [--work /tmp/trialflow-bench] [--participants 2000]
         [--arms 3] [--time-points 4] [--analytes 6] [--functional-outcomes 20] [--seed 2026]
@@ -10,7 +10,9 @@ copied to ``WORK/config.yaml``, then runs, each as a subprocess,
     snakemake -s <repo>/Snakefile --directory WORK --configfile WORK/config.yaml --cores 2 -q
 
 1. cold (WORK has no results/, reports/ or .snakemake/), 2. again with nothing changed (no-op),
-3. again after ``trialflow.demo.synthetic.add_plate`` wrote one more plate into the manifest.
+3. again after ``trialflow.demo.synthetic.add_plate`` wrote one more plate into the manifest,
+4. again after ``trialflow.demo.synthetic.correct_redcap_value`` corrected one value in the REDCap
+   export (a data manager's fix: one cell, set to a value that field has at the same event).
 
 Per run: wall time; CPU time (user + sys of snakemake and every descendant, from ``os.wait4``);
 peak memory (the summed RSS of the process tree, sampled from /proc every 0.1 s) and the largest
@@ -48,9 +50,14 @@ REPO = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 SCRIPT = re.compile(r"\.snakemake/scripts/tmp[^/]*?\.([A-Za-z0-9_]+)\.py$")
-# step -> (target in seconds, wording)
-TARGETS = {"cold": (180.0, "< 3 min"), "no-op": (5.0, "< 5 s"), "one new plate": (20.0, "< 20 s")}
-MEMORY_TARGET = 2 * 1024**3
+# step -> (target in seconds, wording): issue 20's targets for this trial on a 2-core machine
+TARGETS = {
+    "cold": (40.0, "≤ 40 s"),
+    "no-op": (2.5, "≤ 2.5 s"),
+    "one new plate": (8.0, "≤ 8 s"),
+    "one corrected REDCap value": (8.0, "≤ 8 s"),
+}
+MEMORY_TARGET = 1024**3
 
 
 @dataclass
@@ -304,7 +311,7 @@ def write_report(path: Path, runs: list[Run], info: dict) -> None:
     ]
     for r in runs:
         target, wording = TARGETS[r.step]
-        met = "yes" if r.wall < target and r.returncode == 0 else "no"
+        met = "yes" if r.wall <= target and r.returncode == 0 else "no"
         exit_ = "timed out" if r.timed_out else str(r.returncode)
         lines.append(
             f"| {r.step} | {r.wall:.1f} s | {wording} | {met} | {r.cpu:.1f} s | {_gib(r.peak_tree_rss)} | "
@@ -327,7 +334,7 @@ def write_report(path: Path, runs: list[Run], info: dict) -> None:
         "drifts (the same pipeline code took up to 1.6 times as long at some hours as at others on one "
         "day): wall and CPU times scale with it.",
         "",
-        f"Peak memory over all steps: {_gib(peak)} (target < 2 GB: {'met' if peak < MEMORY_TARGET else 'not met'}).",
+        f"Peak memory over all steps: {_gib(peak)} (target ≤ 1 GB: {'met' if peak <= MEMORY_TARGET else 'not met'}).",
         "",
         f"Validation after the last step: {info['validation']}.",
         "",
@@ -420,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
         if step == "one new plate":
             plate = synthetic.add_plate(work / "raw", seed=args.seed)
             print(f"added plate {plate}", flush=True)
+        if step == "one corrected REDCap value":
+            print(f"corrected {synthetic.correct_redcap_value(work / 'raw', seed=args.seed)}", flush=True)
         log = work / f"bench-{step.replace(' ', '-')}.log"
         before = fingerprint(code)
         speed = speed_probe()

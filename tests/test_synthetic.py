@@ -136,6 +136,29 @@ def test_add_plate_assays_the_waiting_samples(trial, tmp_path):
         synthetic.add_plate(raw, seed=4)
 
 
+def test_correct_redcap_value_changes_one_cell_to_a_value_seen_at_its_event(trial, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(trial["raw"], raw)
+    before = _rows(raw / synthetic.REDCAP_FILE)
+    changed = synthetic.correct_redcap_value(raw, seed=5)
+    after = _rows(raw / synthetic.REDCAP_FILE)
+    assert len(after) == len(before)
+    cells = [(i, k) for i, (a, b) in enumerate(zip(before, after, strict=True)) for k in a if a[k] != b[k]]
+    assert len(cells) == 1, cells
+    ((i, field),) = cells
+    row = after[i]
+    assert changed == f"{row['record_id']} {row['redcap_event_name']} {field}: {before[i][field]} -> {row[field]}"
+    assert not row["redcap_repeat_instrument"] and not field.endswith("_complete")
+    same_event = [
+        r[field] for j, r in enumerate(before) if j != i and r["redcap_event_name"] == row["redcap_event_name"]
+    ]
+    assert row[field] in same_event  # a value the generator wrote, so one the pipeline accepts
+    again = tmp_path / "again"
+    shutil.copytree(trial["raw"], again)
+    synthetic.correct_redcap_value(again, seed=5)
+    assert (again / synthetic.REDCAP_FILE).read_bytes() == (raw / synthetic.REDCAP_FILE).read_bytes()
+
+
 @pytest.mark.pipeline
 def test_pipeline_runs_clean_on_the_synthetic_trial(trial):
     workdir = trial["dir"]

@@ -47,6 +47,7 @@ are not on any plate; the run analyses the others and lists these as missing. :f
 is the next plate reader export arriving: it assays up to 37 of them on a new plate
 ``<analyte>_L01`` (``_L02`` …), appends it to the manifest and returns its id, so a rerun
 quantifies one more plate and the first analyte's analysis changes.
+:func:`correct_redcap_value` is a data manager's correction of one value in the REDCap export.
 
 Same arguments, same bytes (except ``raw_dir`` when it defaults to the absolute path).
 Full size (2,000 participants, 1,265 plates) takes about 2 s.
@@ -77,6 +78,7 @@ __all__ = [
     "SAMPLES_PER_PLATE",
     "add_plate",
     "add_synthetic_arguments",
+    "correct_redcap_value",
     "add_synthetic_size_arguments",
     "synthetic_sizes",
     "write_synthetic_trial",
@@ -876,6 +878,45 @@ def add_plate(out_dir: str | Path, seed: int = 1) -> str:
     return plate_id
 
 
+def correct_redcap_value(out_dir: str | Path, seed: int = 1) -> str:
+    """A data manager corrects one measured value in the REDCap export; returns what changed.
+
+    Picks (by ``seed``) a row of a non-repeating instrument and one of its measured fields, and
+    writes into it the value another participant has for that field at the same event: a value
+    the pipeline accepts, which changes that outcome's analysis. Every other byte stays.
+    Raises ``ValueError`` when no field has two different values at one event.
+    """
+    path = Path(out_dir) / REDCAP_FILE
+    lines = path.read_text(encoding="utf-8").split("\n")
+    columns = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:] if line]
+    measured = [j for j, c in enumerate(columns) if j >= 4 and not c.endswith("_complete")]
+    rng = np.random.default_rng([seed, 7])
+    for i in rng.permutation(len(rows)):
+        row = rows[i]
+        if row[2]:  # a repeating instrument's instance: its retest logic is left alone
+            continue
+        for j in rng.permutation(measured):
+            old = row[j]
+            if not _is_number(old):
+                continue
+            donors = [r[j] for r in rows if r[1] == row[1] and not r[2] and _is_number(r[j]) and r[j] != old]
+            if donors:
+                row[j] = donors[int(rng.integers(len(donors)))]
+                lines[1 + int(i)] = ",".join(row)
+                path.write_text("\n".join(lines), encoding="utf-8")
+                return f"{row[0]} {row[1]} {columns[j]}: {old} -> {row[j]}"
+    raise ValueError(f"{path}: no measured value has another value at its event to be corrected to")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 # ------------------------------------------------------------------------ command line
 SYNTHETIC_SIZES = ("participants", "arms", "time_points", "analytes", "functional_outcomes", "seed")
 
@@ -917,9 +958,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_synthetic_arguments(parser)
     parser.add_argument("--add-plate", type=int, metavar="SEED", help="only add one late plate to OUT")
+    parser.add_argument(
+        "--correct-redcap-value", type=int, metavar="SEED", help="only correct one value in OUT's REDCap export"
+    )
     args = parser.parse_args(argv)
     if args.add_plate is not None:
         print(add_plate(args.out_dir, args.add_plate))
+        return 0
+    if args.correct_redcap_value is not None:
+        print(correct_redcap_value(args.out_dir, args.correct_redcap_value))
         return 0
     return run_from_args(args)
 
