@@ -59,8 +59,9 @@ CONCENTRATION_ROWS = "results/data/concentrations.csv"
 CONCENTRATION_PROBLEMS = "results/qc/concentrations_problems.csv"
 
 # The jobs between the validation gate and the report go first when cores are short, the
-# statistics and figures (the longest chain to the report) before the estimates and the flow;
-# the ELISA QC report and the DOCX tables, which nothing waits for, fill the gaps.
+# statistics, figures and ADaM datasets (the longest chains to the report) before the estimates,
+# the flow and the SPSS files; the ELISA QC report and the DOCX tables, which nothing waits for,
+# fill the gaps.
 REPORT_PATH = 10
 LONGEST_CHAIN = 20
 

@@ -10,6 +10,7 @@ if adam_files():
             **adam_files(),
         log:
             f"{LOGS}/write_adam.log",
+        priority: LONGEST_CHAIN  # the longest job the report waits for (its PDF/A attaches the datasets)
         params:
             code=code("exports"),
             settings=config_keys(config, "trial", "arms", "time_points", "outcomes", "baseline", "submission"),
@@ -30,6 +31,7 @@ if "spss" in SUBMISSION_FORMATS:
             sps=f"{SUBMISSION_DIR}/analysis_glm.sps",
         log:
             f"{LOGS}/write_spss.log",
+        priority: REPORT_PATH  # attached to the report's PDF/A
         params:
             code=code("exports"),
             settings=config_keys(config, "trial", "arms", "time_points", "outcomes", "baseline", "analysis.alpha"),
