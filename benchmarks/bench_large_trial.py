@@ -2,7 +2,7 @@
 
     python benchmarks/bench_large_trial.py [--work /tmp/trialflow-bench] [--participants 2000]
         [--arms 3] [--time-points 4] [--analytes 6] [--functional-outcomes 20] [--seed 2026]
-        [--cores 2] [--output benchmarks/results.md] [--timeout 7200]
+        [--cores 2] [--plates-per-job N] [--output benchmarks/results.md] [--timeout 7200]
 
 Writes the trial (``trialflow.demo.synthetic``) into ``WORK/raw`` (``raw_dir: raw``) with its config
 copied to ``WORK/config.yaml``, then runs, each as a subprocess,
@@ -389,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/trialflow-bench"), help="work folder (wiped)")
     add_synthetic_size_arguments(parser)  # the same options and defaults as `trialflow make-synthetic`
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--plates-per-job", type=int, help="elisa.plates_per_job (default: the synthetic config's)")
     parser.add_argument("--output", type=Path, default=REPO / "benchmarks" / "results.md")
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per step before it is killed")
     parser.add_argument(
@@ -408,7 +409,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     config = synthetic.write_synthetic_trial(work / "raw", **synthetic_sizes(args), raw_dir="raw")
     generation = time.perf_counter() - start
-    shutil.copy(config, work / "config.yaml")
+    text = config.read_text(encoding="utf-8")
+    if args.plates_per_job:  # the one config setting a large trial is advised to tune (README "Large trials")
+        text, n = re.subn(r"(?m)^(\s+plates_per_job:) \d+$", rf"\g<1> {args.plates_per_job}", text)
+        assert n == 1, "the synthetic config has no elisa.plates_per_job line"
+    (work / "config.yaml").write_text(text, encoding="utf-8")
     n_plates = len((work / "raw/elisa/plates.csv").read_text().splitlines()) - 1
     commit = _git(args.snapshot)  # before the runs: HEAD may move while they run
     code, env = REPO, None
@@ -455,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
         "versions": _versions(),
         "trial": f"{args.participants} participants, {args.arms} arms, {args.time_points} time points, "
         f"{args.analytes} analytes ({n_plates} plates, then one more), {args.functional_outcomes} functional "
-        f"outcomes, seed {args.seed}",
+        f"outcomes, seed {args.seed}"
+        + (f"; elisa.plates_per_job {args.plates_per_job}" if args.plates_per_job else ""),
         "generation_s": generation,
         "validation": _validation(work),
     }

@@ -128,6 +128,7 @@ def test_changing_the_redcap_export_reruns_only_what_depends_on_it(run):
         "fit_mmrm",
         "check_validation",
         "check_published",
+        "render_report_html",
         "render_report",
         "read_disposition",
         "consort_flow",

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.pipeline
 ANALYSIS_AND_AFTER = {
     "compare_baseline", "analyse_outcomes", "estimate_effects", "fit_mmrm", "summarise_harms", "compute_sample_size",
     # (all of steps/analysis.py) and what reads their results:
-    "plot_outcomes", "check_published", "render_report", "tables_docx", "write_provenance", "all",
+    "plot_outcomes", "check_published", "render_report_html", "render_report", "tables_docx", "write_provenance", "all",
     "write_adam", "write_rtf",  # the ADaM flags read the ANOVA's exclusions; the RTF reads the report
 }  # fmt: skip
 
@@ -65,7 +65,7 @@ def test_an_edit_of_the_anova_reruns_the_analysis_and_what_depends_on_it(copy):
 
 def test_an_edit_of_the_report_style_rerenders_the_reports_only(copy):
     assert planned_after_editing(copy, "report/templates/report.css") == {
-        "render_report", "tables_docx", "render_elisa_qc", "write_rtf", "write_provenance", "all",
+        "render_report_html", "render_report", "tables_docx", "render_elisa_qc", "write_rtf", "write_provenance", "all",
     }  # fmt: skip
 
 

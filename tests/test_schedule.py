@@ -253,6 +253,7 @@ DOWNSTREAM_OF_REDCAP = {
     "analyse_outcomes",
     "plot_outcomes",
     "check_published",
+    "render_report_html",
     "render_report",
     "write_provenance",
     "all",

@@ -327,6 +327,7 @@ def provenance_outputs():
         *rules.plot_outcomes.output,
         *rules.estimate_effects.output,
         *rules.fit_mmrm.output,
+        *rules.render_report_html.output,
         *rules.render_report.output,
         *rules.tables_docx.output,
     ]

@@ -43,7 +43,7 @@ if "rtf" in SUBMISSION_FORMATS:
 
     rule write_rtf:
         input:
-            html=rules.render_report.output.html,
+            html=rules.render_report_html.output.html,
         output:
             rtf=f"{SUBMISSION_DIR}/tables.rtf",
         log:

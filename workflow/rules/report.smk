@@ -1,16 +1,14 @@
 # The reports: HTML from the package's Jinja templates, PDF by WeasyPrint; Tables 2-3 as DOCX.
 
 
-rule render_report:
+rule render_report_html:
     input:
         unpack(report_inputs),
-        submission=attached_exports,
     output:
         html=f"{REPORT_DIR}/report.html",
-        pdf=f"{REPORT_DIR}/report.pdf",
     log:
-        f"{LOGS}/render_report.log",
-    priority: REPORT_PATH
+        f"{LOGS}/render_report_html.log",
+    priority: LONGEST_CHAIN
     params:
         code=code("report"),
         settings=config_keys(config, *REPORT_KEYS),
@@ -20,6 +18,25 @@ rule render_report:
         listed=named_inputs(),
         config_sha256=config_sha256(config),
         repo=workflow.basedir,
+    script:
+        "../scripts/render_report_html.py"
+
+
+# The PDF is its own job (WeasyPrint's layout is most of the report's time): the RTF tables,
+# read from the HTML, are written meanwhile. Its inputs are the tables it attaches.
+rule render_report:
+    input:
+        unpack(report_inputs),
+        html=rules.render_report_html.output.html,
+        submission=attached_exports,
+    output:
+        pdf=f"{REPORT_DIR}/report.pdf",
+    log:
+        f"{LOGS}/render_report.log",
+    priority: LONGEST_CHAIN
+    params:
+        code=code("report"),
+        settings=config_keys(config, *REPORT_KEYS),
     script:
         "../scripts/render_report.py"
 

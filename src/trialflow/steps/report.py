@@ -1,4 +1,4 @@
-"""Steps of the report stage: the report (HTML and PDF/A) and its Tables 2–3 as DOCX."""
+"""Steps of the report stage: the report (HTML, then PDF/A) and its Tables 2–3 as DOCX."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ log = logging.getLogger(__name__)
 ATTACH_MAX_BYTES = 1_000_000  # a submission export larger than this stays beside the PDF, not in it
 
 
-def render_report(
+def render_report_html(
     settings: dict,
     results: dict[str, str],
     figures: dict[str, str],
     html: str,
-    pdf: str,
     elisa: dict[str, str] | None = None,
     consort: str | None = None,
     raw_dir: str | None = None,
@@ -29,23 +28,19 @@ def render_report(
     config_sha256: str = "",
     repo: str | None = None,
     multiplicity_graphs: list[str] = (),
-    submission: list[str] = (),
 ) -> None:
-    """The report as HTML and PDF from the results tables and figures.
+    """The report as HTML from the results tables and figures (:func:`render_report_pdf` lays it out).
 
     ``settings``: the config keys of :class:`trialflow.report.context.ReportSettings`;
     ``elisa``: the ELISA tables (their plate summary is printed; the per-plate pages are the
     ELISA QC report); ``consort``: the flow diagram; ``raw_files`` (in ``raw_dir``) are hashed
     for the provenance appendix, ``listed`` among them one by one in a large trial, with the
     config's ``config_sha256`` and the git state of ``repo``; ``multiplicity_graphs``: the
-    drawings of the graphical multiplicity families. ``submission``: the submission exports
-    (docs/submission.md), attached as ``submission/<name>`` when at most
-    :data:`ATTACH_MAX_BYTES` each.
+    drawings of the graphical multiplicity families.
     """
     record = provenance.report_record(raw_dir, raw_files, listed, config_sha256, repo) if raw_files else None
-    report_settings = ReportSettings.from_config(settings)
     context = build_context(
-        report_settings,
+        ReportSettings.from_config(settings),
         results,
         figures,
         elisa=elisa,
@@ -53,7 +48,21 @@ def render_report(
         provenance=record,
         multiplicity_graphs=multiplicity_graphs,
     )
-    # The PDF carries the analysis data set and every results table it prints (PDF/A-3b).
+    write_atomic(html, render_html(context).encode("utf-8"))
+
+
+def render_report_pdf(
+    settings: dict,
+    html: str,
+    pdf: str,
+    results: dict[str, str],
+    elisa: dict[str, str] | None = None,
+    submission: list[str] = (),
+) -> None:
+    """The report's HTML as PDF/A-3b carrying the analysis data set and every results table it
+    prints (``results``, ``elisa``), and the submission exports (docs/submission.md) as
+    ``submission/<name>`` when at most :data:`ATTACH_MAX_BYTES` each. A job of its own, so that
+    what reads the HTML (the RTF tables) runs while WeasyPrint lays out the pages."""
     attachments = {
         f"{Path(p).parent.name}/{Path(p).name}": p
         for p in [*results.values(), *(elisa or {}).values()]
@@ -64,9 +73,9 @@ def render_report(
             attachments[f"submission/{Path(path).name}"] = path
         else:
             log.info("not attached to the PDF (over %d bytes): %s", ATTACH_MAX_BYTES, path)
-    page = render_html(context)
-    write_atomic(html, page.encode("utf-8"))
-    write_pdf(page, pdf, attachments=attachments, created=report_settings.trial["data_cutoff"])
+    created = ReportSettings.from_config(settings).trial["data_cutoff"]
+    page = Path(html).read_bytes().decode("utf-8")  # not read_text: the exact string, no newline translation
+    write_pdf(page, pdf, attachments=attachments, created=created)
     log.info("report written: %s", pdf)
 
 
