@@ -415,14 +415,14 @@ def derive_bds(
             "TRTP": sid.map(subject["TRT01P"]),
             "TRTPN": sid.map(subject["TRT01PN"]),
             "PARAMCD": o.map(codes),
-            "PARAM": o.map(lambda i: ascii_text(f"{configured[i]['label']} ({configured[i]['unit']})")),
+            "PARAM": _per_value(o, lambda i: ascii_text(f"{configured[i]['label']} ({configured[i]['unit']})")),
             "PARAMN": o.map(order),
-            "PARCAT1": o.map(lambda i: ascii_text(configured[i]["domain"])),
-            "PARAMTYP": o.map(lambda i: "DERIVED" if "derive" in configured[i].get("source", {}) else None),
-            "AVISIT": rows["time"].map(lambda t: visits[t][0]),
-            "AVISITN": rows["time"].map(lambda t: visits[t][1]),
+            "PARCAT1": _per_value(o, lambda i: ascii_text(configured[i]["domain"])),
+            "PARAMTYP": _per_value(o, lambda i: "DERIVED" if "derive" in configured[i].get("source", {}) else None),
+            "AVISIT": _per_value(rows["time"], lambda t: visits[t][0]),
+            "AVISITN": _per_value(rows["time"], lambda t: visits[t][1]),
             "AVAL": rows["value"].astype(float),
-            "SRCDOM": rows["source_file"].astype(str).map(ascii_text),
+            "SRCDOM": _per_value(rows["source_file"].astype(str), ascii_text),
             "SRCVAR": [
                 _source_variable(configured[i], t, place)
                 for i, t, place in zip(
@@ -446,6 +446,12 @@ def derive_bds(
     out["ANL01FL"] = np.where(used, "Y", None)
     out = out[list(BDS.columns)].sort_values(["USUBJID", "PARAMN", "AVISITN"], kind="stable").reset_index(drop=True)
     return BDS.validate(out, lazy=True)
+
+
+def _per_value(column: pd.Series, fn) -> pd.Series:
+    """``column.map(fn)``, with ``fn`` called once per distinct value: a few outcomes, visits and
+    source files over a BDS dataset's rows (200,000 on a large trial)."""
+    return column.map(fn) if len(column) == 0 else column.map({v: fn(v) for v in column.unique()})
 
 
 def _line_number(place: str) -> int:
