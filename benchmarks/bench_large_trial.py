@@ -3,6 +3,7 @@
     python benchmarks/bench_large_trial.py [--work /tmp/trialflow-bench] [--participants 2000]
         [--arms 3] [--time-points 4] [--analytes 6] [--functional-outcomes 20] [--seed 2026]
         [--cores 2] [--plates-per-job N] [--output benchmarks/results.md] [--timeout 7200]
+        [--snapshot [--revision REV]]
 
 Writes the trial (``trialflow.demo.synthetic``) into ``WORK/raw`` (``raw_dir: raw``) with its config
 copied to ``WORK/config.yaml``, then runs, each as a subprocess,
@@ -237,12 +238,12 @@ def changed(before: dict[str, int], after: dict[str, int]) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
-def snapshot(target: Path) -> None:
-    """The committed HEAD of the repository, exported to ``target`` (git archive)."""
+def snapshot(target: Path, revision: str = "HEAD") -> None:
+    """A commit of the repository (HEAD), exported to ``target`` (git archive)."""
     import io
     import tarfile
 
-    tar = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=REPO, capture_output=True, check=True).stdout
+    tar = subprocess.run(["git", "archive", "--format=tar", revision], cwd=REPO, capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
         archive.extractall(target, filter="data")
 
@@ -270,11 +271,11 @@ def _machine() -> dict[str, str]:
     return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": mem, "os": platform.platform()}
 
 
-def _git(snapshot: bool) -> str:
+def _git(snapshot: bool, revision: str = "HEAD") -> str:
     def git(*args):
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
 
-    commit = git("rev-parse", "HEAD") or "unknown"
+    commit = git("rev-parse", revision) or "unknown"
     if snapshot:
         return commit + " (a snapshot of the commit, working-tree changes not included)"
     dirty = git("status", "--porcelain", "--untracked-files=no")
@@ -398,7 +399,14 @@ def main(argv: list[str] | None = None) -> int:
         help="run the committed HEAD exported to WORK/code (PYTHONPATH=WORK/code/src) instead of the working "
         "tree, so edits made during the benchmark cannot trigger reruns",
     )
+    parser.add_argument(
+        "--revision",
+        default="HEAD",
+        help="with --snapshot, the commit to export (e.g. the one before a change, to run both side by side)",
+    )
     args = parser.parse_args(argv)
+    if args.revision != "HEAD" and not args.snapshot:
+        parser.error("--revision needs --snapshot")
 
     from trialflow.demo import synthetic
 
@@ -415,11 +423,11 @@ def main(argv: list[str] | None = None) -> int:
         assert n == 1, "the synthetic config has no elisa.plates_per_job line"
     (work / "config.yaml").write_text(text, encoding="utf-8")
     n_plates = len((work / "raw/elisa/plates.csv").read_text().splitlines()) - 1
-    commit = _git(args.snapshot)  # before the runs: HEAD may move while they run
+    commit = _git(args.snapshot, args.revision)  # before the runs: HEAD may move while they run
     code, env = REPO, None
     if args.snapshot:
         code = work / "code"
-        snapshot(code)
+        snapshot(code, args.revision)
         env = os.environ | {
             "PYTHONPATH": os.pathsep.join(filter(None, [str(code / "src"), os.environ.get("PYTHONPATH")]))
         }
