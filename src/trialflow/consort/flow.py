@@ -112,7 +112,11 @@ def analysis_exclusions(
     statistics.
     """
     times = [t for t, _ in ids_labels(time_points)]
-    frames = [excluded_participants(analysis, oid, times, missing) for oid, _ in ids_labels(outcomes)]
+    by_outcome = dict(tuple(analysis.groupby("outcome", sort=False)))  # one pass, not one scan per outcome
+    frames = [
+        excluded_participants(by_outcome.get(oid, analysis.iloc[:0]), oid, times, missing)
+        for oid, _ in ids_labels(outcomes)
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -176,7 +180,8 @@ def attendance_problems(
     randomised = disposition[disposition["participant_id"].astype(str) != ""]
     times = [t for t, _ in ids_labels(time_points)]
     present = analysis.dropna(subset=["value"]) if "value" in analysis else analysis
-    data_at = {key: rows for key, rows in present.groupby(["participant_id", "time"], sort=False)}
+    # Row positions per (participant, time), not a frame each: the rows are needed for a problem only.
+    data_at = present.groupby(["participant_id", "time"], sort=False).indices
     reasons = set()
     if missing is not None and len(missing):
         stated = missing[missing["reason"].astype(str).str.strip() != ""]
@@ -188,8 +193,9 @@ def attendance_problems(
             attended = row.get(column)
             if attended is None or pd.isna(attended):
                 continue
-            rows = data_at.get((pid, time))
-            if not attended and rows is not None:
+            at = data_at.get((pid, time))
+            if not attended and at is not None:
+                rows = present.iloc[at]
                 first = rows.iloc[0]
                 where = f"{first.get('source_file', '')}, {_line_text(first.get('source_line', ''))}"
                 outcomes = ", ".join(sorted(set(rows["outcome"].astype(str))))
@@ -206,7 +212,7 @@ def attendance_problems(
                         f"first: {where}); correct the log or the data",
                     )
                 )
-            elif attended and rows is None and (pid, time) not in reasons:
+            elif attended and at is None and (pid, time) not in reasons:
                 problems.append(
                     Problem(
                         name,
