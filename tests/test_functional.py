@@ -688,3 +688,34 @@ def test_demo_export_reads_with_its_config_and_shows_the_planned_gaps_and_effect
 def test_demo_export_is_the_same_bytes_for_the_same_seed(demo, tmp_path):
     again = write_demo_redcap(demo / "participants.csv", tmp_path)
     assert again.read_bytes() == (demo / "functional_redcap.csv").read_bytes()
+
+
+def test_records_gives_the_values_and_types_to_dict_gives():
+    """The readers iterate 100,000s of rows through trialflow.outputs.records instead of
+    DataFrame.to_dict("records"); every value must be the same object type and value."""
+    import numpy as np
+
+    from trialflow.outputs import records
+
+    frame = pd.DataFrame(
+        {
+            "text": ["a", None, "c"],
+            "string": pd.array(["x", pd.NA, "z"], dtype="string"),
+            "integer": [1, 2, 3],
+            "nullable": pd.array([1, pd.NA, 3], dtype="Int64"),
+            "real": [0.5, math.nan, 2.0],
+            "flag": [True, False, True],
+            "when": pd.to_datetime(["2024-01-01", None, "2024-03-01"]),
+            "category": pd.Categorical(["a", None, "b"]),
+            "mixed": pd.Series([np.float64(1.5), "t", np.int64(2)], dtype=object),
+        }
+    )
+    for frame_ in (frame, frame.iloc[:0]):
+        expected = frame_.to_dict("records")
+        got = records(frame_)
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected, strict=True):
+            assert list(a) == list(b)
+            for key in a:
+                assert type(a[key]) is type(b[key]), (key, a[key], b[key])
+                assert a[key] is b[key] or a[key] == b[key] or (a[key] != a[key] and b[key] != b[key]), key

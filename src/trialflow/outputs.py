@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -135,6 +136,21 @@ def joined_csv_rows(frames: list[pd.DataFrame], rows_by: list[dict | None], orde
     if not (same_dtypes and cell_by_cell and one_place):
         return None
     return csv_text(frames[0].iloc[0:0]) + "".join(rows[key] for key in ordered)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")``, the same values, built column by column: ``to_dict`` reads an
+    extension-array column (pandas' text, Int64) cell by cell, ~2 µs each on 100,000s of rows.
+    As there, a missing value of such a column (``pd.NA``) is ``None`` and a NumPy scalar in an
+    object column is the Python one."""
+    columns = []
+    for _, column in frame.items():
+        values = column.tolist()
+        if column.dtype == object or isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+            values = [None if v is pd.NA else v.item() if isinstance(v, np.generic) else v for v in values]
+        columns.append(values)
+    names = list(frame.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:

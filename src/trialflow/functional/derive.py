@@ -19,6 +19,7 @@ import pandas as pd
 from trialflow import schemas
 from trialflow.functional.definitions import OutcomeDefinition, number_text
 from trialflow.functional.raw import RAW_COLUMNS
+from trialflow.outputs import records
 from trialflow.problems import Problem
 
 MISSING_COLUMNS = ["participant_id", "time", "outcome", "reason", "source"]
@@ -112,11 +113,11 @@ def build_functional_outcomes(
         d.check_times(time_points)  # a field per time point: one for each configured time point
     problems: list[Problem] = []
     raw = raw_long[RAW_COLUMNS].reset_index(drop=True)
-    people = {str(p["participant_id"]): p for p in participants.to_dict("records")}
+    people = {str(p["participant_id"]): p for p in records(participants)}
     cited_rows: set[tuple[str, int]] = set()
 
     keep = []
-    for r in raw.to_dict("records"):
+    for r in records(raw):
         key = (str(r["source_file"]), int(r["source_line"]))
         if r["time"] not in time_points:
             if key not in cited_rows:

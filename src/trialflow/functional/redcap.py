@@ -36,6 +36,7 @@ import pandas as pd
 from trialflow.functional.definitions import OutcomeConfigError
 from trialflow.functional.formats import event_labels_problem, export_format_problem
 from trialflow.functional.raw import missing_columns, not_a_number, raw_frame, read_cell
+from trialflow.outputs import records
 from trialflow.problems import Problem
 from trialflow.readers import LINE, read_table
 
@@ -276,7 +277,7 @@ def _rows(
     """Each row of the export that belongs to a time point, or a problem saying why it is not used."""
     rows: list[_Row] = []
     problems: list[Problem] = []
-    for rec in raw.to_dict("records"):
+    for rec in records(raw):
         line = int(rec[LINE])
         pid = rec[record_id]
         instrument = rec.get(INSTRUMENT, "")
