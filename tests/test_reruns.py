@@ -72,14 +72,14 @@ def test_an_edit_of_the_report_style_rerenders_the_reports_only(copy):
 def test_what_the_report_waits_for_runs_first_and_its_longest_inputs_before_the_rest(copy):
     """Scheduling priorities (workflow/rules/common.smk): when both cores are busy, the jobs after
     the validation gate that the report waits for go before those nothing waits for (the DOCX, the
-    ELISA QC report), and the longest chains to it (statistics, figures, the ADaM datasets its
-    PDF/A attaches: ~8 s on the large trial) before the short ones."""
+    ELISA QC report), and the longest chains to it (statistics, the MMRM, figures, the ADaM
+    datasets its PDF/A attaches: ~8 s on the large trial) before the short ones."""
     dry = snakemake(copy, "-n", "--forceall")
     assert dry.returncode == 0, dry.stderr[-2000:]
     blocks = re.split(r"^(?:local)?rule (\w+):\n", dry.stdout, flags=re.M)[1:]
     priority = {rule: int(m[1]) if (m := re.search(r"^\s+priority: (\d+)$", body, flags=re.M)) else 0
                 for rule, body in zip(blocks[::2], blocks[1::2], strict=True)}  # fmt: skip
-    longest = {"analyse_outcomes", "plot_outcomes", "write_adam"}
+    longest = {"analyse_outcomes", "fit_mmrm", "plot_outcomes", "write_adam"}
     short = {"estimate_effects", "consort_flow", "write_spss"}
     idle = {"tables_docx", "render_elisa_qc"}
     assert longest | short | idle <= priority.keys()

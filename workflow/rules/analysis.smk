@@ -89,7 +89,7 @@ rule fit_mmrm:
         fit="results/stats/mmrm_fit.csv",
     log:
         f"{LOGS}/fit_mmrm.log",
-    priority: REPORT_PATH
+    priority: LONGEST_CHAIN
     params:
         code=code("analysis"),
         outcomes=OUTCOME_IDS,

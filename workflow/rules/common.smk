@@ -58,10 +58,10 @@ LOGS = "results/logs"
 CONCENTRATION_ROWS = "results/data/concentrations.csv"
 CONCENTRATION_PROBLEMS = "results/qc/concentrations_problems.csv"
 
-# The jobs between the validation gate and the report go first when cores are short, the
-# statistics, figures and ADaM datasets (the longest chains to the report) before the estimates,
-# the flow and the SPSS files; the ELISA QC report and the DOCX tables, which nothing waits for,
-# fill the gaps.
+# The jobs between the validation gate and the report go first when cores are short: the
+# statistics, MMRM, figures and ADaM datasets (the longest chains to the report) before the
+# estimates, the flow and the SPSS files; the ELISA QC report and the DOCX tables, which nothing
+# waits for, fill the gaps.
 REPORT_PATH = 10
 LONGEST_CHAIN = 20
 
