@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.timeline:
         print("\n| step | jobs | job wall (sum) | start-up (sum of medians) | share |\n|---|---:|---:|---:|---:|")
         for step, jobs in timelines(args.timeline).items():
-            known = [(s, w) for s, w in jobs if s in median]
+            # A 0.0-s row is a short-lived child of a job (e.g. a subprocess it ran), not a job.
+            known = [(s, w) for s, w in jobs if s in median and w > 0]
             start = sum(median[s] for s, _ in known)
             total = sum(w for _, w in known)
             print(f"| {step} | {len(known)} | {total:.1f} s | {start:.1f} s | {start / total:.0%} |")
