@@ -238,7 +238,7 @@ EXPORT_CASES = [
     Case("NaN", set_cell(P01, 7, 4, "NaN"), P01, "7", "F4", OD, "not a finite number"),
     Case("negative OD of a sample", set_cell(P01, 4, 3, "-0.050"), P01, "4", "C3", OD, "negative absorbance"),
     Case("negative OD of a standard", set_cell(P01, 2, 1, "-2.014"), P01, "2", "A1", OD, "negative absorbance"),
-    Case("negative OD of a blank", set_cell(P01, 9, 1, "-0.001"), P01, "9", "H1", OD, "negative absorbance"),
+    Case("negative OD of a blank", set_cell(P01, 9, 1, "-0.020"), P01, "9", "H1", OD, "negative absorbance"),
     Case("absurd OD 1e308", set_cell(P01, 2, 1, "1e308"), P01, "2", "A1", OD, "beyond any plate reader"),
     Case("absurd OD 12.5", set_cell(P01, 8, 2, "12.5"), P01, "8", "G2", OD, "beyond any plate reader"),
     Case("unknown mark", set_cell(P01, 2, 6, "HIGH"), P01, "2", "A6", OD, "reader mark"),
@@ -859,6 +859,18 @@ def test_negative_od_after_blank_correction_is_a_flag_not_a_crash(raw, tmp_path)
     conc = pd.read_csv(tmp_path / "concentrations.csv", keep_default_na=False)
     row = conc[(conc["participant_id"] == "MS001") & (conc["time"] == "pre") & (conc["analyte"] == "BDNF")]
     assert row["flag"].tolist() == ["< LLOQ"] and row["concentration"].tolist() == [""]
+
+
+def test_a_blank_read_a_hair_below_zero_is_read_as_it_is(raw, tmp_path):
+    """Readers report blank wells around zero by their noise (a SoftMax Pro "Raw" export in
+    allotropy's test data holds -0.00024 and -0.00055): accepted and used unchanged, not clipped;
+    -0.020 is refused (EXPORT_CASES)."""
+    set_cell(P01, 9, 1, "-0.0005")(raw)  # blank well H1; its 570 nm reference read is 0.041
+    problems = run_elisa(raw, tmp_path, {"BDNF_P01"})
+    assert problems.empty, problems.to_dict("records")
+    wells = pd.read_csv(tmp_path / "wells.csv", keep_default_na=False)
+    h1 = wells[(wells["plate_id"] == "BDNF_P01") & (wells["well"] == "H1")].iloc[0]
+    assert h1["role"] == "blank" and float(h1["od"]) == pytest.approx(-0.0005 - 0.041, abs=1e-12)
 
 
 def test_a_high_cv_group_without_a_mean_is_recorded_missing_not_a_crash(raw, tmp_path):

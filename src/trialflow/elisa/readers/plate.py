@@ -22,7 +22,8 @@ flag                cell text (case-insensitive)
 Every well of each grid must hold one of these marks or a number (rule ``plate_od_value``, every
 bad well of the export named with its line or ``Sheet!cell``): any other text, an empty cell, a
 decimal comma in a comma-separated export, a number that is not finite (``1e999``, ``inf``,
-``nan``), a negative absorbance and one above :data:`MAX_OD` raise
+``nan``), an absorbance below :data:`MIN_OD` (a raw read is >= 0 up to the reader's noise) and
+one above :data:`MAX_OD` raise
 :class:`~trialflow.elisa.errors.PlateFormatError`.
 """
 
@@ -70,6 +71,10 @@ _NOT_DETERMINED = {
 }
 _NON_FINITE = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)
 MAX_OD = 10.0  # no absorbance reader measures beyond ~4-5 OD; a larger value is not an absorbance
+# A raw read of a blank or empty well scatters around zero by the reader's noise (photometric
+# accuracy ~±0.005 OD near 0): SoftMax Pro "Raw" exports hold blanks at -0.0002 to -0.0005.
+# Below this it is no raw read (a blank-subtracted export, a sign error).
+MIN_OD = -0.01
 
 
 def place(src: str) -> str:
@@ -104,8 +109,11 @@ def od_problem(value: Any, *, decimal_comma: bool) -> str | None:
         return "not a finite number: an absorbance is a finite number"
     if not math.isfinite(od):
         return None if flag else "not a finite number: an absorbance is a finite number"
-    if od < 0:
-        return "negative absorbance: a raw read is >= 0 (export the raw reads, not blank-subtracted ones)"
+    if od < MIN_OD:
+        return (
+            f"negative absorbance below {MIN_OD:g}: a raw read is >= 0 up to the reader's noise "
+            "(export the raw reads, not blank-subtracted ones)"
+        )
     if od > MAX_OD:
         return f"absorbance above {MAX_OD:g}: beyond any plate reader's range, not an absorbance"
     return None
