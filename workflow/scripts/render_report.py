@@ -3,15 +3,14 @@
 from trialflow.steps import report, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-skip = ("html", "figures", "raw", "consort", "multiplicity_graphs", "submission")
-tables = {k: v for k, v in sm.input.items() if k not in skip}
+results, elisa = report.input_tables(dict(sm.input.items()))
 run_step(
     sm.log[0],
     report.render_report_pdf,
     settings=sm.params.settings,
     html=sm.input.html,
     pdf=sm.output.pdf,
-    results={k: v for k, v in tables.items() if not k.startswith("elisa_")},
-    elisa={k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")} or None,
+    results=results,
+    elisa=elisa,
     submission=list(sm.input.submission),
 )

@@ -3,16 +3,15 @@
 from trialflow.steps import report, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-skip = ("figures", "raw", "consort", "multiplicity_graphs")
-tables = {k: v for k, v in sm.input.items() if k not in skip}
+results, elisa = report.input_tables(dict(sm.input.items()))
 run_step(
     sm.log[0],
     report.render_report_html,
     settings=sm.params.settings,
-    results={k: v for k, v in tables.items() if not k.startswith("elisa_")},
+    results=results,
     figures=sm.params.figures,
     html=sm.output.html,
-    elisa={k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")} or None,
+    elisa=elisa,
     consort=sm.input.get("consort"),
     multiplicity_graphs=list(sm.input.get("multiplicity_graphs", [])),
     raw_dir=sm.params.raw_dir,

@@ -3,12 +3,12 @@
 from trialflow.steps import report, run_step
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-skip = ("figures", "raw", "consort", "multiplicity_graphs")
+results, _ = report.input_tables(dict(sm.input.items()))
 run_step(
     sm.log[0],
     report.tables_docx,
     settings=sm.params.settings,
-    results={k: v for k, v in sm.input.items() if k not in skip and not k.startswith("elisa_")},
+    results=results,
     figures=sm.params.figures,
     docx=sm.output.docx,
 )

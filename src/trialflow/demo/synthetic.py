@@ -73,6 +73,7 @@ import yaml
 from trialflow.consort import BASE_COLUMNS
 from trialflow.demo.kits import KITS, KitSpec
 from trialflow.demo.numbers import number_text
+from trialflow.readers.numbers import parse_number
 
 __all__ = [
     "SAMPLES_PER_PLATE",
@@ -898,23 +899,17 @@ def correct_redcap_value(out_dir: str | Path, seed: int = 1) -> str:
             continue
         for j in rng.permutation(measured):
             old = row[j]
-            if not _is_number(old):
+            if parse_number(old) is None:
                 continue
-            donors = [r[j] for r in rows if r[1] == row[1] and not r[2] and _is_number(r[j]) and r[j] != old]
+            donors = [
+                r[j] for r in rows if r[1] == row[1] and not r[2] and parse_number(r[j]) is not None and r[j] != old
+            ]
             if donors:
                 row[j] = donors[int(rng.integers(len(donors)))]
                 lines[1 + int(i)] = ",".join(row)
                 path.write_text("\n".join(lines), encoding="utf-8")
                 return f"{row[0]} {row[1]} {columns[j]}: {old} -> {row[j]}"
     raise ValueError(f"{path}: no measured value has another value at its event to be corrected to")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # ------------------------------------------------------------------------ command line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from trialflow import provenance
@@ -13,6 +14,16 @@ from trialflow.report.context import ReportSettings, build_context
 
 log = logging.getLogger(__name__)
 ATTACH_MAX_BYTES = 1_000_000  # a submission export larger than this stays beside the PDF, not in it
+# A report rule's inputs that are not results tables (workflow/rules/report.smk).
+NOT_TABLES = ("html", "figures", "raw", "consort", "multiplicity_graphs", "submission")
+
+
+def input_tables(inputs: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str] | None]:
+    """A report rule's named inputs as (results tables, ELISA tables by name without their
+    ``elisa_`` prefix, or None without plates)."""
+    tables = {k: v for k, v in inputs.items() if k not in NOT_TABLES}
+    elisa = {k.removeprefix("elisa_"): v for k, v in tables.items() if k.startswith("elisa_")}
+    return {k: v for k, v in tables.items() if not k.startswith("elisa_")}, elisa or None
 
 
 def render_report_html(
