@@ -235,3 +235,45 @@ def test_rows_are_joined_only_when_they_format_as_the_whole_table():
     assert join(("GDNF_P01", 2), ("BDNF_P01", 1)) == "plate_id,n\nBDNF_P01,1\nGDNF_P01,2\n"
     assert join(("BDNF_P01", 1), ("GDNF_P01", np.nan)) is None
     assert join(("BDNF_P01", 1), ("XXX_P09", 2)) is None
+
+
+def test_typed_frame_is_from_records_then_astype():
+    """The plate tables are built with trialflow.outputs.typed_frame instead of
+    ``DataFrame.from_records(...).astype(...)``: the same columns, dtypes, index and values."""
+    from trialflow.outputs import typed_frame
+
+    dtypes = {"group": "str", "conc": float, "n": "int64", "passed": bool, "wells": "str"}
+    cases = [
+        [("STD_1", 1.5, 2, True, "A1;A2"), ("STD_2", math.nan, 0, False, "")],
+        [("S01|week8|x1", None, np.int64(3), np.True_, "B1")],  # None and NumPy scalars as the loops make them
+        [],  # a plate without controls
+    ]
+    for rows in cases:
+        expected = pd.DataFrame.from_records(rows, columns=list(dtypes)).astype(dtypes)
+        pd.testing.assert_frame_equal(typed_frame(rows, dtypes), expected, check_exact=True)
+    # Where they differ, as documented: a number in a text column is not made a float first.
+    assert typed_frame([(1, 0.0, 0, True, ""), (None, 0.0, 0, True, "")], dtypes)["group"].tolist()[0] == "1"
+    with pytest.raises(ValueError, match="rows of 4 values for 5 columns"):
+        typed_frame([("x", 1.0, 1, True)], dtypes)
+
+
+def test_the_map_is_joined_to_the_wells_as_a_left_merge_on_well():
+    """_merge_map joins by position; it must equal the pandas merge it replaced, also for a map that
+    leaves wells out (role 'unused', empty text, NaN numbers) and lists them in another order."""
+    from trialflow.elisa.plate_map import read_plate_map
+    from trialflow.elisa.quantify import _merge_map
+    from trialflow.elisa.readers import read_plate_export
+    from trialflow.elisa.readers.choose import ReadChoice
+
+    manifest = pd.read_csv(STUDY / "plates.csv", dtype=str, keep_default_na=False)
+    raw = read_plate_export(STUDY / manifest.loc[0, "export_file"], choice=ReadChoice(reference_nm=570))
+    plate_map = read_plate_map(STUDY / manifest.loc[0, "map_file"])
+    for subset in (plate_map, plate_map.iloc[7:50], plate_map.iloc[::-1].reset_index(drop=True)):
+        expected = raw.merge(subset.drop(columns="map_line"), on="well", how="left", validate="one_to_one")
+        expected["role"] = expected["role"].fillna("unused")
+        for col in ("replicate_group", "participant_id", "time"):
+            expected[col] = expected[col].fillna("").astype(str)
+        got = _merge_map(raw, subset)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert got.attrs == {}  # as merge gives: the export's attrs stay on the export
+    assert (_merge_map(raw, plate_map.iloc[7:50])["role"] == "unused").sum() == len(raw) - 43

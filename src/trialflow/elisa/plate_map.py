@@ -57,6 +57,7 @@ from pathlib import Path
 import pandas as pd
 
 from trialflow.csv_rows import read_rows
+from trialflow.outputs import typed_frame
 from trialflow.problems import Problem
 from trialflow.schemas import PlateMap
 
@@ -238,22 +239,19 @@ def read_plate_map(path: str | Path, *, min_standard_levels: int = 5, contract: 
                 group = f"{pid}|{time}|x{_fmt(dilution)}"
         records.append((well, role, pid, time, nominal, dilution, group, line))
 
-    df = pd.DataFrame.from_records(
+    df = typed_frame(
         records,
-        columns=[
-            "well",
-            "role",
-            "participant_id",
-            "time",
-            "nominal_conc",
-            "dilution",
-            "replicate_group",
-            "map_line",
-        ],
+        {
+            "well": "str",
+            "role": "str",
+            "participant_id": "str",
+            "time": "str",
+            "nominal_conc": float,
+            "dilution": float,
+            "replicate_group": "str",
+            "map_line": "int64",
+        },
     )
-    df = df.astype({"nominal_conc": float, "dilution": float, "map_line": "int64"})
-    for col in ("well", "role", "participant_id", "time", "replicate_group"):
-        df[col] = df[col].astype(str)
 
     if not problems:
         _check_groups(df, name, problems)

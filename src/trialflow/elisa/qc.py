@@ -53,6 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..outputs import typed_frame
 from .curve import CurveFit
 
 __all__ = [
@@ -79,19 +80,20 @@ SAMPLE_FLAGS = (
 )
 _CURVE_FLAGS = ("below_curve", "above_curve")
 # One sample result (replicate group) of a plate; also the columns of the reported concentrations.
-SAMPLE_COLUMNS = [
-    "participant_id",
-    "time",
-    "analyte",
-    "concentration",
-    "n_replicates",
-    "sd",
-    "cv_pct",
-    "flag",
-    "plate_id",
-    "wells",
-    "dilution",
-]
+SAMPLE_DTYPES = {
+    "participant_id": "str",
+    "time": "str",
+    "analyte": "str",
+    "concentration": float,
+    "n_replicates": "int64",
+    "sd": float,
+    "cv_pct": float,
+    "flag": "str",
+    "plate_id": "str",
+    "wells": "str",
+    "dilution": float,
+}
+SAMPLE_COLUMNS = list(SAMPLE_DTYPES)
 
 
 @dataclass(frozen=True)
@@ -187,23 +189,6 @@ def evaluate_standards(
         recovery within the limits), ``wells`` (str, e.g. ``'A1;A2'``).
     """
     std = wells[wells["role"] == "standard"]
-    cols = [
-        "plate_id",
-        "analyte",
-        "replicate_group",
-        "nominal_conc",
-        "is_lowest_level",
-        "n_wells",
-        "n_used",
-        "od_corrected_mean",
-        "backcalc_conc",
-        "recovery_pct",
-        "recovery_low",
-        "recovery_high",
-        "excluded",
-        "passed",
-        "wells",
-    ]
     dtypes = {
         "plate_id": "str",
         "analyte": "str",
@@ -222,7 +207,7 @@ def evaluate_standards(
         "wells": "str",
     }
     if std.empty:
-        return pd.DataFrame(columns=cols).astype(dtypes)
+        return typed_frame([], dtypes)
     lowest = std["nominal_conc"].min()
     flags, wells_col = std["flag"].tolist(), std["well"].tolist()
     backcalc, od = std["backcalc_conc"].to_numpy(dtype=float), std["od_corrected"].to_numpy(dtype=float)
@@ -263,9 +248,8 @@ def evaluate_standards(
                 ";".join(wells_col[i] for i in idx),
             )
         )
-    out = pd.DataFrame.from_records(rows, columns=cols)
-    out = out.sort_values("nominal_conc", ascending=False, kind="stable").reset_index(drop=True)
-    return out.astype(dtypes)
+    out = typed_frame(rows, dtypes)
+    return out.sort_values("nominal_conc", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def quantitation_limits(standards: pd.DataFrame) -> tuple[float, float]:
@@ -431,20 +415,6 @@ def evaluate_controls(wells: pd.DataFrame, rules: AcceptanceRules, lloq: float, 
         ``passed`` (bool: not censored and recovery within ±tolerance), ``wells``.
     """
     ctl = wells[wells["role"] == "control"]
-    cols = [
-        "plate_id",
-        "analyte",
-        "replicate_group",
-        "nominal_conc",
-        "dilution",
-        "n_replicates",
-        "concentration",
-        "cv_pct",
-        "recovery_pct",
-        "flag",
-        "passed",
-        "wells",
-    ]
     first = ctl[["plate_id", "analyte", "nominal_conc"]].to_numpy()
     rows = []
     for group, i0, res in _group_results(ctl, rules, lloq, uloq, check_cv=False):
@@ -468,8 +438,8 @@ def evaluate_controls(wells: pd.DataFrame, rules: AcceptanceRules, lloq: float, 
                 res["wells"],
             )
         )
-    out = pd.DataFrame.from_records(rows, columns=cols)
-    return out.astype(
+    return typed_frame(
+        rows,
         {
             "plate_id": "str",
             "analyte": "str",
@@ -483,7 +453,7 @@ def evaluate_controls(wells: pd.DataFrame, rules: AcceptanceRules, lloq: float, 
             "flag": "str",
             "passed": bool,
             "wells": "str",
-        }
+        },
     )
 
 
@@ -582,19 +552,4 @@ def summarise_samples(
                 res["dilution"],
             )
         )
-    out = pd.DataFrame.from_records(rows, columns=SAMPLE_COLUMNS)
-    return out.astype(
-        {
-            "participant_id": "str",
-            "time": "str",
-            "analyte": "str",
-            "flag": "str",
-            "plate_id": "str",
-            "wells": "str",
-            "concentration": float,
-            "n_replicates": "int64",
-            "sd": float,
-            "cv_pct": float,
-            "dilution": float,
-        }
-    )
+    return typed_frame(rows, SAMPLE_DTYPES)

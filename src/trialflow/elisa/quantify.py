@@ -214,8 +214,13 @@ def _back_calculate(
 
 
 def _merge_map(raw: pd.DataFrame, plate_map: pd.DataFrame) -> pd.DataFrame:
-    m = plate_map.drop(columns=[c for c in ("map_line",) if c in plate_map.columns])
-    w = raw.merge(m, on="well", how="left", validate="one_to_one")
+    """The export's wells, in its order, with their map's columns (a well the map leaves out has
+    role ``unused``): a left join on ``well``, by position (``merge`` cost ~5 ms a plate)."""
+    position = pd.Index(plate_map["well"]).get_indexer(raw["well"])  # wells are unique in both; -1: not mapped
+    w = raw.copy()
+    w.attrs = {}
+    for col in plate_map.columns.drop(["well", "map_line"], errors="ignore"):
+        w[col] = plate_map[col].array.take(position, allow_fill=True)
     w["role"] = w["role"].fillna("unused")
     for col in ("replicate_group", "participant_id", "time"):
         w[col] = w[col].fillna("").astype(str)
@@ -692,6 +697,8 @@ def replicate_shortfalls(
     # A well that cannot be used (a saturated sample well counts as read); only the groups with one
     # can fall short: found in one pass, not per group.
     unusable = used["flag"].isin(UNREADABLE) | ((used["role"] != "sample") & (used["flag"] == "saturated"))
+    if not unusable.any():
+        return []  # most plates: every planned well read
     groups = pd.MultiIndex.from_frame(used[["role", "replicate_group"]])
     used = used[groups.isin(groups[unusable.to_numpy()].unique())]
     for (role, group), sub in used.groupby(["role", "replicate_group"], sort=False):

@@ -39,6 +39,7 @@ import pandas as pd
 
 from trialflow.elisa.errors import OD_VALUE, PlateFormatError
 from trialflow.elisa.readers.reads import PLATE_SHAPES, Cell
+from trialflow.outputs import typed_frame
 from trialflow.problems import Problem
 
 ROWS = tuple("ABCDEFGH")
@@ -240,10 +241,10 @@ def wells_frame(
             rule=OD_VALUE,
             more=problems[1:],
         )
-    df = pd.DataFrame.from_records(records, columns=["well", "row", "col", "od_450", "od_ref", "flag", "source"])
-    df["od_450"] = df["od_450"].astype(float)
-    df["od_ref"] = df["od_ref"].astype(float)
-    df["col"] = df["col"].astype("int64")
+    df = typed_frame(
+        records,
+        {"well": "str", "row": "str", "col": "int64", "od_450": float, "od_ref": float, "flag": "str", "source": "str"},
+    )
     od = df["od_450"] - df["od_ref"] if reference is not None else df["od_450"].copy()
     df.insert(5, "od", od.astype(float))
     return df
