@@ -394,6 +394,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=REPO / "benchmarks" / "results.md")
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per step before it is killed")
     parser.add_argument(
+        "--snakemake-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="one more argument for every snakemake call (repeat it: --snakemake-arg=--scheduler-subsample "
+        "--snakemake-arg=8)",
+    )
+    parser.add_argument("--steps", type=int, default=len(TARGETS), help="run only the first N steps (1: cold only)")
+    parser.add_argument(
         "--snapshot",
         action="store_true",
         help="run the committed HEAD exported to WORK/code (PYTHONPATH=WORK/code/src) instead of the working "
@@ -432,11 +441,12 @@ def main(argv: list[str] | None = None) -> int:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(code / "src"), os.environ.get("PYTHONPATH")]))
         }
     cmd = ["snakemake", "-s", str(code / "Snakefile"), "--directory", str(work),
-           "--configfile", str(work / "config.yaml"), "--cores", str(args.cores), "-q"]  # fmt: skip
+           "--configfile", str(work / "config.yaml"), "--cores", str(args.cores), "-q",
+           *args.snakemake_arg]  # fmt: skip
     print(f"trial written to {work}/raw in {generation:.1f} s ({n_plates} plates)", flush=True)
 
     runs = []
-    for step in TARGETS:
+    for step in list(TARGETS)[: args.steps]:
         if step == "one new plate":
             plate = synthetic.add_plate(work / "raw", seed=args.seed)
             print(f"added plate {plate}", flush=True)
