@@ -719,3 +719,14 @@ def test_records_gives_the_values_and_types_to_dict_gives():
             for key in a:
                 assert type(a[key]) is type(b[key]), (key, a[key], b[key])
                 assert a[key] is b[key] or a[key] == b[key] or (a[key] != a[key] and b[key] != b[key]), key
+
+
+def test_the_package_offers_every_modules_names_on_first_use():
+    import importlib
+
+    for name in F.__all__:
+        module = importlib.import_module(f"trialflow.functional.{F._MODULE_OF[name]}")
+        assert getattr(F, name) is getattr(module, name), name
+    assert set(F.__all__) <= set(dir(F))
+    with pytest.raises(AttributeError, match="no attribute 'read_redcaps'"):
+        F.read_redcaps  # noqa: B018

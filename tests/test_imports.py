@@ -131,3 +131,25 @@ def test_the_quantify_step_does_not_import_scipy():
     env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.strip() == "[]", done.stdout[:500]
+
+
+def test_snakemake_starts_without_pandera_or_openpyxl():
+    # Every snakemake start (runs, no-ops, dry runs) checks the config (workflow/rules/common.smk),
+    # outcomes and REDCap layout included; pandera and openpyxl were ~0.3 s of a 2-s no-op and
+    # only the steps that read tables need them.
+    code = (
+        "import sys, yaml; from trialflow.configuration import config_problems; "
+        f"config = yaml.safe_load(open({str(ROOT / 'config.yaml')!r})); "
+        "assert config['outcomes'] and 'functional_redcap' in config['inputs']; "
+        "print(config_problems(config), sorted({m.split('.')[0] for m in sys.modules} & {'pandera', 'openpyxl', 'scipy'}))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "[] []", done.stdout[:500]
+
+
+def test_the_product_imports_functional_modules_not_the_package():
+    # trialflow.functional resolves its names lazily (import_module), which the rules' code hashes
+    # cannot follow: a step importing the package would not rerun when derive.py changed.
+    users = sorted(n for n, imported in import_graph().items() if "trialflow.functional" in imported)
+    assert users == []

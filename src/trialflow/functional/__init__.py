@@ -42,43 +42,39 @@ Rules a statistician relies on (docs/functional-outcomes.md has the full text):
   then read only at its time point (:func:`source_times`).
 """
 
-from trialflow.functional.definitions import (
-    DEFINITION_COLUMNS,
-    DERIVATIONS,
-    DOMAINS,
-    Derivation,
-    OutcomeConfigError,
-    OutcomeDefinition,
-    definitions_table,
-    outcome_definitions,
-    source_fields,
-    source_times,
-    source_units,
-)
-from trialflow.functional.derive import ANALYSIS_COLUMNS, MISSING_COLUMNS, build_functional_outcomes
-from trialflow.functional.long import LONG_COLUMNS, read_functional_long
-from trialflow.functional.raw import EMPTY_REASON, RAW_COLUMNS
-from trialflow.functional.redcap import REPEAT_CHOICES, read_redcap
+from importlib import import_module
 
-__all__ = [
-    "ANALYSIS_COLUMNS",
-    "DEFINITION_COLUMNS",
-    "DERIVATIONS",
-    "DOMAINS",
-    "EMPTY_REASON",
-    "LONG_COLUMNS",
-    "MISSING_COLUMNS",
-    "RAW_COLUMNS",
-    "REPEAT_CHOICES",
-    "Derivation",
-    "OutcomeConfigError",
-    "OutcomeDefinition",
-    "build_functional_outcomes",
-    "definitions_table",
-    "outcome_definitions",
-    "read_functional_long",
-    "read_redcap",
-    "source_fields",
-    "source_times",
-    "source_units",
-]
+# The package's names by module, imported on first use rather than with the package: Snakemake
+# checks the config's outcomes (trialflow.configuration) on every start, which needs
+# definitions.py and redcap.py but not derive.py's pandera schemas (~0.2 s of each start).
+_NAMES = {
+    "definitions": (
+        "DEFINITION_COLUMNS",
+        "DERIVATIONS",
+        "DOMAINS",
+        "Derivation",
+        "OutcomeConfigError",
+        "OutcomeDefinition",
+        "definitions_table",
+        "outcome_definitions",
+        "source_fields",
+        "source_times",
+        "source_units",
+    ),
+    "derive": ("ANALYSIS_COLUMNS", "MISSING_COLUMNS", "build_functional_outcomes"),
+    "long": ("LONG_COLUMNS", "read_functional_long"),
+    "raw": ("EMPTY_REASON", "RAW_COLUMNS"),
+    "redcap": ("REPEAT_CHOICES", "read_redcap"),
+}
+_MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'trialflow.functional' has no attribute {name!r}")
+    return getattr(import_module(f"trialflow.functional.{_MODULE_OF[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from trialflow.problems import Problem, errors_in
 from trialflow.readers.numbers import check_number, parse_number
@@ -81,6 +80,8 @@ class Table:
 
 def cell_name(sheet: str, row: int, column: int | None = None) -> str:
     """``Sheet1!C5`` (a cell) or ``Sheet1!5`` (a row); sheet names with spaces are quoted."""
+    from openpyxl.utils import get_column_letter  # openpyxl takes ~0.1 s to import; config checks import this module
+
     ref = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
     return f"{ref}!{get_column_letter(column)}{row}" if column else f"{ref}!{row}"
 

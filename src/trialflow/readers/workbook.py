@@ -15,8 +15,6 @@ import warnings
 import zipfile
 from collections.abc import Collection
 
-import openpyxl
-
 from trialflow.identifiers import screen_header
 from trialflow.problems import Problem
 from trialflow.readers.table import Table, cell_name, clean_header, empty_frame, finish_table, refused_table
@@ -51,6 +49,7 @@ def cell_text(value) -> str:
 def read_workbook(raw: bytes, name: str, sheet: str | None, keep: Collection[str] = ()) -> Table:
     """The bytes of a workbook, one sheet read by the rules of :mod:`trialflow.readers`
     (``keep``: columns never dropped as identifiers)."""
+    import openpyxl  # ~0.1 s; every Snakemake start imports this module (the config's REDCap checks)
 
     def refuse(message: str, line: str = "") -> Table:
         return refused_table(name, "file_format", message, line, kind="workbook")

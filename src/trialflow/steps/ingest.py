@@ -7,7 +7,11 @@ import logging
 
 import pandas as pd
 
-from trialflow import consort, functional, harms, ingest, schemas
+from trialflow import consort, harms, ingest, schemas
+from trialflow.functional.definitions import outcome_definitions, source_fields, source_times, source_units
+from trialflow.functional.derive import build_functional_outcomes
+from trialflow.functional.long import read_functional_long
+from trialflow.functional.redcap import read_redcap
 from trialflow.outputs import read_csv, write_csv
 from trialflow.problems import Problem, errors_in
 from trialflow.readers import read, row_balance
@@ -92,38 +96,38 @@ def read_functional(
 
     Outcomes with ``source: {test: ...}`` come from the long CSV; the others (``redcap_field``,
     and derived outcomes) from the REDCap export, or from the long CSV when there is none."""
-    definitions = [d for d in functional.outcome_definitions(outcomes, time_points) if d.source is not None]
+    definitions = [d for d in outcome_definitions(outcomes, time_points) if d.source is not None]
     from_long = [d for d in definitions if "test" in d.source or (redcap_export is None and "derive" in d.source)]
     from_redcap = [d for d in definitions if d not in from_long]
     frames, found = [], []
     if redcap_export is not None:
-        raw_long, read = functional.read_redcap(
+        raw_long, read = read_redcap(
             redcap_export,
             redcap_name,
             redcap.get("events"),
-            functional.source_fields(from_redcap),
+            source_fields(from_redcap),
             missing_codes,
             repeat_instances=redcap.get("repeat_instances"),
             record_id=redcap["record_id"],
             visit_field=redcap.get("visit_field"),
             repeat_visits=redcap.get("repeat_visits"),
-            times=functional.source_times(from_redcap),
+            times=source_times(from_redcap),
         )
         frames.append(raw_long)
         found += read
     if long_csv is not None:
-        raw_long, read = functional.read_functional_long(
+        raw_long, read = read_functional_long(
             long_csv,
             long_name,
-            functional.source_units(from_long),
+            source_units(from_long),
             missing_codes,
-            times=functional.source_times(from_long),
+            times=source_times(from_long),
         )
         frames.append(raw_long)
         found += read
     raw_long = pd.concat(frames, ignore_index=True)
     schemas.FunctionalValues.validate(raw_long, lazy=True)  # the contract between reading and deriving
-    data, gaps, more = functional.build_functional_outcomes(raw_long, read_csv(participants), definitions, time_points)
+    data, gaps, more = build_functional_outcomes(raw_long, read_csv(participants), definitions, time_points)
     write_problems(found + more, problems, "functional outcomes")
     write_csv(data, table)
     write_csv(gaps, missing)
