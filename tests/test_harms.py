@@ -325,8 +325,9 @@ def figures(tmp_path):
 def test_report_prints_the_harms_table_and_names_every_analysis_in_the_methods(demo_results, tmp_path):
     from pypdf import PdfReader
 
-    from trialflow.report import render_html, write_pdf
+    from trialflow.report import render_html
     from trialflow.report.context import build_context
+    from trialflow.report.pdf import write_pdf
 
     html = render_html(build_context(report_settings(demo_config()), demo_results, figures(tmp_path)))
     write_pdf(html, tmp_path / "report.pdf")

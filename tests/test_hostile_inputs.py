@@ -1193,7 +1193,7 @@ HOSTILE_HTML = {
 @pytest.fixture
 def fetches(monkeypatch):
     """Every URL the report's fetcher is asked for, with what it did: 'served' or 'refused'."""
-    from trialflow import report
+    from trialflow.report import pdf as report
 
     seen = []
     original = report.RestrictedFetcher.fetch
@@ -1213,7 +1213,7 @@ def fetches(monkeypatch):
 
 @pytest.mark.parametrize("html", list(HOSTILE_HTML.values()), ids=list(HOSTILE_HTML))
 def test_write_pdf_refuses_resources_outside_the_package_before_any_fetch(tmp_path, no_network, fetches, html):
-    from trialflow.report import FetchRefused, write_pdf
+    from trialflow.report.pdf import FetchRefused, write_pdf
 
     out = tmp_path / "report.pdf"
     with pytest.raises(FetchRefused):  # a BaseException (WeasyPrint's FatalURLFetchingError): the render stops
@@ -1242,7 +1242,7 @@ def _figures(tmp_path):
 
 
 def test_write_pdf_refuses_a_symlink_out_of_the_figures_folder(tmp_path, no_network, fetches):
-    from trialflow.report import FetchRefused, write_pdf
+    from trialflow.report.pdf import FetchRefused, write_pdf
 
     figures = _figures(tmp_path)
     with pytest.raises(FetchRefused):
@@ -1269,7 +1269,7 @@ EVIL_SVG = (
 def test_an_allowed_svg_cannot_pull_in_other_files(tmp_path, no_network, fetches, svg, url):
     """The figure itself is served (a file among the figures, or embedded as a data: URL); what it
     links to is refused before any fetch."""
-    from trialflow.report import FetchRefused, write_pdf
+    from trialflow.report.pdf import FetchRefused, write_pdf
 
     figures = _figures(tmp_path)
     src = "data:image/svg+xml," + quote(EVIL_SVG) if svg == "data:" else (figures / svg).as_uri()
@@ -1282,7 +1282,7 @@ def test_an_allowed_svg_cannot_pull_in_other_files(tmp_path, no_network, fetches
 
 
 def _refusals_fail_the_render() -> bool:
-    from trialflow import report
+    from trialflow.report import pdf as report
 
     return hasattr(report.RestrictedFetcher([]), "refused")
 
@@ -1293,7 +1293,7 @@ def _refusals_fail_the_render() -> bool:
     reason="WeasyPrint swallows errors inside SVG images; needs the write_pdf patch in the report",
 )
 def test_a_refusal_inside_an_svg_still_fails_the_render(tmp_path, no_network):
-    from trialflow.report import FetchRefused, write_pdf
+    from trialflow.report.pdf import FetchRefused, write_pdf
 
     figures = _figures(tmp_path)
     with pytest.raises(FetchRefused):
@@ -1306,7 +1306,7 @@ def test_a_refusal_inside_an_svg_still_fails_the_render(tmp_path, no_network):
 
 
 def test_write_pdf_still_renders_allowed_figures(tmp_path, no_network):
-    from trialflow.report import write_pdf
+    from trialflow.report.pdf import write_pdf
 
     figures = _figures(tmp_path)
     pdf = write_pdf(

@@ -153,3 +153,15 @@ def test_the_product_imports_functional_modules_not_the_package():
     # cannot follow: a step importing the package would not rerun when derive.py changed.
     users = sorted(n for n, imported in import_graph().items() if "trialflow.functional" in imported)
     assert users == []
+
+
+@pytest.mark.parametrize("script", ["render_report_html", "tables_docx"])
+def test_the_report_jobs_that_write_no_pdf_do_not_import_weasyprint(script):
+    # WeasyPrint is ~0.6 s of a job's start; only the PDF jobs (render_report, render_elisa_qc) use
+    # it, and the report's HTML is on the critical path of every rerun.
+    adapter = (ROOT / "workflow" / "scripts" / f"{script}.py").read_text()
+    imports = "; ".join(line for line in adapter.splitlines() if line.startswith("from trialflow"))
+    code = f"import sys; {imports}; print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'weasyprint', 'pydyf'}}))"
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "[]", done.stdout[:500]

@@ -232,8 +232,9 @@ def test_injection_strings_from_data_print_as_literal_text_and_load_nothing(run,
     import yaml
 
     from trialflow.outputs import write_csv
-    from trialflow.report import render_html, write_pdf
+    from trialflow.report import render_html
     from trialflow.report.context import build_context
+    from trialflow.report.pdf import write_pdf
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     d = run["dir"]

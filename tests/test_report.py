@@ -61,7 +61,7 @@ def test_the_pdf_streams_are_deflated_at_the_reports_level_by_the_pydyf_it_was_w
     from pypdf import PdfReader
     from pypdf.generic import IndirectObject
 
-    from trialflow.report import ZLIB_LEVEL, write_pdf
+    from trialflow.report.pdf import ZLIB_LEVEL, write_pdf
 
     assert version("pydyf").startswith("0.13."), "the deflate-level swap was written for pydyf 0.13"
     assert pydyf.zlib is zlib  # the name write_pdf swaps, restored afterwards

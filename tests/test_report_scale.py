@@ -17,8 +17,9 @@ import yaml
 from tests.conftest import ROOT, report_settings
 from trialflow.analysis import analyse_outcomes, describe_baseline, estimate_effects
 from trialflow.outputs import write_csv
-from trialflow.report import PACKAGE_DIR, RestrictedFetcher, render_html
+from trialflow.report import PACKAGE_DIR, render_html
 from trialflow.report.context import EXCLUSION_LIST_MAX, build_context
+from trialflow.report.pdf import RestrictedFetcher
 from trialflow.stats.complete import exclusion_counts, exclusion_reasons
 from trialflow.stats.descriptives import count_per_arm
 from trialflow.stats.harms import harms_by_term, summarise_harms

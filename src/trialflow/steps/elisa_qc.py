@@ -8,8 +8,9 @@ from pathlib import Path
 
 from trialflow.figures import plot_plate_curve
 from trialflow.outputs import write_atomic
-from trialflow.report import render_html, write_pdf
+from trialflow.report import render_html
 from trialflow.report.context import elisa_context
+from trialflow.report.pdf import write_pdf
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from trialflow import provenance
 from trialflow.docx_tables import report_tables, write_tables_docx
 from trialflow.outputs import write_atomic
-from trialflow.report import render_html, write_pdf
+from trialflow.report import render_html
 from trialflow.report.context import ReportSettings, build_context
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,8 @@ def render_report_pdf(
         else:
             log.info("not attached to the PDF (over %d bytes): %s", ATTACH_MAX_BYTES, path)
     created = ReportSettings.from_config(settings).trial["data_cutoff"]
+    from trialflow.report.pdf import write_pdf  # WeasyPrint: ~0.6 s the HTML and DOCX jobs do not pay
+
     page = Path(html).read_bytes().decode("utf-8")  # not read_text: the exact string, no newline translation
     write_pdf(page, pdf, attachments=attachments, created=created)
     log.info("report written: %s", pdf)
