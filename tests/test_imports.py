@@ -155,13 +155,24 @@ def test_the_product_imports_functional_modules_not_the_package():
     assert users == []
 
 
-@pytest.mark.parametrize("script", ["render_report_html", "tables_docx"])
-def test_the_report_jobs_that_write_no_pdf_do_not_import_weasyprint(script):
-    # WeasyPrint is ~0.6 s of a job's start; only the PDF jobs (render_report, render_elisa_qc) use
-    # it, and the report's HTML is on the critical path of every rerun.
+@pytest.mark.parametrize(
+    ("script", "library"),
+    [
+        # WeasyPrint: only the PDF jobs (render_report, render_elisa_qc) draw; the HTML is on every
+        # rerun's critical path
+        ("render_report_html", "weasyprint"),
+        ("tables_docx", "weasyprint"),
+        # scipy (with the ANOVA's statistics ~0.8 s): only the steps that test or fit need it
+        ("apply_estimands", "scipy"),
+        ("adjust_multiplicity", "scipy"),
+        ("summarise_harms", "scipy"),
+    ],
+)
+def test_a_job_does_not_import_the_libraries_it_does_not_use(script, library):
+    # Every job is a Python process that pays its imports (0.5-2 s on this kind of machine)
     adapter = (ROOT / "workflow" / "scripts" / f"{script}.py").read_text()
     imports = "; ".join(line for line in adapter.splitlines() if line.startswith("from trialflow"))
-    code = f"import sys; {imports}; print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'weasyprint', 'pydyf'}}))"
+    code = f"import sys; {imports}; print(sorted(m for m in sys.modules if m.split('.')[0] == {library!r}))"
     env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.strip() == "[]", done.stdout[:500]

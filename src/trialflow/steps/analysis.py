@@ -1,5 +1,9 @@
 """Steps of the analysis stage: baseline table, each outcome's analysis plan, estimation, sample
-size and harms, from the validated data (each waits for the validation gate in its rule)."""
+size and harms, from the validated data (each waits for the validation gate in its rule).
+
+The steps that test or fit (scipy.stats, statsmodels: ~0.8 s of a job's start) import those
+modules inside the step, so that multiplicity, estimands and harms, which need only pandas, start
+without them."""
 
 from __future__ import annotations
 
@@ -7,17 +11,16 @@ import logging
 
 import pandas as pd
 
-from trialflow import analysis, schemas
 from trialflow import estimands as estimands_lib
+from trialflow import schemas
 from trialflow.analysis_plan import graph_svg
 from trialflow.cache import result_cache
 from trialflow.outputs import read_csv, write_atomic, write_csv
 from trialflow.problems import InputError
-from trialflow.stats import harms, mmrm
+from trialflow.stats import harms
 from trialflow.stats.complete import exclusion_counts, exclusion_reasons
 from trialflow.stats.descriptives import count_per_arm
 from trialflow.stats.multiplicity import adjust_families, primary_p
-from trialflow.stats.power import sample_size_rm_within_between
 from trialflow.steps import read_missing_values
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,8 @@ def compare_baseline(
     """The baseline characteristics per arm (numeric: mean and SD; categorical: n and % per
     level), their tests between the arms when the analysis plan asks (``tests``), and the
     participants per arm."""
+    from trialflow import analysis
+
     people = read_csv(participants)
     baseline, by_level, compared = analysis.describe_baseline(people, characteristics, arms, tests=tests)
     write_csv(baseline, table)
@@ -94,6 +99,8 @@ def analyse_outcomes(
     outcome whose values did not change since the last run is not analysed again (see
     :func:`trialflow.analysis.analyse_outcomes`); ``code`` is the step's code version.
     """
+    from trialflow import analysis
+
     lmm = any(key.startswith("lmm_") for key in out)
     store = result_cache(cache, code, *STATS_LIBRARIES)
     results = analysis.analyse_outcomes(
@@ -128,6 +135,8 @@ def estimate_effects(
 ) -> None:
     """Differences in change, Hedges' g and baseline-adjusted ANCOVA with 95 % CIs; with
     ``cache`` (a folder) only outcomes whose values changed are estimated again."""
+    from trialflow import analysis
+
     store = result_cache(cache, code, *STATS_LIBRARIES)
     write_csv(analysis.estimate_effects(read_csv(data), outcomes, arms, times, cache=store), table)
     if store:
@@ -192,6 +201,8 @@ def fit_mmrm(
         raise InputError(
             [], message=f"analysis.mmrm.outcomes names {', '.join(strangers)}, which are not outcomes of the config"
         )
+    from trialflow.stats import mmrm
+
     tables = mmrm.fit_mmrm_outcomes(
         read_csv(data), read_csv(participants), outcomes, arms, times, settings, types, alpha=alpha
     )
@@ -206,6 +217,8 @@ def fit_mmrm(
 
 def compute_sample_size(settings: dict, table: str) -> None:
     """The a-priori sample size of the within-between interaction, as G*Power computes it."""
+    from trialflow.stats.power import sample_size_rm_within_between
+
     result = sample_size_rm_within_between(
         settings["effect_size_f"],
         settings["alpha"],
