@@ -1,5 +1,6 @@
 # Helpers shared by the rules: config lookups, the plate batches, input functions, final targets.
 # Read on every snakemake start, so it imports only light modules: trialflow.dag, .configuration, .analysis_plan.
+from functools import cache
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -84,25 +85,26 @@ def raw_file(key):
 ELISA_BATCHES = plate_batches(ELISA_MANIFEST, config["elisa"]["plates_per_job"]) if ELISA else {}
 
 
+@cache  # once per batch and start: ELISA_PLATE_FILES and the DAG's input function both ask
 def plate_files(batch):
     """The exports and plate maps of one batch (a changed plate file reruns its batch)."""
-    folder = ELISA_MANIFEST.parent
+    folder, raw = ELISA_MANIFEST.parent, RAW.resolve()
     files = set()
     for plate in ELISA_BATCHES[batch]:
         for key in ("export_file", "map_file"):
             name = plate["row"].get(key) or ""
-            if name and not (folder / name).resolve().is_relative_to(RAW.resolve()):
+            if name and not (folder / name).resolve().is_relative_to(raw):
                 raise WorkflowError(
                     f"{ELISA_MANIFEST}, line {plate['line']}, column {key!r}: {name!r} points "
                     f"outside the raw folder {RAW}; plate files must live inside it"
                 )
             if name and (folder / name).is_file():  # a missing file is reported by the manifest check
                 files.add(str(folder / name))
-    return sorted(files)
+    return tuple(sorted(files))  # cached: not to be changed by a caller
 
 
 def batch_files(wildcards):
-    return plate_files(wildcards.batch)
+    return list(plate_files(wildcards.batch))
 
 
 def batch_plates(wildcards):
