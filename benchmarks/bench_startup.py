@@ -15,12 +15,18 @@ alone.
 With ``--timeline FILE`` (a ``bench_large_trial.py`` output), it also sums the start-up of the
 jobs in each step's timeline: the part of those jobs' wall time no faster step code can remove
 while every job is its own process.
+
+With ``--fork``, a second column: the same imports in a child forked from this process after it
+has imported every script's modules — what a job would pay if a long-lived, preloaded worker
+forked it (the design issue 20 leaves for a decision), on top of its own ``python`` and
+Snakemake's preamble, which the adapter process would still start.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import os
 import re
 import statistics
 import subprocess
@@ -46,6 +52,19 @@ def wall(code: str) -> float:
     return time.perf_counter() - start
 
 
+def forked(code: str) -> float:
+    """Wall seconds to fork this (preloaded) process, run ``code`` in the child and reap it."""
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # the child: the imports are already loaded, so this only looks them up
+        exec(code, {})
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    if status:
+        raise RuntimeError(f"forked child failed ({status}): {code[:200]}")
+    return time.perf_counter() - start
+
+
 def timelines(path: Path) -> dict[str, list[tuple[str, float]]]:
     """{step: [(rule script, wall s), ...]} from the "Timeline: <step>" tables of a bench_large_trial output."""
     steps, step = {}, None
@@ -63,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeline", type=Path, help="a bench_large_trial.py output with Timeline sections")
+    parser.add_argument("--fork", action="store_true", help="also time each script forked from a preloaded process")
     args = parser.parse_args(argv)
     codes = {"(python -c pass)": "pass", "(Snakemake preamble only)": PREAMBLE}
     codes |= {p.stem: PREAMBLE + script_imports(p) for p in sorted(SCRIPTS.glob("*.py"))}
@@ -71,10 +91,23 @@ def main(argv: list[str] | None = None) -> int:
         for name, code in codes.items():
             times[name].append(wall(code))
     median = {name: statistics.median(t) for name, t in times.items()}
+    fork = {}
+    if args.fork:
+        for code in codes.values():  # preload: every module any script imports
+            exec(code, {})
+        fork = {name: [] for name in codes}
+        for _ in range(args.runs):
+            for name, code in codes.items():
+                fork[name].append(forked(code))
     print(f"start-up of each rule script, wall seconds, {args.runs} runs: median (min-max)")
-    print("| script | median | range |\n|---|---:|---:|")
+    print("| script | median | range |" + (" forked: median | range |" if fork else ""))
+    print("|---|---:|---:|" + ("---:|---:|" if fork else ""))
     for name, t in sorted(times.items(), key=lambda kv: -median[kv[0]]):
-        print(f"| {name} | {median[name]:.2f} s | {min(t):.2f}-{max(t):.2f} s |")
+        row = f"| {name} | {median[name]:.2f} s | {min(t):.2f}-{max(t):.2f} s |"
+        if fork:
+            f = fork[name]
+            row += f" {statistics.median(f) * 1000:.1f} ms | {min(f) * 1000:.1f}-{max(f) * 1000:.1f} ms |"
+        print(row)
     if args.timeline:
         print("\n| step | jobs | job wall (sum) | start-up (sum of medians) | share |\n|---|---:|---:|---:|---:|")
         for step, jobs in timelines(args.timeline).items():
