@@ -38,6 +38,12 @@ def import_graph() -> dict[str, set[str]]:
     return {name: set(imports(name)) - {name} for name in module_names()}
 
 
+def run_fresh(code: str) -> subprocess.CompletedProcess:
+    """``code`` in a fresh Python with this checkout's package: what a job's process would import."""
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan), each sorted."""
     index, low, stack, on_stack, found = {}, {}, [], set(), []
@@ -128,8 +134,7 @@ def test_the_quantify_step_does_not_import_scipy():
     # Every quantify_batch job pays its imports (~30 jobs on a large trial); scipy.optimize alone
     # took ~0.4 s of them, and only the fallback curve fit needs it (imported there).
     code = "import sys, trialflow.steps.elisa; print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
-    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    done = run_fresh(code)
     assert done.stdout.strip() == "[]", done.stdout[:500]
 
 
@@ -143,8 +148,7 @@ def test_snakemake_starts_without_pandera_or_openpyxl():
         "assert config['outcomes'] and 'functional_redcap' in config['inputs']; "
         "print(config_problems(config), sorted({m.split('.')[0] for m in sys.modules} & {'pandera', 'openpyxl', 'scipy'}))"
     )
-    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    done = run_fresh(code)
     assert done.stdout.strip() == "[] []", done.stdout[:500]
 
 
@@ -173,6 +177,5 @@ def test_a_job_does_not_import_the_libraries_it_does_not_use(script, library):
     adapter = (ROOT / "workflow" / "scripts" / f"{script}.py").read_text()
     imports = "; ".join(line for line in adapter.splitlines() if line.startswith("from trialflow"))
     code = f"import sys; {imports}; print(sorted(m for m in sys.modules if m.split('.')[0] == {library!r}))"
-    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    done = run_fresh(code)
     assert done.stdout.strip() == "[]", done.stdout[:500]

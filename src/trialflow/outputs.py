@@ -1,4 +1,6 @@
-"""Write result tables safely: atomically, deterministically, and harmless in a spreadsheet."""
+"""Result tables: written safely (atomically, deterministically, harmless in a spreadsheet), read
+back as written, and turned from and into rows without pandas' per-row costs (:func:`records`,
+:func:`typed_frame`)."""
 
 from __future__ import annotations
 
